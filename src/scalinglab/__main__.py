@@ -1,0 +1,3 @@
+from scalinglab.cli.main import main
+
+main()

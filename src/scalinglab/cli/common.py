@@ -1,0 +1,44 @@
+"""Shared CLI helpers: JSON/plain output and turning library errors into one-line messages."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from scalinglab.errors import ScalingLabError
+from scalinglab.serialize import dumps
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def echo_json(obj: Any) -> None:
+    """Print one JSON document (the shape every ``--json`` flag uses)."""
+    typer.echo(dumps(obj))
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print ``error: message`` on stderr and exit with ``code``."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Decorator for commands: library errors become one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ScalingLabError as exc:
+            fail(str(exc), exc.exit_code)
+        except FileNotFoundError as exc:
+            fail(f"{exc.filename}: no such file")
+        except BrokenPipeError:  # e.g. `scalinglab fit ... | head`
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper  # type: ignore[return-value]

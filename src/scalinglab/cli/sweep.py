@@ -1,0 +1,141 @@
+"""``scalinglab sweep``: run a family of small training runs and write runs.csv / curves.csv.
+
+Commands: ``run`` (train or resume a sweep), ``plan`` (show the runs a spec expands to, no torch
+needed), ``status`` (per-run progress of an output folder), ``presets`` (list built-in specs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.errors import InputError
+
+sweep_app = typer.Typer(
+    help="Sweep lab: corpus -> filter/dedupe -> BPE -> shards -> GPT training runs -> runs.csv and "
+         "curves.csv for `scalinglab fit`.",
+    no_args_is_help=True,
+)
+
+PresetOpt = Annotated[str | None, typer.Option("--preset", help="Built-in spec: smoke or tiny.")]
+SpecOpt = Annotated[Path | None, typer.Option("--spec", help="Sweep spec file (TOML, or YAML with PyYAML).")]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (rerun to resume).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+_console = Console(soft_wrap=True, width=120)
+
+
+def _load(preset: str | None, spec: Path | None) -> Any:
+    from scalinglab.sweep import load_spec, spec_from_dict
+    from scalinglab.sweep.presets import preset as get_preset
+
+    if (preset is None) == (spec is None):
+        raise InputError("give exactly one of --preset NAME or --spec FILE")
+    return spec_from_dict(get_preset(preset), f"preset:{preset}") if preset else load_spec(spec)  # type: ignore[arg-type]
+
+
+@sweep_app.command("run")
+@handle_errors
+def run_cmd(
+    out: OutOpt,
+    preset: PresetOpt = None,
+    spec: SpecOpt = None,
+    executor: Annotated[str, typer.Option("--executor", help="local, slurm (submitit) or ray.")] = "local",
+    nproc_per_node: Annotated[int, typer.Option(
+        "--nproc-per-node", help="Processes per run (torchrun/DDP; GPUs per run on a cluster).")] = 1,
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address.")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="submitit cluster: slurm (default when available), local or debug.")] = None,
+    partition: Annotated[str | None, typer.Option("--partition", help="Slurm partition.")] = None,
+    timeout_min: Annotated[int, typer.Option("--timeout-min", help="Slurm job time limit.")] = 240,
+    gpus_per_node: Annotated[int, typer.Option("--gpus-per-node", help="GPUs per Slurm job / Ray task.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Train every run of a sweep (skipping finished runs, resuming killed ones) and write the tables."""
+    from scalinglab.sweep.executors import make_executor
+    from scalinglab.sweep.runner import run_sweep
+
+    sp = _load(preset, spec)
+    opts = {**sp.executor}
+    if executor == "slurm":
+        opts = {**opts, "cluster": cluster or opts.get("cluster"), "partition": partition or opts.get("partition"),
+                "timeout_min": timeout_min, "gpus_per_node": gpus_per_node or opts.get("gpus_per_node"),
+                "nproc_per_node": nproc_per_node}
+    elif executor == "ray":
+        opts = {"address": address or opts.get("address"), "num_gpus": gpus_per_node or opts.get("num_gpus")}
+    else:
+        opts = {"nproc_per_node": nproc_per_node}
+    summary = run_sweep(sp, out, make_executor(executor, **opts), show_progress=not (quiet or json_out),
+                        log=(lambda m: None) if json_out else None)
+    if json_out:
+        echo_json(summary)
+        return
+    typer.echo(f"{summary['finished']}/{summary['runs']} runs finished -> {summary['runs_csv']}, "
+               f"{summary['curves_csv']} ({summary['curve_points']} curve points)")
+    for s in summary["stopped"]:
+        typer.echo(f"  {s['run']}: {s['status']} {s['reason']}".rstrip())
+
+
+@sweep_app.command("plan")
+@handle_errors
+def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None,
+             out: Annotated[Path, typer.Option("--out", help="Output folder (for data paths).")] = Path("sweep-out"),
+             json_out: JsonOpt = False) -> None:
+    """List the runs a spec expands to (shape, N, D, steps, 6ND and Chinchilla FLOPs); trains nothing."""
+    from scalinglab.sweep.flops import chinchilla_flops_per_token, flops_6nd, total_params
+    from scalinglab.sweep.runner import plan_runs
+
+    runs = plan_runs(_load(preset, spec), out)
+    rows = [{"run": r.name, "layers": r.n_layer, "width": r.d_model, "heads": r.n_head,
+             "N": r.non_embedding_params, "params": total_params(r.shape), "D": r.tokens, "steps": r.steps,
+             "C": flops_6nd(r.non_embedding_params, r.tokens),
+             "C_chinchilla": chinchilla_flops_per_token(r.shape) * r.tokens} for r in runs]
+    if json_out:
+        echo_json(rows)
+        return
+    table = Table("run", "layers", "width", "N (non-emb)", "params", "D", "steps", "C=6ND", "C (App. F)")
+    for r in rows:
+        table.add_row(r["run"], str(r["layers"]), str(r["width"]), f"{r['N']:,}", f"{r['params']:,}",
+                      f"{r['D']:,}", str(r["steps"]), f"{r['C']:.3g}", f"{r['C_chinchilla']:.3g}")
+    _console.print(table)
+
+
+@sweep_app.command("status")
+@handle_errors
+def status_cmd(out: OutOpt, json_out: JsonOpt = False) -> None:
+    """Per-run state of a sweep folder."""
+    from scalinglab.sweep.runner import run_status
+
+    rows = run_status(out)
+    if json_out:
+        echo_json(rows)
+        return
+    table = Table("run", "status", "step", "val loss", "note")
+    for r in rows:
+        table.add_row(r["run"], r["status"], f"{r['step']}/{r['steps']}",
+                      "" if r["loss"] is None else f"{r['loss']:.4f}", r["reason"])
+    _console.print(table)
+
+
+@sweep_app.command("presets")
+@handle_errors
+def presets_cmd(json_out: JsonOpt = False) -> None:
+    """The built-in sweep specs."""
+    from scalinglab.sweep.presets import PRESETS
+
+    if json_out:
+        echo_json(PRESETS)
+        return
+    for name, p in PRESETS.items():
+        typer.echo(f"{name}: {len(p.get('runs') or []) or len(p['grid']['params']) * len(p['grid']['tokens'])} runs, "
+                   f"data {p['data']['source']}, vocab {p['data']['vocab_size']}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sweep_app, name="sweep")

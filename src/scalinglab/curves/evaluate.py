@@ -1,0 +1,95 @@
+"""Extrapolation error of curve-fitted laws: ARE on the target's last 30 %, and the guide's (m, p) grid.
+
+Choshen, Zhang & Andreas 2024 score an estimation choice by the absolute relative error
+ARE = mean |L − L̂| / L over the target model's checkpoints in the last 30 % of its training, the
+target being the family's largest model and the law fitted on the m smallest (§3, Fig. 3/4 heatmaps).
+They put the floor at ~4 % ARE, the spread between seeds of one model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scalinglab.curves.estimate import DEFAULT_MIN_TOKENS, TEST_FRACTION, Selection, fit_curves, select
+from scalinglab.data.runs import RunsTable
+from scalinglab.errors import ScalingLabError
+
+DEFAULT_FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def are_percent(actual: np.ndarray, predicted: np.ndarray) -> float:
+    """Mean absolute relative error in percent: 100 · mean |L − L̂| / L."""
+    actual = np.asarray(actual, dtype=float)
+    return float(100.0 * np.mean(np.abs(actual - np.asarray(predicted, dtype=float)) / actual))
+
+
+def evaluate_curves(curves: RunsTable | pd.DataFrame, train_models: int | Sequence[str] | None = None,
+                    min_tokens: float = DEFAULT_MIN_TOKENS, train_fraction: float = 1.0,
+                    method: str = "curve_fit", law: str = "chinchilla",
+                    fixed: Mapping[str, float] | None = None, weighting: str = "none",
+                    target: str | None = None, test_fraction: float = TEST_FRACTION,
+                    delta: float = 1e-3) -> dict[str, Any]:
+    """Fit on the selected train checkpoints, predict the target's last 30 %, report ARE and the fit."""
+    start = time.perf_counter()
+    sel = Selection(train_models, min_tokens, train_fraction, test_fraction, target)
+    train, test, info = select(curves, sel)
+    if len(test) == 0:
+        raise ScalingLabError(f"target {info['target']!r} has no checkpoints past --min-tokens in its "
+                              f"last {100 * (1 - test_fraction):.0f} %")
+    fit = fit_curves(train, law, method, fixed, weighting, delta)
+    pred = fit.predict(**{k: test[k].to_numpy(dtype=float) for k in fit.law.inputs})
+    actual = test["loss"].to_numpy(dtype=float)
+    out: dict[str, Any] = {
+        "are_percent": are_percent(actual, pred) if np.all(np.isfinite(pred)) else None,
+        "target": {"model": info["target"], "N": info["target_N"], "n_checkpoints": info["n_test_points"],
+                   "D_range": [float(test["D"].min()), float(test["D"].max())],
+                   "mean_loss": float(actual.mean()), "mean_predicted": float(np.mean(pred))},
+        "train": {"models": info["train_models"], "n_checkpoints": info["n_train_points"],
+                  "max_tokens": info["train_max_tokens"], "scale_ratio": info["scale_ratio"]},
+        "options": {"train_models": len(info["train_models"]), "min_tokens": min_tokens,
+                    "train_fraction": train_fraction, "test_fraction": test_fraction, "method": method,
+                    "weighting": weighting, "fixed": dict(fixed or {}), "law": law},
+        "law": fit.law.name, "params": fit.params, "objective": fit.objective,
+        "seconds": time.perf_counter() - start,
+    }
+    return out
+
+
+def are_grid(curves: RunsTable | pd.DataFrame, train_models: Sequence[int] | None = None,
+             fractions: Sequence[float] = DEFAULT_FRACTIONS, **kwargs: Any) -> list[dict[str, Any]]:
+    """The guide's heatmap: ARE for every m (number of smallest train models) × p (train fraction).
+
+    A cell whose fit fails or selects too few checkpoints has ``are_percent`` None (blank in the
+    guide's figures). Each row carries the label ``m (Xr)``: r = target N / largest train N.
+    """
+    frame = curves.frame if isinstance(curves, RunsTable) else curves
+    n_models = frame["model"].nunique()
+    ms = list(train_models) if train_models else list(range(2, n_models))
+    rows = []
+    for m in ms:
+        for p in fractions:
+            try:
+                r = evaluate_curves(curves, m, train_fraction=p, **kwargs)
+                are, ratio = r["are_percent"], r["train"]["scale_ratio"]
+                err = None
+            except (ScalingLabError, RuntimeError, ValueError) as exc:
+                are, err = None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                _, _, info = select(curves, Selection(m, kwargs.get("min_tokens", DEFAULT_MIN_TOKENS), p))
+                ratio = info["scale_ratio"]
+            rows.append({"train_models": m, "label": f"{m} (X{ratio:.0f})", "train_fraction": p,
+                         "are_percent": are, **({"error": err} if err else {})})
+    return rows
+
+
+def grid_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Rows of ``are_grid`` → a label × train-fraction table of ARE (%)."""
+    df = pd.DataFrame(rows)
+    df["are_percent"] = df["are_percent"].astype(float)
+    order = df.drop_duplicates("label").sort_values("train_models")["label"].tolist()
+    table = df.pivot(index="label", columns="train_fraction", values="are_percent")
+    return table.loc[order]

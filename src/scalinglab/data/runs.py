@@ -1,0 +1,195 @@
+"""The runs table: canonical columns (model, N, D, C, loss, ...), filled and validated at the boundary.
+
+Column names are found by common aliases or given explicitly. D = C/(6N) when only C is given and
+C = 6ND when only D is (Kaplan et al. 2020, Sec. 2.1). Every bad value is reported with the file, the
+1-based data row (header excluded) and the column, or skipped and counted with ``drop_invalid``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scalinglab.data.io import read_table
+from scalinglab.errors import InputError
+
+#: Canonical numeric columns, and the names they are commonly found under (matched case-insensitively).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "N": ("N", "params", "parameters", "num_params", "n_params", "model_size", "model size", "params_n",
+          "#params", "num_parameters", "non_embedding_params"),
+    "D": ("D", "tokens", "num_tokens", "n_tokens", "tokens_d", "training_tokens", "tokens_seen",
+          "train_tokens", "data_size"),
+    "C": ("C", "flops", "compute", "training flop", "training_flop", "training_flops", "train_flops",
+          "flop"),
+    "loss": ("loss", "final_loss", "val_loss", "validation_loss", "final_val_loss", "eval_loss",
+             "train_loss"),
+    "unique_tokens": ("unique_tokens", "unique_tokens_u", "U", "unique"),
+    "active_params": ("active_params", "n_active", "active_parameters"),
+    "step": ("step", "steps", "iteration", "iter"),
+    "seed": ("seed",),
+}
+MODEL_ALIASES = ("model", "run", "name", "model_name", "run_name")
+POSITIVE = ("N", "D", "C", "loss", "unique_tokens", "active_params")
+
+
+@dataclass
+class RunsTable:
+    """A validated table of runs in canonical columns; ``frame`` keeps the original row numbers."""
+
+    frame: pd.DataFrame
+    source: str = "<table>"
+    dropped: int = 0
+    columns_used: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.frame[name].to_numpy(dtype=float)
+
+    @property
+    def N(self) -> np.ndarray:  # noqa: N802 - the papers' symbol
+        return self.column("N")
+
+    @property
+    def D(self) -> np.ndarray:  # noqa: N802
+        return self.column("D")
+
+    @property
+    def C(self) -> np.ndarray:  # noqa: N802
+        return self.column("C")
+
+    @property
+    def loss(self) -> np.ndarray:
+        return self.column("loss")
+
+    def subset(self, mask: np.ndarray | Sequence[int]) -> RunsTable:
+        """Rows selected by a boolean mask or integer positions (a new table)."""
+        frame = self.frame[mask] if np.asarray(mask).dtype == bool else self.frame.iloc[list(mask)]
+        return RunsTable(frame.copy(), self.source, self.dropped, dict(self.columns_used))
+
+
+def _find_column(frame: pd.DataFrame, canonical: str, given: str | None, source: str,
+                 aliases: Iterable[str]) -> str | None:
+    if given is not None:
+        if given not in frame.columns:
+            raise InputError(f"column {given!r} not found (columns: {', '.join(map(str, frame.columns))})",
+                             file=source, column=given)
+        return given
+    lower = {str(c).strip().lower(): c for c in frame.columns}
+    for alias in aliases:
+        if alias.lower() in lower:
+            return lower[alias.lower()]
+    return None
+
+
+def _parse_numeric(frame: pd.DataFrame, col: str, canonical: str, source: str, row_numbers: np.ndarray,
+                   drop_invalid: bool, bad: np.ndarray) -> np.ndarray:
+    raw = frame[col]
+    coerced = pd.to_numeric(raw, errors="coerce")
+    values = coerced.to_numpy(dtype=float)
+    missing = raw.isna().to_numpy()
+    problems = [
+        (missing, "is missing or NaN"),
+        (coerced.isna().to_numpy() & ~missing, "is not a number"),
+        (np.isinf(values), "is infinite"),
+    ]
+    if canonical in POSITIVE:
+        with np.errstate(invalid="ignore"):
+            problems.append((np.isfinite(values) & (values <= 0), "must be positive"))
+    for mask, what in problems:
+        if mask.any():
+            if not drop_invalid:
+                i = int(np.flatnonzero(mask)[0])
+                shown = raw.iloc[i]
+                text = "value is missing or NaN" if what.startswith("is missing") else f"value {shown!r} {what}"
+                raise InputError(text, file=source, row=int(row_numbers[i]), column=str(col))
+            bad |= mask
+    return values
+
+
+def load_runs(
+    source: str | Path | pd.DataFrame,
+    *,
+    params_col: str | None = None,
+    tokens_col: str | None = None,
+    flops_col: str | None = None,
+    loss_col: str | None = None,
+    model_col: str | None = None,
+    unique_tokens_col: str | None = None,
+    where: str | None = None,
+    drop_invalid: bool = False,
+    require: Sequence[str] = ("N", "D", "loss"),
+    name: str | None = None,
+) -> RunsTable:
+    """Load and validate a runs table from a file (CSV/TSV/Parquet/JSONL, or ``bundled:NAME``) or a frame.
+
+    ``require`` names the canonical columns the caller needs: ("N", "D", "loss") for a law of N and D,
+    ("C", "loss") for the compute law. ``where`` is a pandas query on canonical and original columns.
+    """
+    if isinstance(source, pd.DataFrame):
+        raw, src = source.reset_index(drop=True), name or "<table>"
+    else:
+        raw, src = read_table(source), name or str(source)
+    row_numbers = np.arange(1, len(raw) + 1)
+    given = {"N": params_col, "D": tokens_col, "C": flops_col, "loss": loss_col,
+             "unique_tokens": unique_tokens_col}
+    found: dict[str, str] = {}
+    for canonical, aliases in ALIASES.items():
+        col = _find_column(raw, canonical, given.get(canonical), src, aliases)
+        if col is not None:
+            found[canonical] = col
+    model_name = _find_column(raw, "model", model_col, src, MODEL_ALIASES)
+
+    need = set(require)
+    if "D" in need and "D" not in found and not ("C" in found and "N" in found):
+        need.discard("D")
+        if "C" not in found or "N" not in found:
+            raise InputError("no tokens column (D) and no compute column (C) to derive it from; "
+                             "name one with --tokens-col or --flops-col", file=src)
+    if "C" in need and "C" not in found and not ("D" in found and "N" in found):
+        raise InputError("no compute column (C), nor N and D to derive it; name one with --flops-col",
+                         file=src)
+    for canonical in need:
+        if canonical not in found and canonical not in ("C", "D"):
+            flag = {"N": "--params-col", "loss": "--loss-col", "unique_tokens": "--unique-tokens-col"}.get(
+                canonical, "")
+            raise InputError(f"missing column for {canonical} (looked for "
+                             f"{', '.join(ALIASES[canonical][:6])}); name it with {flag}".rstrip("; "),
+                             file=src, column=canonical)
+
+    bad = np.zeros(len(raw), dtype=bool)
+    out = pd.DataFrame(index=raw.index)
+    out["model"] = raw[model_name].astype(str) if model_name else [f"run{i}" for i in row_numbers]
+    for canonical, col in found.items():
+        out[canonical] = _parse_numeric(raw, col, canonical, src, row_numbers, drop_invalid, bad)
+    if "D" not in out and "C" in out and "N" in out:
+        out["D"] = out["C"] / (6.0 * out["N"])
+    if "C" not in out and "D" in out and "N" in out:
+        out["C"] = 6.0 * out["N"] * out["D"]
+    for col in ("step", "seed"):
+        if col in out:
+            out[col] = out[col].astype(float)
+    out["row"] = row_numbers
+    dropped = int(bad.sum())
+    out = out[~bad]
+
+    if where:
+        extra = raw.loc[out.index, [c for c in raw.columns if c not in out.columns]]
+        scope = pd.concat([out, extra], axis=1)
+        try:
+            keep = scope.query(where, engine="python")
+        except Exception as exc:
+            raise InputError(f"--where {where!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+                             file=src) from None
+        out = out.loc[keep.index]
+    if len(out) == 0:
+        raise InputError("no rows left after validation and filtering", file=src)
+    used = dict(found)
+    if model_name:
+        used["model"] = str(model_name)
+    return RunsTable(out.reset_index(drop=True), src, dropped, used)

@@ -1,0 +1,29 @@
+"""Errors that the CLI turns into one clear line and exit code 2 (no traceback)."""
+
+from __future__ import annotations
+
+
+class ScalingLabError(Exception):
+    """Base class of every error scalinglab raises on purpose (bad input, impossible request)."""
+
+    exit_code = 2
+
+
+class InputError(ScalingLabError):
+    """Bad input data: names the file, and where known the (1-based data) row and the column."""
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None) -> None:
+        self.file, self.row, self.column, self.detail = file, row, column, message
+        where = []
+        if file is not None:
+            where.append(str(file))
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class PlanningError(ScalingLabError):
+    """A planning request that has no answer (unreachable loss, negative budget, ...)."""

@@ -1,0 +1,238 @@
+"""FitResult: a fitted (or preset) law with its parameters in raw units, diagnostics and bootstrap draws.
+
+One JSON shape (``to_dict``) serves the CLI's ``--json`` and ``--out``, the report and the tests; a
+FIT.json written by hand with only ``law`` and ``params`` loads too.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scalinglab.errors import InputError, ScalingLabError
+from scalinglab.laws.base import Law
+from scalinglab.laws.presets import get_preset
+from scalinglab.laws.registry import get_law
+from scalinglab.serialize import dumps, write_text_atomic
+
+DEFAULT_BUDGETS = (1e21, 1e22, 1e23, 5.88e23, 1e24, 1e25)
+
+
+@dataclass
+class FitResult:
+    law: Law
+    params: dict[str, float]
+    objective: float | None = None
+    objective_spec: dict[str, Any] | None = None
+    n_points: int | None = None
+    fit_seconds: float | None = None
+    converged: bool | None = None
+    convergence: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    draws: np.ndarray | None = None  # (K, P) raw-unit bootstrap draws
+    bootstrap_seed: int | None = None
+    source: str | None = None
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_params(cls, law: str | Law, params: dict[str, float], source: str | None = None) -> FitResult:
+        law = get_law(law)
+        missing = [p for p in law.param_names if p not in params]
+        if missing:
+            raise ScalingLabError(f"law {law.name!r} needs parameters {', '.join(law.param_names)}; "
+                                  f"missing {', '.join(missing)}")
+        return cls(law, {k: float(params[k]) for k in law.param_names}, source=source)
+
+    @classmethod
+    def from_preset(cls, name: str) -> FitResult:
+        preset = get_preset(name)
+        return cls.from_params(preset.law, preset.params, source=f"preset {name}: {preset.source}")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], source: str = "<dict>") -> FitResult:
+        if not isinstance(d, dict) or "law" not in d or "params" not in d:
+            raise InputError("a fit needs at least 'law' and 'params'", file=source)
+        law = get_law(d["law"])
+        params = d["params"]
+        if not isinstance(params, dict):
+            raise InputError("'params' must be an object of name: value", file=source, column="params")
+        for name in law.param_names:
+            if name not in params:
+                raise InputError(f"missing parameter {name!r} for law {law.name!r}", file=source, column=name)
+            v = params[name]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+                raise InputError(f"parameter {name!r} must be a finite number, got {v!r}", file=source,
+                                 column=name)
+            p = next(p for p in law.parameters if p.name == name)
+            if p.log and v <= 0:
+                raise InputError(f"parameter {name!r} must be positive, got {v!r}", file=source, column=name)
+        draws = None
+        boot = d.get("bootstrap") or {}
+        if boot.get("draws"):
+            draws = np.asarray(boot["draws"], dtype=float)
+            if draws.ndim != 2 or draws.shape[1] != len(law.parameters):
+                raise InputError("bootstrap draws must be a list of parameter vectors", file=source,
+                                 column="bootstrap")
+        return cls(law, {k: float(params[k]) for k in law.param_names}, objective=d.get("objective"),
+                   objective_spec=d.get("objective_spec"), n_points=d.get("n_points"),
+                   fit_seconds=d.get("fit_seconds"), converged=d.get("converged"),
+                   convergence=d.get("convergence") or {}, warnings=list(d.get("warnings") or []),
+                   draws=draws, bootstrap_seed=boot.get("seed"), source=d.get("source", source))
+
+    @classmethod
+    def load(cls, path: str | Path) -> FitResult:
+        path = Path(path)
+        try:
+            d = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise InputError("no such file", file=str(path)) from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"not valid JSON: {exc}", file=str(path)) from None
+        return cls.from_dict(d, source=str(path))
+
+    # -- use --------------------------------------------------------------------------------------
+    def predict(self, **X: Any) -> np.ndarray:
+        """Predicted loss at inputs (``N=``, ``D=``, or ``C=`` as the law needs)."""
+        return self.law.predict(self.params, **X)
+
+    def predict_draws(self, **X: Any) -> np.ndarray | None:
+        """(K, ...) predictions under every bootstrap draw, or None without draws."""
+        if self.draws is None:
+            return None
+        return np.array([self.law.predict(dict(zip(self.law.param_names, row, strict=True)), **X)
+                         for row in self.draws])
+
+    def predict_interval(self, level: float = 0.95, **X: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        draws = self.predict_draws(**X)
+        if draws is None:
+            return None
+        q = 100 * (1 - level) / 2
+        return np.percentile(draws, q, axis=0), np.percentile(draws, 100 - q, axis=0)
+
+    @property
+    def optimal_exponents(self) -> dict[str, float] | None:
+        return self.law.optimal_exponents(self.params)
+
+    def optimal(self, C: float | np.ndarray, level: float = 0.95) -> dict[str, Any]:
+        """Compute-optimal N, D (C = 6ND), tokens per parameter and loss; intervals from draws."""
+        C = np.asarray(C, dtype=float)
+        if np.any(~np.isfinite(C)) or np.any(C <= 0):
+            raise ScalingLabError("compute budget must be a positive number of FLOPs")
+        sol = self.law.optimal(self.params, C)
+        if sol is None:
+            raise ScalingLabError(f"law {self.law.name!r} has no compute-optimal allocation (it needs N and D)")
+        out: dict[str, Any] = {"C": C, "N": sol["N"], "D": sol["D"], "tokens_per_param": sol["D"] / sol["N"],
+                               "loss": sol["loss"]}
+        if self.draws is not None:
+            q = 100 * (1 - level) / 2
+            sols = [self.law.optimal(dict(zip(self.law.param_names, row, strict=True)), C) for row in self.draws]
+            for key in ("N", "D", "loss"):
+                arr = np.array([s[key] for s in sols])
+                out[f"{key}_interval"] = [np.percentile(arr, q, axis=0), np.percentile(arr, 100 - q, axis=0)]
+        return out
+
+    def ci(self, level: float = 0.95) -> dict[str, list[float]] | None:
+        """Percentile intervals for every parameter and, where defined, for a and b."""
+        if self.draws is None:
+            return None
+        q = 100 * (1 - level) / 2
+        out = {name: [float(np.percentile(self.draws[:, j], q)), float(np.percentile(self.draws[:, j], 100 - q))]
+               for j, name in enumerate(self.law.param_names)}
+        if self.optimal_exponents is not None:
+            ex = [self.law.optimal_exponents(dict(zip(self.law.param_names, r, strict=True))) for r in self.draws]
+            for key in ("a", "b"):
+                vals = np.array([e[key] for e in ex])
+                out[key] = [float(np.percentile(vals, q)), float(np.percentile(vals, 100 - q))]
+        return out
+
+    # -- output -------------------------------------------------------------------------------------
+    def to_dict(self, include_draws: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {"law": self.law.name, "formula": self.law.formula, "params": dict(self.params)}
+        if self.objective is not None:
+            d["objective"] = self.objective
+        if self.objective_spec is not None:
+            d["objective_spec"] = self.objective_spec
+        for key in ("n_points", "fit_seconds", "converged"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        if self.convergence:
+            d["convergence"] = self.convergence
+        d["warnings"] = list(self.warnings)
+        ci = self.ci()
+        if ci is not None:
+            d["ci"] = ci
+        if self.optimal_exponents is not None:
+            d["optimal"] = self.optimal_exponents
+        if self.source:
+            d["source"] = self.source
+        if self.draws is not None and include_draws:
+            d["bootstrap"] = {"n": int(self.draws.shape[0]), "seed": self.bootstrap_seed, "level": 0.95,
+                              "draws": self.draws.tolist()}
+        return d
+
+    def to_json(self, include_draws: bool = True) -> str:
+        return dumps(self.to_dict(include_draws))
+
+    def save(self, path: str | Path) -> None:
+        """Write the JSON atomically (temporary file in the same folder, then rename)."""
+        write_text_atomic(path, self.to_json() + "\n")
+
+    def report(self, budgets: tuple[float, ...] = DEFAULT_BUDGETS) -> str:
+        """A plain-text fit report: law, parameters with intervals, objective, convergence, allocation."""
+        lines = [f"Law: {self.law.title or self.law.name}   {self.law.formula}"]
+        if self.source:
+            lines.append(f"Data: {self.source}" + (f" ({self.n_points} points)" if self.n_points else ""))
+        if self.objective is not None:
+            spec = self.objective_spec or {}
+            lines.append(f"Objective: {self.objective:.8g} ({spec.get('description', spec.get('name', ''))})")
+        if self.convergence:
+            c = self.convergence
+            lines.append(f"Convergence: {'yes' if self.converged else 'NO'}; {c.get('n_starts')} starts polished "
+                         f"after scanning {c.get('n_scanned')}, {c.get('n_agree')} reached the optimum; "
+                         f"|grad| = {c.get('grad_norm', float('nan')):.2g}; {self.fit_seconds:.3g} s")
+        ci = self.ci()
+        lines.append("")
+        lines.append(f"  {'parameter':<10} {'value':>14}" + (f"   {'95% interval':>30}" if ci else ""))
+        for name, value in self.params.items():
+            row = f"  {name:<10} {value:>14.6g}"
+            if ci:
+                row += f"   ({ci[name][0]:>12.6g}, {ci[name][1]:>12.6g})"
+            lines.append(row)
+        ex = self.optimal_exponents
+        if ex:
+            lines.append("")
+            txt = f"Compute-optimal exponents: N_opt ∝ C^{ex['a']:.4f}, D_opt ∝ C^{ex['b']:.4f}"
+            if ci:
+                txt += f"  (a in ({ci['a'][0]:.3f}, {ci['a'][1]:.3f}), b in ({ci['b'][0]:.3f}, {ci['b'][1]:.3f}))"
+            lines.append(txt)
+            opt = self.optimal(np.array(budgets))
+            lines.append("")
+            lines.append(f"  {'C (FLOPs)':>10} {'N_opt':>11} {'D_opt':>11} {'D/N':>7} {'loss':>8}")
+            for i, c in enumerate(budgets):
+                lines.append(f"  {c:>10.3g} {opt['N'][i]:>11.4g} {opt['D'][i]:>11.4g} "
+                             f"{opt['tokens_per_param'][i]:>7.1f} {opt['loss'][i]:>8.4f}")
+        for w in self.warnings:
+            lines.append(f"warning: {w}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        ci = self.ci()
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{v:.6g}</td>"
+            + (f"<td>({ci[k][0]:.6g}, {ci[k][1]:.6g})</td>" if ci else "") + "</tr>"
+            for k, v in self.params.items())
+        head = "<tr><th>parameter</th><th>value</th>" + ("<th>95% interval</th>" if ci else "") + "</tr>"
+        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        obj = f"<p>objective {self.objective:.8g}, {self.n_points} points</p>" if self.objective is not None else ""
+        return (f"<div><b>{html.escape(self.law.title or self.law.name)}</b>: "
+                f"<code>{html.escape(self.law.formula)}</code>{obj}<table>{head}{rows}</table>"
+                + (f"<ul>{warn}</ul>" if warn else "") + "</div>")
+
+    def __repr__(self) -> str:
+        ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        return f"FitResult(law={self.law.name!r}, {ps})"

@@ -1,0 +1,152 @@
+"""The Law interface: named parameters with bounds, a log-space formula with its Jacobian, presets.
+
+Laws are fitted in an *internal* parameterisation where scale parameters enter as logs (A = e^a), as
+Hoffmann et al. (2022, App. D.2) and Besiroglu et al. (2024) do, and reported in raw units.
+Every method is vectorised over K parameter vectors at once: ``theta`` has shape (K, P).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named law parameter. ``log`` means it is fitted as its natural log; bounds are internal."""
+
+    name: str
+    lower: float
+    upper: float
+    log: bool = False
+    description: str = ""
+
+
+class Law(ABC):
+    """Base class of every scaling law. Subclasses set ``name``, ``parameters``, ``inputs`` and the formula."""
+
+    name: str = ""
+    title: str = ""
+    formula: str = ""
+    inputs: tuple[str, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    #: Names of raw parameters that enter the loss linearly for fixed exponents (variable projection).
+    linear: tuple[str, ...] = ()
+    #: Internal grid of starting points per parameter (Hoffmann et al. style multi-start).
+    start_grid: Mapping[str, tuple[float, ...]] = {}
+    #: Minimum number of data points a fit needs (at least one more than the parameters).
+    @property
+    def min_points(self) -> int:
+        return len(self.parameters) + 1
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parameters)
+
+    @property
+    def bounds(self) -> list[tuple[float, float]]:
+        return [(p.lower, p.upper) for p in self.parameters]
+
+    # -- parameterisation ---------------------------------------------------------------------------
+    def to_internal(self, params: Mapping[str, float]) -> np.ndarray:
+        """Raw parameter dict → internal vector (logs of scale parameters)."""
+        missing = [p.name for p in self.parameters if p.name not in params]
+        if missing:
+            raise KeyError(f"law {self.name!r} needs parameters {', '.join(missing)}")
+        return np.array([np.log(params[p.name]) if p.log else float(params[p.name])
+                         for p in self.parameters])
+
+    def to_raw(self, theta: np.ndarray) -> dict[str, float]:
+        """Internal vector → raw parameter dict."""
+        theta = np.asarray(theta, dtype=float)
+        return {p.name: float(np.exp(v) if p.log else v) for p, v in zip(self.parameters, theta, strict=True)}
+
+    def raw_array(self, theta: np.ndarray) -> np.ndarray:
+        """Internal (K, P) → raw (K, P)."""
+        theta = np.atleast_2d(theta).astype(float).copy()
+        for j, p in enumerate(self.parameters):
+            if p.log:
+                theta[:, j] = np.exp(theta[:, j])
+        return theta
+
+    # -- the formula ------------------------------------------------------------------------------
+    def features(self, X: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Log-inputs the formula works with (computed once per data set)."""
+        return {f"log{k}": np.log(np.asarray(X[k], dtype=float)) for k in self.inputs}
+
+    @abstractmethod
+    def log_predict(self, theta: np.ndarray, F: Mapping[str, np.ndarray], jac: bool = False):
+        """log L̂ for internal ``theta`` (K, P) on features ``F`` → (K, n) [and Jacobian (K, n, P)]."""
+
+    def predict(self, params: Mapping[str, float], **X: np.ndarray) -> np.ndarray:
+        """Predicted loss in raw units for raw ``params`` at inputs such as ``N=..., D=...``."""
+        missing = [k for k in self.inputs if X.get(k) is None]
+        if missing:
+            raise ValueError(f"law {self.name!r} needs inputs {', '.join(self.inputs)}; missing {missing}")
+        arrays = {k: np.asarray(X[k], dtype=float) for k in self.inputs}
+        shape = np.broadcast(*arrays.values()).shape
+        flat = {k: np.broadcast_to(v, shape).ravel() for k, v in arrays.items()}
+        theta = self.to_internal(params)[None, :]
+        return np.exp(self.log_predict(theta, self.features(flat))[0]).reshape(shape)
+
+    # -- compute-optimal allocation ---------------------------------------------------------------
+    def optimal(self, params: Mapping[str, float], C: float | np.ndarray) -> dict[str, np.ndarray] | None:
+        """N_opt, D_opt under C = 6ND, for laws of N and D (numerically unless a closed form exists)."""
+        if set(self.inputs) != {"N", "D"}:
+            return None
+        from scipy.optimize import minimize_scalar
+
+        Cs = np.atleast_1d(np.asarray(C, dtype=float))
+        N_opt = np.empty_like(Cs)
+        for i, c in enumerate(Cs):
+            def f(logn: float, c: float = c) -> float:
+                n = np.exp(logn)
+                return float(np.log(self.predict(params, N=n, D=c / (6 * n))))
+            lo, hi = np.log(c / 6) / 2 - 25, np.log(c / 6) / 2 + 25
+            res = minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
+            N_opt[i] = np.exp(res.x)
+        D_opt = Cs / (6 * N_opt)
+        return {"N": N_opt, "D": D_opt, "loss": self.predict(params, N=N_opt, D=D_opt)}
+
+    def optimal_exponents(self, params: Mapping[str, float]) -> dict[str, float] | None:
+        """Exponents a, b of N_opt ∝ C^a and D_opt ∝ C^b, where the law gives them."""
+        sol = self.optimal(params, np.array([1e20, 1e24]))
+        if sol is None:
+            return None
+        a = float(np.log(sol["N"][1] / sol["N"][0]) / np.log(1e4))
+        b = float(np.log(sol["D"][1] / sol["D"][0]) / np.log(1e4))
+        return {"a": a, "b": b}
+
+    def __repr__(self) -> str:
+        return f"<Law {self.name}: {self.formula}>"
+
+
+class ProjectableLaw(Law):
+    """A law whose ``linear`` parameters enter as L̂ = basis(θ_nl) @ coef, coef ≥ 0, for fixed exponents.
+
+    The fitter scans a grid of the non-linear parameters and solves the linear part in closed form
+    (variable projection, Golub & Pereyra 1973) to find starting points near the global optimum.
+    """
+
+    @abstractmethod
+    def basis(self, theta_nl: np.ndarray, F: Mapping[str, np.ndarray]) -> np.ndarray:
+        """(K, n, m) basis so that L̂ = basis @ coef for non-linear parameters ``theta_nl`` (K, q)."""
+
+    @abstractmethod
+    def nonlinear_grid(self) -> np.ndarray:
+        """Grid (G, q) over the non-linear parameters (internal units) for the scan."""
+
+    @abstractmethod
+    def assemble(self, theta_nl: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """Internal theta (K, P) from non-linear params (K, q) and linear coefficients (K, m)."""
+
+
+def logsumexp_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """LSE over the last axis and the softmax weights (its gradient), numerically stable."""
+    m = terms.max(axis=-1, keepdims=True)
+    ex = np.exp(terms - m)
+    s = ex.sum(axis=-1, keepdims=True)
+    return (m + np.log(s))[..., 0], ex / s

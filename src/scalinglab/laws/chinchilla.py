@@ -1,0 +1,79 @@
+"""Chinchilla law (Hoffmann et al. 2022, Eq. 2): L(N, D) = E + A/N^α + B/D^β.
+
+Fitted in log space as log L̂ = LSE(a − α log N, b − β log D, e) with A = e^a, B = e^b, E = e^e
+(Hoffmann App. D.2; Besiroglu et al. 2024). N counts all parameters, D training tokens, L nats/token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from scalinglab.laws.base import Parameter, ProjectableLaw, logsumexp_terms
+from scalinglab.laws.registry import register_law
+
+
+@register_law
+class ChinchillaLaw(ProjectableLaw):
+    name = "chinchilla"
+    title = "Chinchilla (Hoffmann et al. 2022)"
+    formula = "L = E + A/N^alpha + B/D^beta"
+    inputs = ("N", "D")
+    parameters = (
+        Parameter("E", -10.0, 3.0, log=True, description="irreducible loss (nats/token)"),
+        Parameter("A", -10.0, 60.0, log=True, description="parameter-term scale"),
+        Parameter("B", -10.0, 60.0, log=True, description="data-term scale"),
+        Parameter("alpha", 0.0, 5.0, description="parameter exponent"),
+        Parameter("beta", 0.0, 5.0, description="data exponent"),
+    )
+    linear = ("E", "A", "B")
+    #: Hoffmann et al.'s initialisation grid (App. D.2): 6*5*6*5*5 = 4500 starts, internal units.
+    start_grid = {
+        "E": (-1.0, -0.5, 0.0, 0.5, 1.0),
+        "A": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+        "B": (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+        "alpha": (0.0, 0.5, 1.0, 1.5, 2.0),
+        "beta": (0.0, 0.5, 1.0, 1.5, 2.0),
+    }
+
+    def log_predict(self, theta, F, jac=False):
+        theta = np.atleast_2d(theta)
+        e, a, b, alpha, beta = (theta[:, i:i + 1] for i in range(5))
+        logN, logD = F["logN"][None, :], F["logD"][None, :]
+        t1 = a - alpha * logN
+        t2 = b - beta * logD
+        terms = np.stack([np.broadcast_to(e, t1.shape), t1, t2], axis=-1)
+        lse, w = logsumexp_terms(terms)
+        if not jac:
+            return lse
+        J = np.stack([w[..., 0], w[..., 1], w[..., 2], -w[..., 1] * logN, -w[..., 2] * logD], axis=-1)
+        return lse, J
+
+    def basis(self, theta_nl, F):
+        alpha, beta = theta_nl[:, 0:1], theta_nl[:, 1:2]
+        ones = np.ones((theta_nl.shape[0], F["logN"].size))
+        return np.stack([ones, np.exp(-alpha * F["logN"][None, :]), np.exp(-beta * F["logD"][None, :])],
+                        axis=-1)
+
+    def nonlinear_grid(self) -> np.ndarray:
+        g = np.linspace(0.02, 2.5, 56)
+        aa, bb = np.meshgrid(g, g, indexing="ij")
+        return np.column_stack([aa.ravel(), bb.ravel()])
+
+    def assemble(self, theta_nl, coef):
+        logc = np.log(np.maximum(coef, np.exp(-10.0)))
+        return np.column_stack([logc, theta_nl])
+
+    def optimal(self, params: Mapping[str, float], C):
+        """Closed form (Hoffmann et al. 2022, Eq. 4): N_opt = G (C/6)^a, D_opt = G^-1 (C/6)^b."""
+        A, B, alpha, beta = params["A"], params["B"], params["alpha"], params["beta"]
+        C = np.asarray(C, dtype=float)
+        G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+        N = G * (C / 6.0) ** (beta / (alpha + beta))
+        D = (C / 6.0) ** (alpha / (alpha + beta)) / G
+        return {"N": N, "D": D, "loss": self.predict(params, N=N, D=D)}
+
+    def optimal_exponents(self, params):
+        s = params["alpha"] + params["beta"]
+        return {"a": params["beta"] / s, "b": params["alpha"] / s}

@@ -1,0 +1,176 @@
+"""Planning with scarce data (Muennighoff et al. 2023): best N, D for a budget C and U unique tokens,
+and the fit of the repetition constants R_D*, R_N* with the base Chinchilla terms frozen.
+
+With U unique tokens a model trained on D > U tokens repeats them D/U times; the data-constrained law
+discounts the repeats (and parameters beyond what U can feed). Under C = 6ND the best allocation moves
+towards more parameters and fewer epochs than the unconstrained Chinchilla optimum would ask for.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize, minimize_scalar
+
+from scalinglab.errors import PlanningError
+from scalinglab.fitting.objectives import make_objective
+from scalinglab.fitting.result import FitResult
+from scalinglab.laws.data_constrained import BASE_NAMES, MUENNIGHOFF_C4
+from scalinglab.laws.registry import get_law
+from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, positive
+
+
+@dataclass
+class DataConstrainedPlan:
+    """Loss-optimal N, D under C = 6ND with U unique tokens, and the unconstrained Chinchilla optimum."""
+
+    compute: float
+    unique_tokens: float
+    N: float
+    D: float
+    loss: float
+    unconstrained: dict[str, float]
+    chinchilla_with_repeats_loss: float
+    law: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> float:
+        return self.D / min(self.unique_tokens, self.D)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"law": self.law, "compute": self.compute, "unique_tokens": self.unique_tokens, "N": self.N,
+                "D": self.D, "epochs": self.epochs, "tokens_per_param": self.D / self.N, "loss": self.loss,
+                "unconstrained": self.unconstrained,
+                "chinchilla_allocation_loss": self.chinchilla_with_repeats_loss, "notes": self.notes}
+
+    def text(self) -> str:
+        u = self.unconstrained
+        lines = [f"C = {self.compute:.3g} FLOPs with {fmt(self.unique_tokens)} unique tokens ({self.law})",
+                 f"  best allocation : N = {fmt(self.N)} params, D = {fmt(self.D)} tokens "
+                 f"= {self.epochs:.2f} epochs, loss {self.loss:.4f}",
+                 f"  unlimited data  : N = {fmt(u['N'])}, D = {fmt(u['D'])} (would be {u['epochs']:.2f} epochs), "
+                 f"loss {u['loss']:.4f}",
+                 f"  that allocation on the {fmt(self.unique_tokens)} unique tokens: loss "
+                 f"{self.chinchilla_with_repeats_loss:.4f}"]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _loss(fit: FitResult, N: float | np.ndarray, D: float | np.ndarray, U: float) -> np.ndarray:
+    D = np.asarray(D, dtype=float)
+    return fit.law.predict(fit.params, N=N, D=D, U=np.minimum(U, D))
+
+
+def plan_data_constrained(fit: FitResult, compute: float, unique_tokens: float) -> DataConstrainedPlan:
+    """Minimise L(N, C/6N, min(U, D)) over N (grid over log N, then a bounded polish)."""
+    if fit.law.name != "data-constrained":
+        raise PlanningError(f"data-constrained planning needs the data-constrained law, not {fit.law.name!r}")
+    C = positive(compute, "--compute")
+    U = positive(unique_tokens, "--unique-tokens")
+    centre = 0.5 * np.log(C / 6)
+    grid = np.linspace(centre - 12, centre + 12, 481)
+    losses = _loss(fit, np.exp(grid), C / (6 * np.exp(grid)), U)
+    i = int(np.argmin(losses))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    res = minimize_scalar(lambda x: float(_loss(fit, np.exp(x), C / (6 * np.exp(x)), U)),
+                          bounds=(lo, hi), method="bounded", options={"xatol": 1e-9})
+    N = float(np.exp(res.x))
+    D = C / (6 * N)
+    terms = ChinchillaTerms.from_params(fit.params, fit.law.name)
+    G = (terms.alpha * terms.A / (terms.beta * terms.B)) ** (1 / (terms.alpha + terms.beta))
+    N_c = G * (C / 6) ** (terms.beta / (terms.alpha + terms.beta))
+    D_c = C / (6 * N_c)
+    unconstrained = {"N": N_c, "D": D_c, "epochs": D_c / U, "loss": float(terms.loss(N_c, D_c))}
+    notes = []
+    if D > 1e4 * U or N > 1e4 * D:
+        notes.append("far outside the paper's fitted range (up to ~60 epochs); an extrapolation")
+    return DataConstrainedPlan(C, U, N, D, float(res.fun), unconstrained, float(_loss(fit, N_c, D_c, U)),
+                               fit.law.name, notes)
+
+
+@dataclass
+class RepetitionFit:
+    """R_D*, R_N* fitted with the base terms frozen, and the objective at the optimum."""
+
+    result: FitResult
+    objective: float
+    n_points: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"R_D_star": self.result.params["R_D_star"], "R_N_star": self.result.params["R_N_star"],
+                "objective": self.objective, "n_points": self.n_points, "fit_seconds": self.seconds,
+                "fit": self.result.to_dict()}
+
+    def text(self) -> str:
+        p = self.result.params
+        return (f"R_D* = {p['R_D_star']:.6g} (repeated-data half-life, epochs), R_N* = {p['R_N_star']:.6g} "
+                f"(excess-parameter half-life); objective {self.objective:.7g} on {self.n_points} runs, "
+                f"base E={p['E']:.4g} A={p['A']:.4g} B={p['B']:.4g} alpha={p['alpha']:.4g} beta={p['beta']:.4g} "
+                f"frozen ({self.seconds:.2f} s)")
+
+
+def fit_repetition(N: np.ndarray, D: np.ndarray, U: np.ndarray, loss: np.ndarray,
+                   base: Mapping[str, float] | None = None, delta: float = 1e-3,
+                   source: str | None = None) -> RepetitionFit:
+    """Fit R_D*, R_N* by Huber(δ) on log residuals with E, A, B, α, β frozen (Muennighoff et al. App. A).
+
+    Starts from the notebook's grid (R* ∈ linspace(0, 20, 4), with 0 replaced by 0.5 since R* > 0),
+    polishes each with L-BFGS-B on (log R_D*, log R_N*), then Nelder–Mead from the best.
+    """
+    t0 = time.perf_counter()
+    law = get_law("data-constrained")
+    base = dict(base or {k: MUENNIGHOFF_C4[k] for k in BASE_NAMES})
+    N, D, U, loss = (np.asarray(x, dtype=float) for x in (N, D, U, loss))
+    if N.size < 3:
+        raise PlanningError("need at least 3 runs to fit R_D*, R_N*")
+    if np.any(U > D * (1 + 1e-12)):
+        raise PlanningError("some runs have more unique tokens than training tokens (U > D)")
+    F = law.features({"N": N, "D": D, "U": U})
+    log_y = np.log(loss)
+    objective = make_objective("huber", delta=delta)
+    fixed = np.array([np.log(base["E"]), np.log(base["A"]), np.log(base["B"]), base["alpha"], base["beta"]])
+
+    def value(x: np.ndarray) -> float:
+        theta = np.concatenate([fixed, x])[None, :]
+        return float(objective.rho(law.log_predict(theta, F)[0] - log_y).sum())
+
+    starts = [np.log([rd, rn]) for rd in (0.5, 20 / 3, 40 / 3, 20.0) for rn in (0.5, 20 / 3, 40 / 3, 20.0)]
+    best = None
+    for s in starts:
+        r = minimize(value, s, method="L-BFGS-B", bounds=[(-5.0, 8.0)] * 2)
+        if best is None or r.fun < best.fun:
+            best = r
+    assert best is not None
+    polished = minimize(value, best.x, method="Nelder-Mead",
+                        options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 4000})
+    x = polished.x if polished.fun <= best.fun else best.x
+    params = dict(base) | {"R_D_star": float(np.exp(x[0])), "R_N_star": float(np.exp(x[1]))}
+    result = FitResult.from_params(law, params, source=source)
+    result.objective = min(polished.fun, best.fun)
+    result.objective_spec = objective.to_dict() | {"description": objective.describe() +
+                                                   " (E, A, B, alpha, beta frozen)"}
+    result.n_points = int(N.size)
+    result.converged = bool(polished.success or best.success)
+    seconds = time.perf_counter() - t0
+    result.fit_seconds = seconds
+    return RepetitionFit(result, float(result.objective), int(N.size), seconds)
+
+
+def fit_repetition_file(path: str | Path, *, base: Mapping[str, float] | None = None,
+                        params_col: str | None = None, tokens_col: str | None = None,
+                        unique_tokens_col: str | None = None, loss_col: str | None = None,
+                        where: str | None = None) -> RepetitionFit:
+    """Load a runs table (N, D, unique tokens, loss) and fit R_D*, R_N*."""
+    from scalinglab.data.runs import load_runs
+
+    runs = load_runs(path, params_col=params_col, tokens_col=tokens_col, unique_tokens_col=unique_tokens_col,
+                     loss_col=loss_col, where=where, require=("N", "D", "unique_tokens", "loss"))
+    return fit_repetition(runs.N, runs.D, runs.column("unique_tokens"), runs.loss, base=base,
+                          source=runs.source)

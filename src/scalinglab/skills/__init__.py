@@ -1,0 +1,1 @@
+"""Benchmark-level laws: Sloth skills, observational scaling, and the Densing law."""

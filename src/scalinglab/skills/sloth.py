@@ -1,0 +1,458 @@
+"""Sloth: scaling laws for LLM skills (Maia Polo, Somerstep, Choshen, Sun, Yurochkin 2025).
+
+Paper: "Sloth: scaling laws for LLM skills to predict multi-benchmark performance across
+families", arXiv:2412.06540. Benchmark scores of LLM ``i`` (family ``f``) are driven by a few
+latent *skills*::
+
+    θ_i = α_f + β₁ log T_i + β₂ log S_i + β₃ log S_i · log T_i          (θ_i ∈ R^d)
+    E[Y_ij] = c_j + (1 − c_j) · g_j(λ_jᵀ θ_i + b_j)
+
+with ``S`` the size in billions of parameters, ``T`` the pre-training tokens in trillions, the
+slopes ``β`` shared by all families and the intercept ``α_f`` (a vector, one entry per skill)
+specific to each family: a family's "efficiency" is estimated from as little as one of its
+models, while the shape of scaling is learned from all families together. The benchmark
+loadings ``λ_j`` tie the benchmarks to the skills, so scores of different benchmarks inform each
+other.
+
+Methods (``method=``):
+
+* ``"sloth"``: the paper's full model: a trained monotone link ``g_j`` per benchmark and
+  learned floors ``c_j``, warm-started from the basic fit.
+* ``"basic"``: "Sloth basic": sigmoid link, floors fixed at chance level.
+* ``"flops"``: the FLOPs baseline: one law per benchmark on ``log F`` with ``F = 6 S T``, a family
+  intercept and shared slope, sigmoid link with a learned floor (paper: ``logF_sigmoid_faminter``).
+* ``"flops-shared"``: the same with one intercept for all families (Owen 2024; paper:
+  ``logF_sigmoid``).
+
+Fitting minimises the mean Huber (smooth-L1, ``δ = 0.01``) loss over models × benchmarks with
+L-BFGS-B and hand-written gradients (no autograd framework needed): a few seeded random starts
+for the sigmoid model, the best one kept. The monotone link is a small network on ``tanh(z)``
+whose weights are kept non-negative by box constraints (so it is increasing by construction);
+it is first fitted to the sigmoid it replaces, so the warm start keeps the basic solution.
+Everything is deterministic given ``seed``.
+
+After fitting, the skills are re-expressed in an interpretable basis that leaves predictions
+unchanged: standardised to zero mean and unit covariance over the training models, then
+varimax-rotated so each benchmark loads mainly on one skill, with signs chosen so skills grow
+with compute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit, logit
+
+from scalinglab.errors import InputError
+
+__all__ = ["METHODS", "Sloth", "huber", "varimax"]
+
+METHODS = ("sloth", "basic", "flops", "flops-shared")
+FEATURE_NAMES = ("log T", "log S", "log S · log T")
+_HIDDEN = 10
+
+
+def huber(r: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Smooth-L1 (Huber scaled by 1/δ) loss of residuals and its derivative.
+
+    ``0.5 r²/δ`` for ``|r| < δ``, else ``|r| − δ/2``: like the absolute error (the metric the
+    paper reports) but differentiable at 0.
+    """
+    a = np.abs(r)
+    small = a < delta
+    loss = np.where(small, 0.5 * r * r / delta, a - 0.5 * delta)
+    grad = np.where(small, r / delta, np.sign(r))
+    return loss, grad
+
+
+def varimax(loadings: np.ndarray, max_iter: int = 500, tol: float = 1e-10) -> np.ndarray:
+    """Orthogonal varimax rotation ``R`` (d × d) of a (J × d) loading matrix (Kaiser 1958).
+
+    Maximises the variance of the squared loadings within each factor, so each benchmark loads
+    strongly on few skills. Returns ``R``; the rotated loadings are ``loadings @ R``.
+    """
+    p, k = loadings.shape
+    rot = np.eye(k)
+    if k < 2:
+        return rot
+    obj = 0.0
+    for _ in range(max_iter):
+        lam = loadings @ rot
+        u, s, vt = np.linalg.svd(loadings.T @ (lam**3 - lam @ np.diag((lam**2).sum(axis=0)) / p))
+        rot = u @ vt
+        new = float(s.sum())
+        if new - obj < tol * max(new, 1.0):
+            break
+        obj = new
+    return rot
+
+
+# ----------------------------------------------------------------------------------------------
+# parameter layout: a flat vector for L-BFGS-B <-> named arrays
+
+
+@dataclass(frozen=True)
+class _Layout:
+    shapes: dict[str, tuple[int, ...]]
+
+    def size(self) -> int:
+        return sum(int(np.prod(s)) for s in self.shapes.values())
+
+    def unpack(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        out, i = {}, 0
+        for name, shape in self.shapes.items():
+            n = int(np.prod(shape))
+            out[name] = x[i:i + n].reshape(shape)
+            i += n
+        return out
+
+    def pack(self, parts: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([np.asarray(parts[k], dtype=float).ravel() for k in self.shapes])
+
+    def bounds(self, nonneg: Sequence[str]) -> list[tuple[float | None, float | None]]:
+        out: list[tuple[float | None, float | None]] = []
+        for name, shape in self.shapes.items():
+            b = (0.0, None) if name in nonneg else (None, None)
+            out.extend([b] * int(np.prod(shape)))
+        return out
+
+
+_LINK_NAMES = ("A1", "a1", "A2", "a2", "A3", "a3")
+
+
+def _link_forward(z: np.ndarray, p: dict[str, np.ndarray]) -> tuple[np.ndarray, tuple]:
+    """Monotone link per benchmark: σ(A3·tanh(A2·tanh(A1·tanh(z) + a1) + a2) + a3), A ≥ 0."""
+    h0 = np.tanh(z)                                              # (n, J)
+    h1 = np.tanh(h0[:, :, None] * p["A1"][None] + p["a1"][None])  # (n, J, H)
+    h2 = np.tanh(np.einsum("njh,jkh->njk", h1, p["A2"]) + p["a2"][None])
+    o = np.einsum("njk,jk->nj", h2, p["A3"]) + p["a3"][None]
+    g = expit(o)
+    return g, (h0, h1, h2, g)
+
+
+def _link_backward(dg: np.ndarray, p: dict[str, np.ndarray], cache: tuple,
+                   grads: dict[str, np.ndarray]) -> np.ndarray:
+    h0, h1, h2, g = cache
+    do = dg * g * (1.0 - g)
+    grads["A3"] = np.einsum("nj,njk->jk", do, h2)
+    grads["a3"] = do.sum(axis=0)
+    du2 = do[:, :, None] * p["A3"][None] * (1.0 - h2 * h2)
+    grads["A2"] = np.einsum("njk,njh->jkh", du2, h1)
+    grads["a2"] = du2.sum(axis=0)
+    du1 = np.einsum("njk,jkh->njh", du2, p["A2"]) * (1.0 - h1 * h1)
+    grads["A1"] = np.einsum("njh,nj->jh", du1, h0)
+    grads["a1"] = du1.sum(axis=0)
+    return np.einsum("njh,jh->nj", du1, p["A1"]) * (1.0 - h0 * h0)
+
+
+@dataclass
+class _Problem:
+    """Data and switches of one fit: y ≈ c + (1 − c)·g((X Wx + D Wd) L + b)."""
+
+    X: np.ndarray          # (n, p) standardised features
+    D: np.ndarray          # (n, F) family one-hot (or a column of ones)
+    Y: np.ndarray          # (n, J)
+    floors: np.ndarray     # (J,) fixed floors / initial floors
+    d: int
+    fixed_loadings: bool   # FLOPs: L = I (one independent law per benchmark)
+    learn_floor: bool
+    monotone: bool
+    delta: float
+    mask: np.ndarray | None = None   # (n, J) observed entries (all true here)
+
+    def layout(self) -> _Layout:
+        n_feat, n_fam = self.X.shape[1], self.D.shape[1]
+        J, d, H = self.Y.shape[1], self.d, _HIDDEN
+        shapes: dict[str, tuple[int, ...]] = {"Wx": (n_feat, d), "Wd": (n_fam, d)}
+        if not self.fixed_loadings:
+            shapes["L"] = (d, J)
+        shapes["b"] = (J,)
+        if self.learn_floor:
+            shapes["lc"] = (J,)
+        if self.monotone:
+            shapes.update({"A1": (J, H), "a1": (J, H), "A2": (J, H, H), "a2": (J, H),
+                           "A3": (J, H), "a3": (J,)})
+        return _Layout(shapes)
+
+    def loadings(self, p: dict[str, np.ndarray]) -> np.ndarray:
+        return np.eye(self.d) if self.fixed_loadings else p["L"]
+
+    def predict(self, p: dict[str, np.ndarray], X: np.ndarray, D: np.ndarray) -> np.ndarray:
+        theta = X @ p["Wx"] + D @ p["Wd"]
+        z = theta @ self.loadings(p) + p["b"]
+        g = _link_forward(z, p)[0] if self.monotone else expit(z)
+        c = expit(p["lc"]) if self.learn_floor else self.floors
+        return c + (1.0 - c) * g
+
+    def loss_grad(self, x: np.ndarray, layout: _Layout) -> tuple[float, np.ndarray]:
+        p = layout.unpack(x)
+        L = self.loadings(p)
+        theta = self.X @ p["Wx"] + self.D @ p["Wd"]
+        z = theta @ L + p["b"]
+        if self.monotone:
+            g, cache = _link_forward(z, p)
+        else:
+            g = expit(z)
+        c = expit(p["lc"]) if self.learn_floor else self.floors
+        yhat = c + (1.0 - c) * g
+        r = yhat - self.Y
+        loss, dr = huber(r, self.delta)
+        n_obs = r.size
+        dr = dr / n_obs
+        grads: dict[str, np.ndarray] = {}
+        if self.learn_floor:
+            grads["lc"] = (dr * (1.0 - g)).sum(axis=0) * c * (1.0 - c)
+        dg = dr * (1.0 - c)
+        dz = _link_backward(dg, p, cache, grads) if self.monotone else dg * g * (1.0 - g)
+        grads["b"] = dz.sum(axis=0)
+        if not self.fixed_loadings:
+            grads["L"] = theta.T @ dz
+        dtheta = dz @ L.T
+        grads["Wx"] = self.X.T @ dtheta
+        grads["Wd"] = self.D.T @ dtheta
+        return float(loss.sum() / n_obs), layout.pack(grads)
+
+
+def _minimize(prob: _Problem, x0: np.ndarray, max_iter: int, numeric_grad: bool = False,
+              ) -> tuple[np.ndarray, float, int]:
+    layout = prob.layout()
+    bounds = layout.bounds(("A1", "A2", "A3")) if prob.monotone else None
+    if numeric_grad:  # reference path for the benchmark: finite-difference gradients
+        res = minimize(lambda x: prob.loss_grad(x, layout)[0], x0, jac=None, method="L-BFGS-B",
+                       bounds=bounds, options={"maxiter": max_iter, "maxfun": 10**9})
+    else:
+        res = minimize(prob.loss_grad, x0, args=(layout,), jac=True, method="L-BFGS-B",
+                       bounds=bounds,
+                       options={"maxiter": max_iter, "maxfun": 4 * max_iter, "ftol": 1e-12,
+                                "gtol": 1e-9, "maxcor": 30})
+    return res.x, float(res.fun), int(res.nfev)
+
+
+def _fit_link_to_sigmoid(z: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Monotone-link weights that reproduce σ(z) over the range of ``z`` (per benchmark).
+
+    The full model starts from the basic (sigmoid) fit; starting the link as a sigmoid keeps that
+    solution as the starting point instead of a random distortion of it.
+    """
+    J, H = z.shape[1], _HIDDEN
+    lo, hi = z.min(axis=0) - 1.0, z.max(axis=0) + 1.0
+    grid = lo[None] + (hi - lo)[None] * np.linspace(0.0, 1.0, 60)[:, None]   # (60, J)
+    target = expit(grid)
+    shapes = {"A1": (J, H), "a1": (J, H), "A2": (J, H, H), "a2": (J, H), "A3": (J, H), "a3": (J,)}
+    layout = _Layout(shapes)
+    init = {"A1": np.abs(rng.normal(0, 1.0, (J, H))), "a1": rng.normal(0, 1.0, (J, H)),
+            "A2": np.abs(rng.normal(0, 0.3, (J, H, H))), "a2": rng.normal(0, 0.3, (J, H)),
+            "A3": np.abs(rng.normal(0, 0.3, (J, H))), "a3": np.zeros(J)}
+
+    def fg(x: np.ndarray) -> tuple[float, np.ndarray]:
+        p = layout.unpack(x)
+        g, cache = _link_forward(grid, p)
+        r = g - target
+        grads: dict[str, np.ndarray] = {}
+        _link_backward(2.0 * r / r.size, p, cache, grads)
+        return float((r * r).mean()), layout.pack(grads)
+
+    res = minimize(fg, layout.pack(init), jac=True, method="L-BFGS-B",
+                   bounds=layout.bounds(("A1", "A2", "A3")), options={"maxiter": 3000})
+    return layout.unpack(res.x)
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+class Sloth:
+    """Skills scaling law (Sloth) estimator, scikit-learn style.
+
+    Parameters
+    ----------
+    n_skills:
+        Number of latent skills ``d`` (ignored by the FLOPs baselines, which fit one law per
+        benchmark).
+    method:
+        ``"sloth"`` (trained monotone link, learned floors), ``"basic"`` (sigmoid link, chance
+        floors), ``"flops"`` or ``"flops-shared"``; see the module docstring.
+    huber_delta:
+        Width of the quadratic zone of the Huber loss, in score units (paper: 0.01).
+    n_init:
+        Random starts of the sigmoid stage; the one with the lowest training loss is kept.
+    max_iter:
+        L-BFGS-B iterations per stage.
+    seed:
+        Seed of the random starts; fits are deterministic given the seed.
+
+    Learned attributes (after :meth:`fit`)
+    --------------------------------------
+    ``benchmarks_``, ``families_``, ``floors_`` (c_j), ``slopes_`` (3 × d: rows log T, log S,
+    log S·log T), ``family_intercepts_`` (F × d, α_f), ``loadings_`` (d × J, λ), ``bias_`` (b_j),
+    ``skills_`` (θ of the training models), ``train_mae_``, ``loss_``, ``n_evals_``.
+    For ``sloth`` and ``basic`` the skills are in the rotated, standardised basis.
+    """
+
+    def __init__(self, n_skills: int = 2, method: str = "sloth", *, huber_delta: float = 0.01,
+                 n_init: int = 3, max_iter: int = 3000, seed: int = 0) -> None:
+        self.n_skills = n_skills
+        self.method = method
+        self.huber_delta = huber_delta
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.seed = seed
+
+    # -- features ------------------------------------------------------------------------------
+    def _raw_features(self, params_b: np.ndarray, tokens_t: np.ndarray) -> np.ndarray:
+        log_s, log_t = np.log(np.asarray(params_b, float)), np.log(np.asarray(tokens_t, float))
+        if self.method.startswith("flops"):
+            return (np.log(6.0) + log_s + log_t)[:, None]     # log of FLOPs in units of 1e21
+        return np.column_stack([log_t, log_s, log_s * log_t])
+
+    def _family_matrix(self, families: Sequence[str]) -> np.ndarray:
+        fams = np.asarray(families, dtype=str)
+        if self.method == "flops-shared":
+            return np.ones((len(fams), 1))
+        index = {f: i for i, f in enumerate(self.families_)}
+        unknown = [f for f in dict.fromkeys(fams.tolist()) if f not in index]
+        if unknown:
+            raise InputError(f"family {unknown[0]!r} was not in the training data: fit with at "
+                             "least one of its models so its intercept can be estimated")
+        D = np.zeros((len(fams), len(self.families_)))
+        D[np.arange(len(fams)), [index[f] for f in fams]] = 1.0
+        return D
+
+    # -- fitting -------------------------------------------------------------------------------
+    def fit(self, params_b: Sequence[float], tokens_t: Sequence[float], families: Sequence[str],
+            scores: np.ndarray, *, benchmarks: Sequence[str] | None = None,
+            floors: Sequence[float] | None = None, numeric_grad: bool = False) -> Sloth:
+        """Fit on models (size in B params, tokens in T, family names) and their (n × J) scores.
+
+        ``floors`` are the chance levels c_j (fixed for ``basic``; the starting value of the
+        learned floors otherwise); default 0. ``numeric_grad`` uses finite differences instead of
+        the analytic gradient (slow; only for benchmarking).
+        """
+        if self.method not in METHODS:
+            raise InputError(f"unknown method {self.method!r}; choose one of {', '.join(METHODS)}")
+        Y = np.asarray(scores, dtype=float)
+        if Y.ndim != 2 or Y.shape[0] == 0:
+            raise InputError("scores must be a non-empty (models × benchmarks) matrix")
+        n, J = Y.shape
+        if np.isnan(Y).any():
+            raise InputError("scores contain missing values")
+        if np.any((Y < 0) | (Y > 1)):
+            raise InputError("scores must lie in [0, 1]")
+        is_flops = self.method.startswith("flops")
+        d = J if is_flops else int(self.n_skills)
+        if not is_flops and not 1 <= d <= J:
+            raise InputError(f"--skills must be between 1 and the number of benchmarks ({J}), got {d}")
+        self.benchmarks_ = tuple(benchmarks) if benchmarks is not None else tuple(
+            f"y{j}" for j in range(J))
+        fl = np.zeros(J) if floors is None else np.asarray(floors, dtype=float)
+        self.families_ = tuple(dict.fromkeys(np.asarray(families, dtype=str).tolist()))
+        Xraw = self._raw_features(np.asarray(params_b, float), np.asarray(tokens_t, float))
+        self._x_mean, self._x_std = Xraw.mean(axis=0), Xraw.std(axis=0)
+        self._x_std[self._x_std == 0] = 1.0
+        X = (Xraw - self._x_mean) / self._x_std
+        D = self._family_matrix(families)
+
+        rng = np.random.default_rng(self.seed)
+        base = _Problem(X, D, Y, fl, d, fixed_loadings=is_flops, learn_floor=is_flops,
+                        monotone=False, delta=self.huber_delta)
+        layout = base.layout()
+        best: tuple[float, np.ndarray] | None = None
+        n_evals = 0
+        for _ in range(max(1, self.n_init)):
+            x0 = self._random_start(base, layout, rng)
+            x, loss, nfev = _minimize(base, x0, self.max_iter, numeric_grad)
+            n_evals += nfev
+            if best is None or loss < best[0]:
+                best = (loss, x)
+        assert best is not None
+        prob, p = base, layout.unpack(best[1])
+        loss = best[0]
+        if self.method == "sloth":
+            full = _Problem(X, D, Y, fl, d, fixed_loadings=False, learn_floor=True, monotone=True,
+                            delta=self.huber_delta)
+            z = (X @ p["Wx"] + D @ p["Wd"]) @ p["L"] + p["b"]
+            start = {**p, "lc": logit(np.clip(fl, 1e-4, 1 - 1e-4)),
+                     **_fit_link_to_sigmoid(z, rng)}
+            x, loss, nfev = _minimize(full, full.layout().pack(start), self.max_iter, numeric_grad)
+            n_evals += nfev
+            prob, p = full, full.layout().unpack(x)
+        self._prob, self._params = prob, {k: v.copy() for k, v in p.items()}
+        self.loss_ = loss
+        self.n_evals_ = n_evals
+        if not is_flops:
+            self._rotate(X, D)
+        self._export(X, D)
+        self.train_mae_ = float(np.abs(prob.predict(self._params, X, D) - Y).mean())
+        return self
+
+    def _random_start(self, prob: _Problem, layout: _Layout, rng: np.random.Generator) -> np.ndarray:
+        shapes = layout.shapes
+        start = {"Wx": rng.normal(0, 1.0, shapes["Wx"]), "Wd": rng.normal(0, 0.5, shapes["Wd"]),
+                 "b": logit(np.clip(prob.Y.mean(axis=0), 0.02, 0.98))}
+        if "L" in shapes:
+            start["L"] = np.abs(rng.normal(0, 1.0, shapes["L"])) / np.sqrt(prob.d)
+        if "lc" in shapes:
+            start["lc"] = logit(np.clip(prob.floors, 1e-4, 1 - 1e-4))
+        return layout.pack(start)
+
+    def _rotate(self, X: np.ndarray, D: np.ndarray) -> None:
+        """Standardise the training skills and varimax-rotate; predictions do not change.
+
+        With θ' = (θ − μ)·M, the loadings become M⁻¹·λ and the intercepts absorb μ·λ; M whitens
+        θ (Cholesky of its covariance) and then applies the varimax rotation of the loadings.
+        """
+        p = self._params
+        theta = X @ p["Wx"] + D @ p["Wd"]
+        mu = theta.mean(axis=0)
+        cov = np.atleast_2d(np.cov(theta.T)) + 1e-12 * np.eye(theta.shape[1])
+        white = np.linalg.inv(np.linalg.cholesky(cov).T)          # θ·white has identity covariance
+        L_w = np.linalg.solve(white, p["L"])                       # white⁻¹ · L
+        R = varimax(L_w.T)
+        M = white @ R
+        L_new = R.T @ L_w
+        # sign: each skill should grow with compute (positive mean slope on the standardised
+        # log-features of the training models, i.e. correlation with log S and log T)
+        theta_new = (theta - mu) @ M
+        growth = np.corrcoef(np.column_stack([theta_new, X[:, 1] + X[:, 0]]).T)[-1, :-1]
+        sign = np.where(growth < 0, -1.0, 1.0)
+        M, L_new = M * sign[None, :], L_new * sign[:, None]
+        p["b"] = p["b"] + mu @ p["L"]
+        p["Wx"] = p["Wx"] @ M
+        p["Wd"] = (p["Wd"] - mu[None, :]) @ M    # every row has exactly one family dummy
+        p["L"] = L_new
+
+    def _export(self, X: np.ndarray, D: np.ndarray) -> None:
+        """Public attributes in the original units (log S, log T, not standardised)."""
+        p = self._params
+        slopes = p["Wx"] / self._x_std[:, None]
+        shift = (self._x_mean / self._x_std) @ p["Wx"]
+        self.slopes_ = slopes
+        self.family_intercepts_ = p["Wd"] - shift[None, :]
+        self.loadings_ = self._prob.loadings(p).copy()
+        self.bias_ = p["b"].copy()
+        self.floors_ = expit(p["lc"]) if "lc" in p else self._prob.floors.copy()
+        self.skills_ = X @ p["Wx"] + D @ p["Wd"]
+
+    # -- prediction ----------------------------------------------------------------------------
+    def skills(self, params_b: Sequence[float], tokens_t: Sequence[float],
+               families: Sequence[str]) -> np.ndarray:
+        """Latent skills θ (n × d) of models, in the fitted (rotated) basis."""
+        X = (self._raw_features(np.asarray(params_b, float), np.asarray(tokens_t, float))
+             - self._x_mean) / self._x_std
+        return X @ self._params["Wx"] + self._family_matrix(families) @ self._params["Wd"]
+
+    def predict(self, params_b: Sequence[float], tokens_t: Sequence[float],
+                families: Sequence[str]) -> np.ndarray:
+        """Predicted scores (n × J) for models of families seen in training."""
+        if not hasattr(self, "_params"):
+            raise InputError("fit the model before predicting")
+        X = (self._raw_features(np.asarray(params_b, float), np.asarray(tokens_t, float))
+             - self._x_mean) / self._x_std
+        return self._prob.predict(self._params, X, self._family_matrix(families))
+
+    def link(self, z: np.ndarray) -> np.ndarray:
+        """The fitted link g_j evaluated at ``z`` (n × J), before the floor is applied."""
+        z = np.atleast_2d(np.asarray(z, float))
+        return _link_forward(z, self._params)[0] if self._prob.monotone else expit(z)

@@ -1,0 +1,187 @@
+"""Where runs execute: ``local`` (this process, or ``torchrun`` subprocesses), ``slurm`` (submitit), ``ray``.
+
+Every executor gets the list of pending :class:`~scalinglab.sweep.spec.RunConfig` and the sweep's
+output folder, and runs :func:`run_job` for each: a module-level function (picklable, spawn-safe)
+that trains or resumes one run in ``<out>/runs/<name>``. Runs are idempotent: a finished run returns
+its stored result, a killed one resumes from its checkpoint. So any executor can be re-invoked after
+a crash, and the tables are rebuilt from the run folders afterwards.
+
+Optional backends are imported lazily: ``submitit`` for Slurm, ``ray`` for a Ray cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from scalinglab.errors import ScalingLabError
+from scalinglab.sweep.spec import RunConfig
+
+OnEvent = Callable[[str, dict[str, Any]], None]
+
+
+def run_job(cfg_dict: dict[str, Any], run_dir: str) -> dict[str, Any]:
+    """Train or resume one run (what a cluster job executes). Sets up torch.distributed from Slurm if needed."""
+    if "SLURM_NTASKS" in os.environ and int(os.environ.get("SLURM_NTASKS", "1")) > 1 \
+            and "RANK" not in os.environ:
+        import submitit
+
+        submitit.helpers.TorchDistributedEnvironment().export(set_cuda_visible_devices=False)
+    from scalinglab.sweep.train import train
+
+    return train(RunConfig.from_dict(cfg_dict), run_dir)
+
+
+def _write_config(cfg: RunConfig, run_dir: Path) -> None:
+    """Store the run's config; refuse to reuse a folder that holds a different run of the same name."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / "config.json"
+    mine = cfg.to_dict()
+    if path.exists():
+        old = json.loads(path.read_text())
+        diff = sorted(k for k in mine if k != "data_dir" and old.get(k) != mine[k])
+        if diff:
+            raise ScalingLabError(f"{run_dir} holds run {cfg.name!r} with a different config "
+                                  f"({', '.join(diff)}); use a new --out folder")
+        return
+    from scalinglab.sweep.shards import write_json_atomic
+
+    write_json_atomic(path, mine)
+
+
+class LocalExecutor:
+    """Runs one after another on this machine; with ``nproc_per_node > 1`` each run is a torchrun job."""
+
+    name = "local"
+
+    def __init__(self, nproc_per_node: int = 1) -> None:
+        self.nproc = max(1, int(nproc_per_node))
+
+    def run(self, runs: list[RunConfig], out: Path, on_event: OnEvent) -> None:
+        for cfg in runs:
+            run_dir = out / "runs" / cfg.name
+            _write_config(cfg, run_dir)
+            on_event("start", {"run": cfg.name, "steps": cfg.steps})
+            if self.nproc == 1:
+                from scalinglab.sweep.train import train
+
+                def progress(step: int, total: int, info: dict[str, Any], name: str = cfg.name) -> None:
+                    on_event("checkpoint" if info.get("checkpoint") else "step",
+                             {"run": name, "step": step, "steps": total, **info})
+
+                result = train(cfg, run_dir, on_progress=progress)
+            else:
+                result = self._torchrun(cfg, run_dir, on_event)
+            on_event("done", {"run": cfg.name, **result})
+
+    def _torchrun(self, cfg: RunConfig, run_dir: Path, on_event: OnEvent) -> dict[str, Any]:
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={self.nproc}",
+               "-m", "scalinglab.sweep.train", "--config", str(run_dir / "config.json"), "--run-dir", str(run_dir)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        seen = 0
+        while proc.poll() is None:  # report progress from the curve file the job writes
+            time.sleep(1.0)
+            seen = _poll_curve(run_dir, cfg, seen, on_event)
+        out_text = proc.stdout.read() if proc.stdout else ""
+        if proc.returncode != 0:
+            tail = "\n".join(out_text.strip().splitlines()[-5:])
+            raise ScalingLabError(f"torchrun for run {cfg.name} failed (exit {proc.returncode}): {tail}")
+        _poll_curve(run_dir, cfg, seen, on_event)
+        return json.loads((run_dir / "result.json").read_text())
+
+
+def _poll_curve(run_dir: Path, cfg: RunConfig, seen: int, on_event: OnEvent) -> int:
+    try:
+        curve = json.loads((run_dir / "curve.json").read_text())
+    except (OSError, ValueError):
+        return seen
+    for p in curve[seen:]:
+        on_event("checkpoint", {"run": cfg.name, "step": p["step"], "steps": cfg.steps, "val_loss": p["loss"]})
+    return len(curve)
+
+
+class SlurmExecutor:
+    """Submits each run as a job through submitit (``cluster="debug"`` runs jobs in this process)."""
+
+    name = "slurm"
+
+    def __init__(self, folder: Path | None = None, cluster: str | None = None, partition: str | None = None,
+                 timeout_min: int = 240, gpus_per_node: int = 0, cpus_per_task: int | None = None,
+                 nproc_per_node: int = 1, **extra: Any) -> None:
+        self.folder, self.cluster, self.partition = folder, cluster, partition
+        self.timeout_min, self.gpus, self.cpus = timeout_min, gpus_per_node, cpus_per_task
+        self.nproc, self.extra = max(1, nproc_per_node), extra
+
+    def run(self, runs: list[RunConfig], out: Path, on_event: OnEvent) -> None:
+        try:
+            import submitit
+        except ImportError:
+            raise ScalingLabError("the slurm executor needs submitit: pip install scalinglab[cluster]") from None
+        ex = submitit.AutoExecutor(folder=str(self.folder or out / "slurm"), cluster=self.cluster)
+        params: dict[str, Any] = {"timeout_min": self.timeout_min, "tasks_per_node": self.nproc, "nodes": 1}
+        if self.gpus:
+            params["gpus_per_node"] = self.gpus
+        if self.cpus:
+            params["cpus_per_task"] = self.cpus
+        if self.partition:
+            params["slurm_partition"] = self.partition
+        params.update(self.extra)
+        ex.update_parameters(**params)
+        for cfg in runs:
+            _write_config(cfg, out / "runs" / cfg.name)
+        jobs = []
+        for cfg in runs:
+            on_event("start", {"run": cfg.name, "steps": cfg.steps})
+            jobs.append((cfg, ex.submit(run_job, cfg.to_dict(), str(out / "runs" / cfg.name))))
+        for cfg, job in jobs:
+            try:
+                res = job.result()
+            except Exception as exc:  # a failed job: report which run, keep the others' results
+                raise ScalingLabError(f"slurm job {job.job_id} (run {cfg.name}) failed: "
+                                      f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}") from None
+            result = res[0] if isinstance(res, list) else res
+            on_event("done", {"run": cfg.name, **result})
+
+
+class RayExecutor:
+    """Runs each run as a Ray task on a cluster (``address``: e.g. ``ray://head:10001`` or ``auto``)."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, num_gpus: float = 0, num_cpus: float = 1) -> None:
+        self.address, self.num_gpus, self.num_cpus = address, num_gpus, num_cpus
+
+    def run(self, runs: list[RunConfig], out: Path, on_event: OnEvent) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise ScalingLabError("the ray executor needs ray: pip install 'ray[default]'") from None
+        if not ray.is_initialized():
+            ray.init(address=self.address)
+        task = ray.remote(num_gpus=self.num_gpus, num_cpus=self.num_cpus)(run_job)
+        pending = {}
+        for cfg in runs:
+            _write_config(cfg, out / "runs" / cfg.name)
+            on_event("start", {"run": cfg.name, "steps": cfg.steps})
+            pending[task.remote(cfg.to_dict(), str(out / "runs" / cfg.name))] = cfg
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            cfg = pending.pop(done[0])
+            on_event("done", {"run": cfg.name, **ray.get(done[0])})
+
+
+def make_executor(kind: str, **options: Any) -> LocalExecutor | SlurmExecutor | RayExecutor:
+    options = {k: v for k, v in options.items() if v is not None}
+    if kind == "local":
+        return LocalExecutor(nproc_per_node=options.get("nproc_per_node", 1))
+    if kind == "slurm":
+        return SlurmExecutor(**options)
+    if kind == "ray":
+        return RayExecutor(**{k: v for k, v in options.items() if k in ("address", "num_gpus", "num_cpus")})
+    raise ScalingLabError(f"unknown executor {kind!r} (local, slurm, ray)")

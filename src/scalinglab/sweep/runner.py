@@ -1,0 +1,155 @@
+"""Run a sweep end to end and write its tables: ``runs.csv`` and ``curves.csv`` in the output folder.
+
+Layout of ``OUT``::
+
+    sweep.json            the spec and the expanded runs (what a rerun must match)
+    data/<fingerprint>/   tokenizer and token shards (shared by all runs, cached)
+    runs/<name>/          config.json, checkpoint.pt, curve.json, result.json
+    runs.csv              one row per finished run: run, N, D, C, loss, step, seed, ...
+    curves.csv            one row per checkpoint: run, step, N, D (tokens so far), C, loss, train_loss, lr
+
+Tables are rebuilt from the run folders (the source of truth) after every checkpoint and run, and
+written atomically. Rerunning the same command skips finished runs and resumes unfinished ones.
+Runs stopped by an eval gate are listed in ``sweep.json``'s status and in ``status``, not in
+``runs.csv`` (their loss is not a converged measurement).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from scalinglab.errors import ScalingLabError
+from scalinglab.sweep.shards import prepare_data, write_json_atomic
+from scalinglab.sweep.spec import RunConfig, SweepSpec, expand
+
+RUNS_COLUMNS = ["run", "N", "D", "C", "loss", "step", "seed", "non_embedding_params", "params", "layers",
+                "width", "heads", "seq_len", "batch_size", "lr", "schedule", "train_loss", "C_kaplan",
+                "C_chinchilla", "wall_s", "tokens_per_s"]
+CURVES_COLUMNS = ["run", "step", "N", "D", "C", "loss", "train_loss", "lr"]
+
+
+def require_torch() -> None:
+    """Fail with one clear line when the training extra is missing."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise ScalingLabError("training sweeps need PyTorch: install scalinglab[train]") from None
+
+
+def _write_csv_atomic(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    import csv
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()})
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_tables(out: Path, runs: list[RunConfig]) -> tuple[int, int]:
+    """Rebuild runs.csv and curves.csv from the run folders; returns (finished runs, curve points)."""
+    run_rows, curve_rows = [], []
+    for cfg in runs:
+        rd = out / "runs" / cfg.name
+        result = _read_json(rd / "result.json")
+        if result and result.get("status") == "finished" and math.isfinite(result.get("loss", math.nan)):
+            run_rows.append(result)
+        n = cfg.non_embedding_params
+        for p in _read_json(rd / "curve.json") or []:
+            curve_rows.append({"run": cfg.name, "step": p["step"], "N": n, "D": p["tokens"],
+                               "C": 6.0 * n * p["tokens"], "loss": p["loss"], "train_loss": p["train_loss"],
+                               "lr": p["lr"]})
+    _write_csv_atomic(out / "runs.csv", run_rows, RUNS_COLUMNS)
+    _write_csv_atomic(out / "curves.csv", curve_rows, CURVES_COLUMNS)
+    return len(run_rows), len(curve_rows)
+
+
+def run_status(out: Path) -> list[dict[str, Any]]:
+    """Per-run state of a sweep folder: finished / diverged / behind_forecast / running-or-killed / pending."""
+    plan = _read_json(out / "sweep.json")
+    if plan is None:
+        raise ScalingLabError(f"{out} is not a sweep folder (no sweep.json)")
+    rows = []
+    for r in plan["runs"]:
+        rd = out / "runs" / r["name"]
+        result = _read_json(rd / "result.json")
+        curve = _read_json(rd / "curve.json") or []
+        status = result["status"] if result else ("partial" if curve else "pending")
+        rows.append({"run": r["name"], "status": status, "step": curve[-1]["step"] if curve else 0,
+                     "steps": r["steps"], "loss": curve[-1]["loss"] if curve else None,
+                     "reason": (result or {}).get("reason", "")})
+    return rows
+
+
+def plan_runs(spec: SweepSpec, out: Path) -> list[RunConfig]:
+    """The runs of ``spec`` (data directory resolved under ``out``) without training anything."""
+    return expand(spec, out / "data" / spec.data.fingerprint(spec.seed))
+
+
+def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, show_progress: bool = True,
+              log: Any = None) -> dict[str, Any]:
+    """Prepare data, run every unfinished run (resuming killed ones), and write the tables."""
+    require_torch()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scalinglab.sweep.executors import LocalExecutor
+
+    console = Console(stderr=True)
+    say = log or (lambda msg: console.print(msg, highlight=False))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    executor = executor or LocalExecutor()
+    data_dir = prepare_data(spec.data, out / "data", seed=spec.seed, log=say)
+    runs = expand(spec, data_dir)
+    write_json_atomic(out / "sweep.json", {"spec": asdict(spec), "runs": [r.to_dict() for r in runs]})
+    pending = [r for r in runs if not (out / "runs" / r.name / "result.json").exists()]
+    say(f"sweep {spec.name}: {len(runs)} runs, {len(runs) - len(pending)} already finished, "
+        f"executor {executor.name}")
+    write_tables(out, runs)
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console,
+                        disable=not show_progress, transient=False)
+    with progress:
+        overall = progress.add_task("runs", total=len(runs), completed=len(runs) - len(pending), info="")
+        bars: dict[str, Any] = {}
+
+        def on_event(kind: str, info: dict[str, Any]) -> None:
+            name = info["run"]
+            if kind == "start":
+                bars[name] = progress.add_task(f"  {name}", total=info["steps"], info="")
+            elif kind == "step" and name in bars:
+                progress.update(bars[name], completed=info["step"], info=f"loss {info['loss']:.3f}")
+            elif kind == "checkpoint":
+                if name in bars:
+                    progress.update(bars[name], completed=info["step"], info=f"val {info['val_loss']:.3f}")
+                write_tables(out, runs)
+            elif kind == "done":
+                if name in bars:
+                    progress.update(bars[name], completed=info.get("step", 0),
+                                    info=f"{info.get('status')} val {info.get('loss', math.nan):.4f}")
+                progress.advance(overall)
+                write_tables(out, runs)
+
+        executor.run(pending, out, on_event)
+    n_runs, n_points = write_tables(out, runs)
+    status = run_status(out)
+    summary = {"out": str(out), "runs": len(runs), "finished": n_runs, "curve_points": n_points,
+               "runs_csv": str(out / "runs.csv"), "curves_csv": str(out / "curves.csv"),
+               "stopped": [s for s in status if s["status"] not in ("finished",)]}
+    return summary

@@ -1,0 +1,316 @@
+"""Sweep specifications: a TOML (or YAML) file, or a preset dict, expanded into concrete runs.
+
+A spec names the data, the model family's shape rules, the training recipe, the eval gates and the
+runs: a ``[grid]`` of target sizes x token budgets (or tokens per parameter), an ``[isoflop]`` design
+(for each compute budget, sizes spaced around the ~20 tokens/parameter optimum with D = C / 6N), or
+an explicit ``[[runs]]`` list. Every run becomes a :class:`RunConfig`, a plain JSON-able record that
+is all :mod:`scalinglab.sweep.train` needs (and what a cluster job receives).
+
+Example::
+
+    name = "mine"
+    seed = 0
+    [data]
+    source = "stdlib"          # or a file, a directory, or "hf:/path/saved/with/save_to_disk"
+    vocab_size = 1024
+    [model]
+    seq_len = 128
+    head_dim = 32
+    aspect_ratio = 32          # width / layers
+    [train]
+    batch_size = 16            # sequences per optimiser step (global)
+    lr = 3e-3
+    schedule = "cosine"        # or "wsd"
+    checkpoint_every = 50
+    [grid]
+    params = [2e4, 1e5, 5e5]   # target non-embedding parameters
+    tokens = [1e6]
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from scalinglab.errors import InputError, ScalingLabError
+from scalinglab.sweep.filters import QualityConfig
+from scalinglab.sweep.flops import Shape, non_embedding_params, size_model
+from scalinglab.sweep.shards import DataConfig
+
+
+@dataclass(frozen=True)
+class ModelRules:
+    seq_len: int = 128
+    head_dim: int = 32
+    aspect_ratio: float = 32.0
+    mlp_ratio: int = 4
+
+
+@dataclass(frozen=True)
+class TrainRecipe:
+    batch_size: int = 16
+    micro_batch: int | None = None
+    lr: float = 3e-3
+    min_lr_ratio: float = 0.1
+    warmup_steps: int | None = None
+    warmup_fraction: float = 0.05
+    schedule: str = "cosine"
+    decay_fraction: float = 0.2
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    grad_clip: float = 1.0
+    checkpoint_every: int = 50
+    eval_windows: int = 128
+    device: str = "auto"
+    dtype: str = "auto"
+    compile: bool = False
+    parallel: str = "ddp"
+
+
+@dataclass(frozen=True)
+class Gates:
+    """Stop rules checked at each checkpoint: divergence, and (optionally) lagging a loss forecast."""
+
+    divergence_factor: float = 2.0
+    forecast: dict[str, float] | None = None  # {E, B, beta, tolerance=0.1, after_fraction=0.25}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One training run, fully specified; JSON round-trips through :meth:`to_dict` / :meth:`from_dict`."""
+
+    name: str
+    seed: int
+    data_dir: str
+    n_layer: int
+    d_model: int
+    n_head: int
+    seq_len: int
+    vocab_size: int
+    mlp_ratio: int
+    steps: int
+    batch_size: int
+    micro_batch: int | None
+    lr: float
+    min_lr_ratio: float
+    warmup_steps: int
+    schedule: str
+    decay_fraction: float
+    weight_decay: float
+    beta1: float
+    beta2: float
+    grad_clip: float
+    checkpoint_every: int
+    eval_windows: int
+    device: str = "auto"
+    dtype: str = "auto"
+    compile: bool = False
+    parallel: str = "ddp"
+    divergence_factor: float = 2.0
+    forecast: dict[str, float] | None = None
+
+    @property
+    def shape(self) -> Shape:
+        return Shape(self.n_layer, self.d_model, self.n_head, self.vocab_size, self.seq_len, self.mlp_ratio)
+
+    @property
+    def tokens(self) -> int:
+        """Training tokens D = steps x batch_size x seq_len."""
+        return self.steps * self.batch_size * self.seq_len
+
+    @property
+    def non_embedding_params(self) -> int:
+        return non_embedding_params(self.shape)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    name: str = "sweep"
+    seed: int = 0
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelRules = field(default_factory=ModelRules)
+    train: TrainRecipe = field(default_factory=TrainRecipe)
+    gates: Gates = field(default_factory=Gates)
+    grid: dict[str, Any] | None = None
+    isoflop: dict[str, Any] | None = None
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    executor: dict[str, Any] = field(default_factory=dict)
+
+
+def _build(cls: type, raw: dict[str, Any] | None, where: str, source: str) -> Any:
+    raw = dict(raw or {})
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        raise InputError(f"unknown key(s) in [{where}]: {', '.join(unknown)} (known: {', '.join(sorted(names))})",
+                         file=source)
+    try:
+        return cls(**raw)
+    except TypeError as exc:
+        raise InputError(f"[{where}]: {exc}", file=source) from None
+
+
+def spec_from_dict(d: dict[str, Any], source: str = "<spec>") -> SweepSpec:
+    """Validate a spec mapping (parsed TOML/YAML or a preset) into a :class:`SweepSpec`."""
+    d = dict(d)
+    known = {f.name for f in fields(SweepSpec)}
+    unknown = sorted(set(d) - known)
+    if unknown:
+        raise InputError(f"unknown top-level key(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})",
+                         file=source)
+    data_raw = dict(d.get("data") or {})
+    quality = _build(QualityConfig, data_raw.pop("quality", None), "data.quality", source)
+    data = _build(DataConfig, {**data_raw, "quality": quality}, "data", source)
+    spec = SweepSpec(
+        name=str(d.get("name", "sweep")), seed=int(d.get("seed", 0)), data=data,
+        model=_build(ModelRules, d.get("model"), "model", source),
+        train=_build(TrainRecipe, d.get("train"), "train", source),
+        gates=_build(Gates, d.get("gates"), "gates", source),
+        grid=d.get("grid"), isoflop=d.get("isoflop"), runs=list(d.get("runs") or []),
+        executor=dict(d.get("executor") or {}),
+    )
+    if sum(x is not None and x != [] for x in (spec.grid, spec.isoflop, spec.runs or None)) != 1:
+        raise InputError("a spec needs exactly one of [grid], [isoflop] or [[runs]]", file=source)
+    if spec.train.schedule not in ("cosine", "wsd"):
+        raise InputError(f"train.schedule must be 'cosine' or 'wsd', got {spec.train.schedule!r}", file=source)
+    if spec.train.parallel not in ("ddp", "fsdp"):
+        raise InputError(f"train.parallel must be 'ddp' or 'fsdp', got {spec.train.parallel!r}", file=source)
+    return spec
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read a spec from TOML (stdlib ``tomllib``) or, when PyYAML is installed, YAML."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("no such spec file", file=str(p))
+    text = p.read_text()
+    if p.suffix.lower() in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:
+            raise ScalingLabError("YAML specs need PyYAML (pip install pyyaml); or write the spec as TOML") from None
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(f"invalid YAML: {exc}", file=str(p)) from None
+    else:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"invalid TOML: {exc}", file=str(p)) from None
+    if not isinstance(raw, dict):
+        raise InputError("a spec must be a mapping", file=str(p))
+    return spec_from_dict(raw, str(p))
+
+
+def _fmt(x: float) -> str:
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if x >= scale:
+            return f"{x / scale:.3g}{unit}"
+    return f"{x:.3g}"
+
+
+def _as_list(v: Any, key: str) -> list[float]:
+    vals = v if isinstance(v, list) else [v]
+    try:
+        out = [float(x) for x in vals]
+    except (TypeError, ValueError):
+        raise InputError(f"{key} must be a number or a list of numbers, got {v!r}") from None
+    if not out or any(not (x > 0 and math.isfinite(x)) for x in out):
+        raise InputError(f"{key} must be positive numbers, got {v!r}")
+    return out
+
+
+def _points(spec: SweepSpec) -> list[dict[str, Any]]:
+    """(shape, tokens, overrides) for each run the spec asks for, before naming."""
+    m, V = spec.model, spec.data.vocab_size
+
+    def shape_for(target: float) -> Shape:
+        s = size_model(target, vocab_size=V, seq_len=m.seq_len, head_dim=m.head_dim, aspect_ratio=m.aspect_ratio)
+        return replace(s, mlp_ratio=m.mlp_ratio)
+
+    pts: list[dict[str, Any]] = []
+    if spec.grid is not None:
+        g = dict(spec.grid)
+        sizes = _as_list(g.pop("params", None), "grid.params")
+        tokens = _as_list(g.pop("tokens"), "grid.tokens") if "tokens" in g else None
+        ratio = _as_list(g.pop("tokens_per_param"), "grid.tokens_per_param") if "tokens_per_param" in g else None
+        if g or (tokens is None) == (ratio is None):
+            raise InputError("[grid] takes params and exactly one of tokens / tokens_per_param")
+        for target in sizes:
+            s = shape_for(target)
+            for D in tokens if tokens is not None else [r * non_embedding_params(s) for r in ratio or []]:
+                pts.append({"shape": s, "tokens": D})
+    elif spec.isoflop is not None:
+        g = dict(spec.isoflop)
+        budgets = _as_list(g.pop("budgets", None), "isoflop.budgets")
+        n_sizes = int(g.pop("sizes", 5))
+        span = float(g.pop("span", 4.0))
+        tpp = float(g.pop("tokens_per_param", 20.0))
+        if g:
+            raise InputError(f"unknown key(s) in [isoflop]: {', '.join(sorted(g))}")
+        for C in budgets:
+            n_opt = math.sqrt(C / (6.0 * tpp))
+            for k in range(n_sizes):
+                t = -1.0 + 2.0 * k / (n_sizes - 1) if n_sizes > 1 else 0.0
+                s = shape_for(n_opt * span ** t)
+                pts.append({"shape": s, "tokens": C / (6.0 * non_embedding_params(s)), "budget": C})
+    else:
+        for i, r in enumerate(spec.runs):
+            r = dict(r)
+            if "tokens" not in r:
+                raise InputError(f"runs[{i}] needs tokens")
+            if "layers" in r and "width" in r:
+                width = int(r.pop("width"))
+                s = Shape(int(r.pop("layers")), width, max(1, width // m.head_dim), V, m.seq_len, m.mlp_ratio)
+            elif "params" in r:
+                s = shape_for(float(r.pop("params")))
+            else:
+                raise InputError(f"runs[{i}] needs params, or layers and width")
+            pts.append({"shape": s, "tokens": float(r.pop("tokens")), "name": r.pop("name", None),
+                        "overrides": r})
+    return pts
+
+
+def expand(spec: SweepSpec, data_dir: Path | str) -> list[RunConfig]:
+    """Concrete runs, smallest compute first; shapes that coincide after snapping are kept once."""
+    t, out, seen = spec.train, [], set()
+    per_step = t.batch_size * spec.model.seq_len
+    train_fields = {f.name for f in fields(RunConfig)}
+    for p in _points(spec):
+        s: Shape = p["shape"]
+        steps = max(1, round(p["tokens"] / per_step))
+        name = p.get("name") or f"L{s.n_layer}-d{s.d_model}-D{_fmt(steps * per_step)}"
+        if name in seen:
+            continue
+        seen.add(name)
+        warmup = t.warmup_steps if t.warmup_steps is not None else max(1, round(t.warmup_fraction * steps))
+        cfg = RunConfig(
+            name=name, seed=spec.seed, data_dir=str(data_dir), n_layer=s.n_layer, d_model=s.d_model,
+            n_head=s.n_head, seq_len=s.seq_len, vocab_size=s.vocab_size, mlp_ratio=s.mlp_ratio, steps=steps,
+            batch_size=t.batch_size, micro_batch=t.micro_batch, lr=t.lr, min_lr_ratio=t.min_lr_ratio,
+            warmup_steps=min(warmup, steps), schedule=t.schedule, decay_fraction=t.decay_fraction,
+            weight_decay=t.weight_decay, beta1=t.beta1, beta2=t.beta2, grad_clip=t.grad_clip,
+            checkpoint_every=max(1, t.checkpoint_every), eval_windows=t.eval_windows, device=t.device,
+            dtype=t.dtype, compile=t.compile, parallel=t.parallel,
+            divergence_factor=spec.gates.divergence_factor, forecast=spec.gates.forecast)
+        overrides = p.get("overrides") or {}
+        bad = sorted(set(overrides) - train_fields)
+        if bad:
+            raise InputError(f"run {name}: unknown key(s) {', '.join(bad)}")
+        out.append(replace(cfg, **overrides))
+    from scalinglab.sweep.flops import flops_6nd
+
+    return sorted(out, key=lambda r: (flops_6nd(r.non_embedding_params, r.tokens), r.name))
