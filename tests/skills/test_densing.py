@@ -106,7 +106,7 @@ def test_too_few_reference_models():
 # ------------------------------------------------------------------------------------- CLI ---
 
 def test_cli_density_json(cli):
-    proc = cli("density", "demo:models", "--reference-family", "Qwen1.5", "--json", check=True)
+    proc = cli("density", "bundled:densing_models", "--reference-family", "Qwen1.5", "--json", check=True)
     out = json.loads(proc.stdout)
     trend = out["trend"]
     assert trend["doubling_days"] == pytest.approx(math.log(2) / trend["A_per_day"])
@@ -118,19 +118,19 @@ def test_cli_density_json(cli):
 
 
 def test_cli_density_readable(cli):
-    proc = cli("density", "demo:models", "-r", "Qwen1.5", check=True)
+    proc = cli("density", "bundled:densing_models", "-r", "Qwen1.5", check=True)
     assert "doubling time" in proc.stdout and "Capability density" in proc.stdout
 
 
 def test_cli_density_errors(cli, tmp_path):
-    proc = cli("density", "demo:models", "-r", "Qwen1.5", "--benchmarks", "MMLU,BBH")
+    proc = cli("density", "bundled:densing_models", "-r", "Qwen1.5", "--benchmarks", "MMLU,BBH")
     assert proc.returncode == 2 and "unknown benchmark 'BBH'" in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
-    proc = cli("density", "demo:models", "-r", "Llama-2")
+    proc = cli("density", "bundled:densing_models", "-r", "Llama-2")
     assert proc.returncode == 2 and "need at least 4" in proc.stderr
-    from scalinglab.skills.observational import bundled_dataset
+    from scalinglab.datasets import bundled_path
 
-    df = pd.read_csv(bundled_dataset("demo:models"))
+    df = pd.read_csv(bundled_path("densing_models"))
     df.loc[2, "MMLU"] = -0.2
     bad = tmp_path / "bad.csv"
     df.to_csv(bad, index=False)

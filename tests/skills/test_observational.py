@@ -112,7 +112,7 @@ def test_holdout_split_protocols():
 # ------------------------------------------------------------------------------------- CLI ---
 
 def test_cli_evaluate_json_reproduces_agentbench(cli):
-    proc = cli("observe", "evaluate", "demo:instruct", "--target", "ABench-OA",
+    proc = cli("observe", "evaluate", "bundled:obsscaling_instruct", "--target", "ABench-OA",
                "--target-scale", "10", "--holdout-top", "0.1", "--reference-family",
                "Llama-2-Chat", "--json", check=True)
     out = json.loads(proc.stdout)
@@ -123,12 +123,12 @@ def test_cli_evaluate_json_reproduces_agentbench(cli):
 
 
 def test_cli_fit_paper_set_readable(cli):
-    proc = cli("observe", "fit", "demo:base", "--paper-set", check=True)
+    proc = cli("observe", "fit", "bundled:obsscaling_base", "--paper-set", check=True)
     assert "77 models" in proc.stdout and "0.802" in proc.stdout and "0.967" in proc.stdout
 
 
 def test_cli_unknown_benchmark_is_one_line_error(cli):
-    proc = cli("observe", "fit", "demo:base", "--benchmarks", "MMLU,NoSuchBench")
+    proc = cli("observe", "fit", "bundled:obsscaling_base", "--benchmarks", "MMLU,NoSuchBench")
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "NoSuchBench" in proc.stderr and "unknown benchmark" in proc.stderr
@@ -143,15 +143,15 @@ def test_cli_score_outside_unit_interval(cli, tmp_path, shared_data):
     assert proc.returncode == 2
     assert "row 5" in proc.stderr and "'MMLU'" in proc.stderr and "outside [0, 1]" in proc.stderr
     # A target on a 0-10 scale without --target-scale is caught the same way.
-    proc = cli("observe", "evaluate", "demo:instruct", "--target", "ABench-OA", "--holdout-top",
+    proc = cli("observe", "evaluate", "bundled:obsscaling_instruct", "--target", "ABench-OA", "--holdout-top",
                "0.1")
     assert proc.returncode == 2 and "ABench-OA" in proc.stderr
 
 
 def test_cli_family_with_too_few_models(cli):
-    proc = cli("observe", "evaluate", "demo:instruct", "--target", "ABench-OA", "--target-scale",
+    proc = cli("observe", "evaluate", "bundled:obsscaling_instruct", "--target", "ABench-OA", "--target-scale",
                "10", "--holdout-top", "0.1", "--reference-family", "GPT-4")
     assert proc.returncode == 2
     assert "GPT-4" in proc.stderr and "need at least 2" in proc.stderr
-    proc = cli("observe", "fit", "demo:base", "--families", "Llama-2")
+    proc = cli("observe", "fit", "bundled:obsscaling_base", "--families", "Llama-2")
     assert proc.returncode == 2 and "too few" in proc.stderr

@@ -42,3 +42,19 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class LazyModule:
+    """A module imported on first attribute access, so that `scalinglab --help` need not load numpy,
+    pandas or scipy for every command group (each command still uses them as usual)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._module is None:
+            import importlib
+
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attr)

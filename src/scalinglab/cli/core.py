@@ -37,8 +37,9 @@ def _parse_budgets(text: str) -> tuple[float, ...]:
 def load_fit_or_preset(fit: Path | None, preset: str | None, law: str | None = None):
     """The FitResult named by --fit FILE or --preset NAME (or the preset named like --law)."""
     from scalinglab.fitting.result import FitResult
-    from scalinglab.laws.presets import PRESETS
+    from scalinglab.laws.presets import PRESETS, available_presets
 
+    available_presets()  # registers the presets of every built-in law family
     if fit is not None and preset is not None:
         raise ScalingLabError("give either --fit or --preset, not both")
     if fit is not None:
@@ -78,6 +79,7 @@ def fit(
     flops_col: opt.FlopsCol = None,
     loss_col: opt.LossCol = None,
     model_col: opt.ModelCol = None,
+    unique_tokens_col: opt.UniqueTokensCol = None,
     where: opt.Where = None,
     drop_invalid: opt.DropInvalid = False,
 ) -> None:
@@ -88,10 +90,10 @@ def fit(
 
     the_law = get_law(law)
     budget_values = _parse_budgets(budgets)
-    require = ("N", "D", "C", "loss") if approach in (1, 2) else tuple(the_law.inputs) + ("loss",)
+    require = ("N", "D", "C", "loss") if approach in (1, 2) else tuple(the_law.column_of(k) for k in the_law.inputs) + ("loss",)
     runs = load_runs(data, params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
-                     loss_col=loss_col, model_col=model_col, where=where, drop_invalid=drop_invalid,
-                     require=require)
+                     loss_col=loss_col, model_col=model_col, unique_tokens_col=unique_tokens_col,
+                     where=where, drop_invalid=drop_invalid, require=require)
     if runs.dropped:
         typer.echo(f"skipped {runs.dropped} invalid row(s) of {runs.source}", err=True)
     if approach in (1, 2):
@@ -213,9 +215,10 @@ def optimal(
 @handle_errors
 def laws(json: opt.Json = False) -> None:
     """List the registered laws and the published presets."""
-    from scalinglab.laws.presets import PRESETS
+    from scalinglab.laws.presets import PRESETS, available_presets
     from scalinglab.laws.registry import available_laws, get_law
 
+    available_presets()
     table = {name: {"formula": get_law(name).formula, "parameters": list(get_law(name).param_names)}
              for name in available_laws()}
     presets = {k: {"law": p.law, "params": p.params, "source": p.source} for k, p in PRESETS.items()}

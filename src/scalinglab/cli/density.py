@@ -5,25 +5,26 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import LazyModule, echo_json, handle_errors
 from scalinglab.errors import InputError
-from scalinglab.skills import densing
-from scalinglab.skills.observational import check_columns, check_unit_interval, read_table, resolve_path
+
+np = LazyModule("numpy")
+pd = LazyModule("pandas")
+densing = LazyModule("scalinglab.skills.densing")
+_obs = LazyModule("scalinglab.skills.observational")
 
 _console = Console(soft_wrap=True, width=120)
 
 
 def _load(data: str, benchmarks: list[str], family_col: str, params_col: str, tokens_col: str,
           date_col: str, loss_col: str | None) -> pd.DataFrame:
-    df = read_table(resolve_path(data))
-    check_columns(df, benchmarks, file=data)
-    check_unit_interval(df, benchmarks, file=data)
+    df = _obs.read_table(_obs.resolve_path(data))
+    _obs.check_columns(df, benchmarks, file=data)
+    _obs.check_unit_interval(df, benchmarks, file=data)
     for col in (family_col, params_col, tokens_col, date_col, *([loss_col] if loss_col else [])):
         if col not in df.columns:
             raise InputError(f"column {col!r} not found", file=data, column=col)
@@ -47,7 +48,7 @@ def _load(data: str, benchmarks: list[str], family_col: str, params_col: str, to
 def density(
     data: Annotated[str, typer.Argument(
         help="CSV with one row per model: family, size, tokens, release date and benchmark "
-             "scores in [0, 1]; 'demo:models' for the bundled table.")],
+             "scores in [0, 1]; 'bundled:densing_models' for the bundled table.")],
     reference_family: Annotated[str, typer.Option(
         "--reference-family", "-r", help="Family whose models define the reference recipe.")],
     benchmarks: Annotated[str, typer.Option(

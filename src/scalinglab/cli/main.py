@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import typer
 
 app = typer.Typer(
@@ -12,20 +14,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# --- command modules: each defines register(app) -------------------------------------------
-from scalinglab.cli import core as _core  # noqa: E402
+#: Command modules, each with ``register(app)``. They import their libraries lazily, so that
+#: ``scalinglab --help`` stays quick.
+COMMAND_MODULES = ("core", "plan", "curves", "skills", "observe", "density", "report", "sweep")
 
-_core.register(app)
-from scalinglab.cli import observe as _observe  # noqa: E402
-
-_observe.register(app)
-from scalinglab.cli import density as _density  # noqa: E402
-
-_density.register(app)
-from scalinglab.cli import sweep as _sweep  # noqa: E402
-
-_sweep.register(app)
-# --- end of command modules ------------------------------------------------------------------
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"scalinglab.cli.{_name}").register(app)
 
 
 def main() -> None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import LazyModule, echo_json, handle_errors
 from scalinglab.errors import InputError
-from scalinglab.skills import observational as obs
+
+np = LazyModule("numpy")
+pd = LazyModule("pandas")
+obs = LazyModule("scalinglab.skills.observational")
 
 observe_app = typer.Typer(
     help="Observational scaling laws: PCA capability measures from many models' benchmark scores, "
@@ -21,8 +22,8 @@ observe_app = typer.Typer(
 )
 
 DataArg = Annotated[str, typer.Argument(
-    help="Models × benchmarks CSV (one row per model, scores in [0, 1]); 'demo:base' or "
-         "'demo:instruct' for the bundled ObsScaling tables.")]
+    help="Models × benchmarks CSV (one row per model, scores in [0, 1]); 'bundled:obsscaling_base' or "
+         "'bundled:obsscaling_instruct' for the bundled ObsScaling tables.")]
 BenchOpt = Annotated[str | None, typer.Option(
     "--benchmarks", help="Comma-separated benchmark columns for the PCA (default: the paper's "
                          "8 base or 7 instruct benchmarks, whichever the file has).")]

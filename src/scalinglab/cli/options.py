@@ -17,3 +17,5 @@ DropInvalid = Annotated[bool, typer.Option("--drop-invalid", help="Skip invalid 
 Law = Annotated[str, typer.Option("--law", help="Law to fit: chinchilla, kaplan, kaplan-n, kaplan-d, "
                                                "kaplan-c, compute, ...")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a report.")]
+UniqueTokensCol = Annotated[str | None, typer.Option("--unique-tokens-col",
+                                                    help="Column with unique tokens U (data-constrained).")]

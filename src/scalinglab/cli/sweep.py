@@ -1,6 +1,6 @@
 """``scalinglab sweep``: run a family of small training runs and write runs.csv / curves.csv.
 
-Commands: ``run`` (train or resume a sweep), ``plan`` (show the runs a spec expands to, no torch
+Commands: ``run`` (train or resume a sweep), ``resume`` (finish a folder from its stored spec), ``plan`` (show the runs a spec expands to, no torch
 needed), ``status`` (per-run progress of an output folder), ``presets`` (list built-in specs).
 """
 
@@ -80,6 +80,33 @@ def run_cmd(
                f"{summary['curves_csv']} ({summary['curve_points']} curve points)")
     for s in summary["stopped"]:
         typer.echo(f"  {s['run']}: {s['status']} {s['reason']}".rstrip())
+
+
+@sweep_app.command("resume")
+@handle_errors
+def resume_cmd(
+    out: OutOpt,
+    nproc_per_node: Annotated[int, typer.Option("--nproc-per-node", help="Processes per run (torchrun).")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Finish a sweep folder with the spec stored in its sweep.json (no --preset/--spec needed)."""
+    import json
+
+    from scalinglab.sweep import spec_from_dict
+    from scalinglab.sweep.executors import make_executor
+    from scalinglab.sweep.runner import run_sweep
+
+    path = out / "sweep.json"
+    if not path.is_file():
+        raise InputError("not a sweep folder (no sweep.json)", file=str(out))
+    sp = spec_from_dict(json.loads(path.read_text())["spec"], str(path))
+    summary = run_sweep(sp, out, make_executor("local", nproc_per_node=nproc_per_node),
+                        show_progress=not (quiet or json_out), log=(lambda m: None) if json_out else None)
+    if json_out:
+        echo_json(summary)
+    else:
+        typer.echo(f"{summary['finished']}/{summary['runs']} runs finished -> {summary['runs_csv']}")
 
 
 @sweep_app.command("plan")

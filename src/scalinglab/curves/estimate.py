@@ -167,7 +167,8 @@ class FixedLaw(Law):
         self.inputs = base.inputs
         self._free = [j for j, p in enumerate(base.parameters) if p.name not in self.fixed]
         self.parameters = tuple(base.parameters[j] for j in self._free)
-        self._full = np.array([np.log(self.fixed[p.name]) if p.log else self.fixed.get(p.name, 0.0)
+        self._full = np.array([0.0 if p.name not in self.fixed else
+                               np.log(self.fixed[p.name]) if p.log else self.fixed[p.name]
                                for p in base.parameters])
         self.start_grid = {p.name: tuple(base.start_grid.get(p.name, (0.5 * (p.lower + p.upper),)))
                            for p in self.parameters}

@@ -65,7 +65,7 @@ def are_grid(curves: RunsTable | pd.DataFrame, train_models: Sequence[int] | Non
     """The guide's heatmap: ARE for every m (number of smallest train models) × p (train fraction).
 
     A cell whose fit fails or selects too few checkpoints has ``are_percent`` None (blank in the
-    guide's figures). Each row carries the label ``m (Xr)``: r = target N / largest train N.
+    guide's figures). Each row carries the label ``m (Xr)``: r = target N / largest train N, truncated as in the guide's figures.
     """
     frame = curves.frame if isinstance(curves, RunsTable) else curves
     n_models = frame["model"].nunique()
@@ -81,7 +81,7 @@ def are_grid(curves: RunsTable | pd.DataFrame, train_models: Sequence[int] | Non
                 are, err = None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 _, _, info = select(curves, Selection(m, kwargs.get("min_tokens", DEFAULT_MIN_TOKENS), p))
                 ratio = info["scale_ratio"]
-            rows.append({"train_models": m, "label": f"{m} (X{ratio:.0f})", "train_fraction": p,
+            rows.append({"train_models": m, "label": f"{m} (X{int(ratio)})", "train_fraction": p,
                          "are_percent": are, **({"error": err} if err else {})})
     return rows
 

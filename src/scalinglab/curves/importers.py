@@ -227,13 +227,14 @@ def gpt3_curves(folder: str | Path) -> pd.DataFrame:
                          "loss": df["val_loss"].astype(float)}).reset_index(drop=True)
 
 
-def opt_curves(path: str | Path, log2_perplexity: bool = True) -> pd.DataFrame:
+def opt_curves(path: str | Path, log2_perplexity: bool = False) -> pd.DataFrame:
     """OPT validation curves (Xia et al. 2023 training trajectories; ColPret opt_trajectories.csv).
 
     Tokens as the guide derives them: steps × the OPT batch size of that model size (0.5M tokens
     below 1B, 1M below 6B, 2M below 10B, 4M below 60B, 2M for 175B; Zhang et al. 2022 Table 1).
-    The file holds perplexity; ``log2_perplexity`` turns it into bits per token (the guide's
-    normalisation of perplexity columns).
+    The file holds perplexity. The guide's loader renames ``ppl`` to ``loss``, so its OPT fits run on
+    raw perplexity (its log2 normalisation never applies); that is the default here because it is
+    what reproduces the guide's OPT heatmap. ``log2_perplexity=True`` gives bits per token.
     """
     df = read_table(path)
     N = df["model_size"].map(parse_count).astype(float)

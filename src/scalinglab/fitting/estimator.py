@@ -47,15 +47,16 @@ class ScalingLawFit:
         if self.bootstrap < 0:
             raise InputError("--bootstrap must be 0 or a positive number of resamples")
         if not isinstance(runs, RunsTable):
-            runs = load_runs(runs, require=tuple(law.inputs) + ("loss",))
-        for col in law.inputs:
-            if col not in runs.frame:
-                raise InputError(f"law {law.name!r} needs column {col}", file=runs.source, column=col)
+            runs = load_runs(runs, require=tuple(law.column_of(k) for k in law.inputs) + ("loss",))
+        for name in law.inputs:
+            if law.column_of(name) not in runs.frame:
+                raise InputError(f"law {law.name!r} needs a column for {name}", file=runs.source,
+                                 column=law.column_of(name))
         n = len(runs)
         if n < law.min_points:
             raise InputError(f"only {n} valid rows; the {law.name} law needs at least {law.min_points}",
                              file=runs.source)
-        X = {k: runs.column(k) for k in law.inputs}
+        X = {k: runs.column(law.column_of(k)) for k in law.inputs}
         F = law.features(X)
         log_y = np.log(runs.loss)
         info = minimise(Problem(law, objective, F, log_y), top_k=self.top_k)

@@ -6,7 +6,6 @@ FIT.json written by hand with only ``law`` and ``params`` loads too.
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,17 +220,10 @@ class FitResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        ci = self.ci()
-        rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{v:.6g}</td>"
-            + (f"<td>({ci[k][0]:.6g}, {ci[k][1]:.6g})</td>" if ci else "") + "</tr>"
-            for k, v in self.params.items())
-        head = "<tr><th>parameter</th><th>value</th>" + ("<th>95% interval</th>" if ci else "") + "</tr>"
-        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
-        obj = f"<p>objective {self.objective:.8g}, {self.n_points} points</p>" if self.objective is not None else ""
-        return (f"<div><b>{html.escape(self.law.title or self.law.name)}</b>: "
-                f"<code>{html.escape(self.law.formula)}</code>{obj}<table>{head}{rows}</table>"
-                + (f"<ul>{warn}</ul>" if warn else "") + "</div>")
+        """Notebook view (scalinglab.report.html.render_fit_html, imported on first use)."""
+        from scalinglab.report.html import render_fit_html
+
+        return render_fit_html(self)
 
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())

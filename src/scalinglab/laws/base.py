@@ -37,6 +37,12 @@ class Law(ABC):
     linear: tuple[str, ...] = ()
     #: Internal grid of starting points per parameter (Hoffmann et al. style multi-start).
     start_grid: Mapping[str, tuple[float, ...]] = {}
+    #: Runs-table column of each input, where its name differs (U is the ``unique_tokens`` column).
+    input_columns: Mapping[str, str] = {"U": "unique_tokens", "N_active": "active_params"}
+
+    def column_of(self, name: str) -> str:
+        return self.input_columns.get(name, name)
+
     #: Minimum number of data points a fit needs (at least one more than the parameters).
     @property
     def min_points(self) -> int:

@@ -1,0 +1,123 @@
+"""Mixture-of-experts laws: fine-grained MoE with granularity (Krajewski et al. 2024) and routed LMs with an
+expert count (Clark et al. 2022).
+
+* ``moe-granularity`` — Krajewski et al. 2024, "Scaling Laws for Fine-Grained Mixture of Experts"
+  (arXiv:2402.07871), the joint law in N, D and granularity G (expert size = FFN size / G) at a fixed
+  expansion rate (64 experts' worth of FFN parameters):  L = c + (g/G^γ + a)/N^α + b/D^β.
+  N is the model's total (non-embedding) parameter count; training FLOPs follow the *active* parameters
+  plus the router (see ``scalinglab.planning.moe``).
+* ``moe-routed`` — Clark et al. 2022, "Unified Scaling Laws for Routed Language Models" (Eq. 1 with the
+  saturating expert count of Eq. 9): log L = a log N + b log Ê + c log N log Ê + d, with
+  1/Ê = 1/(E − 1 + (1/E_start − 1/E_max)^−1) + 1/E_max, N the dense base model's size (≈ active
+  parameters) and E the number of experts; ``effective_parameter_count`` gives the dense size with the
+  same loss (the paper's EPC). No preset: fit it to your own routed runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from scalinglab.laws.base import Law, Parameter, logsumexp_terms
+from scalinglab.laws.presets import Preset, register_preset
+from scalinglab.laws.registry import register_law
+
+
+def _numeric_jacobian(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray) -> np.ndarray:
+    """Central-difference Jacobian (K, n, P) of a vectorised log-prediction f(theta (K, P)) → (K, n)."""
+    out = f(theta)
+    J = np.empty(out.shape + (theta.shape[1],))
+    for j in range(theta.shape[1]):
+        h = 1e-6 * max(1.0, float(np.max(np.abs(theta[:, j]))))
+        up, dn = theta.copy(), theta.copy()
+        up[:, j] += h
+        dn[:, j] -= h
+        J[..., j] = (f(up) - f(dn)) / (2 * h)
+    return J
+
+
+@register_law
+class GranularMoELaw(Law):
+    """Krajewski et al. 2024: L(N, D, G) = c + (g/G^γ + a)/N^α + b/D^β."""
+
+    name = "moe-granularity"
+    title = "Fine-grained MoE (Krajewski et al. 2024)"
+    formula = "L = c + (g/G^gamma + a)/N^alpha + b/D^beta"
+    inputs = ("N", "D", "G")
+    parameters = (
+        Parameter("c", -10.0, 3.0, log=True, description="irreducible loss"),
+        Parameter("a", -10.0, 60.0, log=True, description="parameter-term scale at infinite granularity"),
+        Parameter("g", -10.0, 60.0, log=True, description="granularity-dependent part of the parameter term"),
+        Parameter("gamma", 0.0, 5.0, description="granularity exponent"),
+        Parameter("alpha", 0.0, 5.0, description="parameter exponent"),
+        Parameter("b", -10.0, 60.0, log=True, description="data-term scale"),
+        Parameter("beta", 0.0, 5.0, description="data exponent"),
+    )
+    start_grid = {"c": (-1.0, 0.0), "a": (1.0, 3.0), "g": (0.0, 1.0), "gamma": (0.3, 0.6),
+                  "alpha": (0.1, 0.3), "b": (2.0, 4.0), "beta": (0.1, 0.3)}
+
+    def log_predict(self, theta, F, jac=False):
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+
+        def f(th: np.ndarray) -> np.ndarray:
+            lc, la, lg, gamma, alpha, lb, beta = (th[:, i:i + 1] for i in range(7))
+            logN, logD, logG = F["logN"][None, :], F["logD"][None, :], F["logG"][None, :]
+            coef = np.logaddexp(lg - gamma * logG, la)  # log(g/G^γ + a)
+            t1 = coef - alpha * logN
+            t2 = lb - beta * logD
+            return logsumexp_terms(np.stack([np.broadcast_to(lc, t1.shape), t1, t2], axis=-1))[0]
+
+        out = f(theta)
+        return (out, _numeric_jacobian(f, theta)) if jac else out
+
+
+def saturating_experts(E: np.ndarray, e_start: float | np.ndarray, e_max: float | np.ndarray) -> np.ndarray:
+    """Clark et al. 2022's Ê: ≈ E for few experts, saturating at E_max (1/Ê = 1/(E−1+s) + 1/E_max)."""
+    s = 1.0 / (1.0 / e_start - 1.0 / e_max)
+    return 1.0 / (1.0 / (np.asarray(E, dtype=float) - 1.0 + s) + 1.0 / e_max)
+
+
+@register_law
+class RoutedLMLaw(Law):
+    """Clark et al. 2022: log L = a log N + b log Ê + c log N log Ê + d (bilinear in log N, log Ê)."""
+
+    name = "moe-routed"
+    title = "Routed LMs (Clark et al. 2022)"
+    formula = "log L = a log N + b log Ehat + c log N log Ehat + d"
+    inputs = ("N", "E")
+    parameters = (
+        Parameter("a", -2.0, 2.0, description="dense exponent (negative)"),
+        Parameter("b", -2.0, 2.0, description="expert exponent (negative)"),
+        Parameter("c", -1.0, 1.0, description="interaction (positive: routing helps less at scale)"),
+        Parameter("d", -10.0, 20.0, description="intercept"),
+        Parameter("E_start", -2.0, 10.0, log=True, description="expert count where saturation starts"),
+        Parameter("E_max", 0.0, 15.0, log=True, description="expert count where gains saturate"),
+    )
+    start_grid = {"a": (-0.1,), "b": (-0.1,), "c": (0.0, 0.01), "d": (1.0, 2.0), "E_start": (0.5, 1.0),
+                  "E_max": (4.0, 6.0)}
+
+    def log_predict(self, theta, F, jac=False):
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+
+        def f(th: np.ndarray) -> np.ndarray:
+            a, b, c, d, ls, lm = (th[:, i:i + 1] for i in range(6))
+            logN = F["logN"][None, :]
+            log_e = np.log(saturating_experts(np.exp(F["logE"][None, :]), np.exp(ls), np.exp(lm)))
+            return a * logN + b * log_e + c * logN * log_e + d
+
+        out = f(theta)
+        return (out, _numeric_jacobian(f, theta)) if jac else out
+
+    def effective_parameter_count(self, params: Mapping[str, float], N: np.ndarray, E: np.ndarray) -> np.ndarray:
+        """N̄: the dense (E = 1) model size with the same predicted loss as N with E experts (Clark's EPC)."""
+        log_l = np.log(self.predict(params, N=N, E=E))
+        e1 = float(np.log(saturating_experts(np.array(1.0), params["E_start"], params["E_max"])))
+        a, b, c, d = (params[k] for k in ("a", "b", "c", "d"))
+        return np.exp((log_l - b * e1 - d) / (a + c * e1))
+
+
+register_preset("krajewski2024", Preset(
+    "moe-granularity",
+    {"c": 0.47, "a": 18.1, "g": 2.1, "gamma": 0.58, "alpha": 0.115, "b": 30.8, "beta": 0.147},
+    "Krajewski et al. 2024 (arXiv:2402.07871), fitted coefficients of L(N, D, G) at expansion rate 64"))

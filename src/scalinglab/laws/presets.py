@@ -25,6 +25,9 @@ PRESETS: dict[str, Preset] = {
     "epoch2024": Preset("chinchilla", {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478,
                                        "beta": 0.3658},
                         "Besiroglu et al. 2024 (Epoch AI), 'Chinchilla scaling: a replication attempt', Eq. 4"),
+    "sardana2024": Preset(
+        "chinchilla", {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.336, "beta": 0.283},
+        "Sardana et al. 2024, Beyond Chinchilla-Optimal (Chinchilla Approach-3 constants as used there)"),
     "kaplan2020": Preset("kaplan", {"N_c": 6.4e13, "D_c": 1.8e13, "alpha_N": 0.076, "alpha_D": 0.103},
                          "Kaplan et al. 2020, Eq. 1.5 / Table 2 (non-embedding N, tokens D)"),
     "kaplan2020-n": Preset("kaplan-n", {"N_c": 8.8e13, "alpha_N": 0.076}, "Kaplan et al. 2020, Eq. 1.1"),
@@ -35,10 +38,20 @@ PRESETS: dict[str, Preset] = {
 
 
 def get_preset(name: str) -> Preset:
+    from scalinglab.laws.registry import _load_builtin
+
+    _load_builtin()  # law modules register their own presets (data-constrained, MoE, ...)
     try:
         return PRESETS[name]
     except KeyError:
         raise ScalingLabError(f"unknown preset {name!r}; known presets: {', '.join(sorted(PRESETS))}") from None
+
+
+def available_presets() -> list[str]:
+    from scalinglab.laws.registry import _load_builtin
+
+    _load_builtin()
+    return sorted(PRESETS)
 
 
 def register_preset(name: str, preset: Preset) -> None:

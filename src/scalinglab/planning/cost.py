@@ -234,7 +234,12 @@ def plan_cost(fit: FitResult, setup: CostSetup, *, target_loss: float | None = N
     target = resolve_target(terms, target_loss, reference_params)
     N, D = terms.iso_loss_allocation(target, setup.equivalent_inference_tokens())
     N0, D0 = terms.iso_loss_allocation(target, 0.0)
-    notes = ["prices are illustrative defaults unless overridden; energy is at board power (TDP)"]
+    notes = ["energy is GPU-hours at board power (TDP)"]
+    defaults = [a.name for a in (setup.train_gpu, setup.inference_gpu)
+                if a.name in ACCELERATORS and a.price_per_hour == ACCELERATORS[a.name].price_per_hour]
+    if defaults:
+        notes.append(f"the {'/'.join(sorted(set(defaults)))} hourly price is an illustrative default; "
+                     "set yours with --price / --inference-price")
     if setup.train_gpu.name != setup.inference_gpu.name:
         notes.append("training and serving on different accelerators: energy saving differs from dollar saving")
     return CostPlan(target, setup, setup.breakdown(N, D), setup.breakdown(N0, D0), fit.law.name, notes)

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +51,6 @@ __all__ = [
     "HoldoutResult",
     "ObservationalScalingLaw",
     "SigmoidLink",
-    "bundled_dataset",
     "evaluate_holdout",
     "holdout_split",
     "load_score_table",
@@ -90,31 +88,17 @@ _EPS = 1e-12
 # Data loading and validation
 # ----------------------------------------------------------------------------------------------
 
-def bundled_dataset(name: str) -> Path:
-    """Path of a CSV shipped in ``scalinglab/datasets`` (``"obsscaling_base"`` or ``demo:base``).
-
-    ``demo:NAME`` is looked up as ``obsscaling_NAME.csv`` then ``densing_NAME.csv``, so the CLI
-    can say ``scalinglab observe fit demo:instruct``.
-    """
-    root = resources.files("scalinglab") / "datasets"
-    stem = name.removeprefix("demo:")
-    candidates = [stem] if stem.startswith(("obsscaling_", "densing_")) else [
-        f"obsscaling_{stem}", f"densing_{stem}"]
-    for cand in candidates:
-        path = Path(str(root / f"{cand.removesuffix('.csv')}.csv"))
-        if path.is_file():
-            return path
-    available = sorted(p.name.removesuffix(".csv") for p in Path(str(root)).glob("*.csv")
-                       if p.name.startswith(("obsscaling_", "densing_")))
-    raise InputError(f"no bundled dataset {name!r}; available: "
-                     + ", ".join("demo:" + a.split("_", 1)[1] for a in available), file=name)
-
-
 def resolve_path(path: str | Path) -> Path:
-    """A user path, or a bundled dataset when it is written ``demo:NAME``."""
+    """A user path, or a table shipped with the package written ``bundled:NAME``."""
     text = str(path)
-    if text.startswith("demo:"):
-        return bundled_dataset(text)
+    if text.startswith("bundled:"):
+        from scalinglab.datasets import bundled_path
+        from scalinglab.errors import ScalingLabError
+
+        try:
+            return bundled_path(text.removeprefix("bundled:"))
+        except ScalingLabError as exc:
+            raise InputError(str(exc), file=text) from None
     p = Path(text)
     if not p.is_file():
         raise InputError("no such file", file=text)

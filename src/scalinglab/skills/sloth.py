@@ -39,7 +39,8 @@ with compute.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,7 @@ __all__ = ["METHODS", "Sloth", "huber", "varimax"]
 METHODS = ("sloth", "basic", "flops", "flops-shared")
 FEATURE_NAMES = ("log T", "log S", "log S · log T")
 _HIDDEN = 10
+_FTOL = 1e-10
 
 
 def huber(r: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
@@ -124,28 +126,34 @@ _LINK_NAMES = ("A1", "a1", "A2", "a2", "A3", "a3")
 
 
 def _link_forward(z: np.ndarray, p: dict[str, np.ndarray]) -> tuple[np.ndarray, tuple]:
-    """Monotone link per benchmark: σ(A3·tanh(A2·tanh(A1·tanh(z) + a1) + a2) + a3), A ≥ 0."""
-    h0 = np.tanh(z)                                              # (n, J)
-    h1 = np.tanh(h0[:, :, None] * p["A1"][None] + p["a1"][None])  # (n, J, H)
-    h2 = np.tanh(np.einsum("njh,jkh->njk", h1, p["A2"]) + p["a2"][None])
-    o = np.einsum("njk,jk->nj", h2, p["A3"]) + p["a3"][None]
+    """Monotone link per benchmark: σ(A3·tanh(A2·tanh(A1·tanh(z) + a1) + a2) + a3), A ≥ 0.
+
+    Non-negative weights and increasing activations make it increasing in ``z``; the ``tanh`` on
+    the input bounds it, so predictions level off instead of running away far outside the
+    training range. Works benchmark-major, (J, n, H), so the layers are batched matmuls.
+    """
+    h0 = np.tanh(z.T)                                                   # (J, n)
+    h1 = np.tanh(h0[:, :, None] * p["A1"][:, None, :] + p["a1"][:, None, :])   # (J, n, H)
+    h2 = np.tanh(h1 @ p["A2"].transpose(0, 2, 1) + p["a2"][:, None, :])
+    o = (h2 @ p["A3"][:, :, None])[:, :, 0] + p["a3"][:, None]
     g = expit(o)
-    return g, (h0, h1, h2, g)
+    return g.T, (h0, h1, h2, g)
 
 
 def _link_backward(dg: np.ndarray, p: dict[str, np.ndarray], cache: tuple,
                    grads: dict[str, np.ndarray]) -> np.ndarray:
+    """Gradients of the link weights (into ``grads``) and of its input ``z`` (returned)."""
     h0, h1, h2, g = cache
-    do = dg * g * (1.0 - g)
-    grads["A3"] = np.einsum("nj,njk->jk", do, h2)
-    grads["a3"] = do.sum(axis=0)
-    du2 = do[:, :, None] * p["A3"][None] * (1.0 - h2 * h2)
-    grads["A2"] = np.einsum("njk,njh->jkh", du2, h1)
-    grads["a2"] = du2.sum(axis=0)
-    du1 = np.einsum("njk,jkh->njh", du2, p["A2"]) * (1.0 - h1 * h1)
-    grads["A1"] = np.einsum("njh,nj->jh", du1, h0)
-    grads["a1"] = du1.sum(axis=0)
-    return np.einsum("njh,jh->nj", du1, p["A1"]) * (1.0 - h0 * h0)
+    do = dg.T * g * (1.0 - g)                                           # (J, n)
+    grads["A3"] = (do[:, None, :] @ h2)[:, 0, :]
+    grads["a3"] = do.sum(axis=1)
+    du2 = do[:, :, None] * p["A3"][:, None, :] * (1.0 - h2 * h2)       # (J, n, H)
+    grads["A2"] = du2.transpose(0, 2, 1) @ h1
+    grads["a2"] = du2.sum(axis=1)
+    du1 = (du2 @ p["A2"]) * (1.0 - h1 * h1)
+    grads["A1"] = (h0[:, None, :] @ du1)[:, 0, :]
+    grads["a1"] = du1.sum(axis=1)
+    return ((du1 @ p["A1"][:, :, None])[:, :, 0] * (1.0 - h0 * h0)).T
 
 
 @dataclass
@@ -216,6 +224,23 @@ class _Problem:
         return float(loss.sum() / n_obs), layout.pack(grads)
 
 
+@contextlib.contextmanager
+def _single_threaded_blas() -> Iterator[None]:
+    """Run BLAS single-threaded while fitting.
+
+    The problems here are tiny (a few hundred parameters); OpenBLAS threads inside L-BFGS-B's
+    vector operations only add synchronisation cost, which is ~15x slower on a busy 2-core
+    machine. Uses ``threadpoolctl`` when it is installed, else changes nothing.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional dependency
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def _minimize(prob: _Problem, x0: np.ndarray, max_iter: int, numeric_grad: bool = False,
               ) -> tuple[np.ndarray, float, int]:
     layout = prob.layout()
@@ -226,7 +251,7 @@ def _minimize(prob: _Problem, x0: np.ndarray, max_iter: int, numeric_grad: bool 
     else:
         res = minimize(prob.loss_grad, x0, args=(layout,), jac=True, method="L-BFGS-B",
                        bounds=bounds,
-                       options={"maxiter": max_iter, "maxfun": 4 * max_iter, "ftol": 1e-12,
+                       options={"maxiter": max_iter, "maxfun": 4 * max_iter, "ftol": _FTOL,
                                 "gtol": 1e-9, "maxcor": 30})
     return res.x, float(res.fun), int(res.nfev)
 
@@ -278,6 +303,10 @@ class Sloth:
         Width of the quadratic zone of the Huber loss, in score units (paper: 0.01).
     n_init:
         Random starts of the sigmoid stage; the one with the lowest training loss is kept.
+    n_ensemble:
+        ``sloth`` only: the link stage is run from the best ``n_ensemble`` sigmoid starts and
+        predictions are averaged over them (the flexible link is the high-variance part; the
+        attributes describe the member with the lowest training loss).
     max_iter:
         L-BFGS-B iterations per stage.
     seed:
@@ -292,11 +321,12 @@ class Sloth:
     """
 
     def __init__(self, n_skills: int = 2, method: str = "sloth", *, huber_delta: float = 0.01,
-                 n_init: int = 3, max_iter: int = 3000, seed: int = 0) -> None:
+                 n_init: int = 3, n_ensemble: int = 3, max_iter: int = 1000, seed: int = 0) -> None:
         self.n_skills = n_skills
         self.method = method
         self.huber_delta = huber_delta
         self.n_init = n_init
+        self.n_ensemble = n_ensemble
         self.max_iter = max_iter
         self.seed = seed
 
@@ -354,38 +384,52 @@ class Sloth:
         X = (Xraw - self._x_mean) / self._x_std
         D = self._family_matrix(families)
 
+        with _single_threaded_blas():
+            self._fit(X, D, Y, fl, d, is_flops, numeric_grad)
+        return self
+
+    def _fit(self, X: np.ndarray, D: np.ndarray, Y: np.ndarray, fl: np.ndarray, d: int,
+             is_flops: bool, numeric_grad: bool) -> None:
         rng = np.random.default_rng(self.seed)
         base = _Problem(X, D, Y, fl, d, fixed_loadings=is_flops, learn_floor=is_flops,
                         monotone=False, delta=self.huber_delta)
         layout = base.layout()
-        best: tuple[float, np.ndarray] | None = None
+        starts: list[tuple[float, np.ndarray]] = []
         n_evals = 0
         for _ in range(max(1, self.n_init)):
             x0 = self._random_start(base, layout, rng)
             x, loss, nfev = _minimize(base, x0, self.max_iter, numeric_grad)
             n_evals += nfev
-            if best is None or loss < best[0]:
-                best = (loss, x)
-        assert best is not None
-        prob, p = base, layout.unpack(best[1])
-        loss = best[0]
+            starts.append((loss, x))
+        starts.sort(key=lambda t: t[0])
+        members = [(starts[0][0], base, layout.unpack(starts[0][1]))]
         if self.method == "sloth":
+            # The link stage is the high-variance part (a flexible link fitted to ~100 models):
+            # refine every sigmoid start and average their predictions (a small ensemble).
             full = _Problem(X, D, Y, fl, d, fixed_loadings=False, learn_floor=True, monotone=True,
                             delta=self.huber_delta)
-            z = (X @ p["Wx"] + D @ p["Wd"]) @ p["L"] + p["b"]
-            start = {**p, "lc": logit(np.clip(fl, 1e-4, 1 - 1e-4)),
-                     **_fit_link_to_sigmoid(z, rng)}
-            x, loss, nfev = _minimize(full, full.layout().pack(start), self.max_iter, numeric_grad)
-            n_evals += nfev
-            prob, p = full, full.layout().unpack(x)
-        self._prob, self._params = prob, {k: v.copy() for k, v in p.items()}
-        self.loss_ = loss
-        self.n_evals_ = n_evals
+            members = []
+            for _, xs in starts[: max(1, self.n_ensemble)]:
+                p = layout.unpack(xs)
+                z = (X @ p["Wx"] + D @ p["Wd"]) @ p["L"] + p["b"]
+                start = {**p, "lc": logit(np.clip(fl, 1e-4, 1 - 1e-4)),
+                         **_fit_link_to_sigmoid(z, rng)}
+                x, loss, nfev = _minimize(full, full.layout().pack(start), self.max_iter, numeric_grad)
+                n_evals += nfev
+                members.append((loss, full, full.layout().unpack(x)))
+            members.sort(key=lambda t: t[0])
+        self._members = [(prob, {k: v.copy() for k, v in p.items()}) for _, prob, p in members]
         if not is_flops:
-            self._rotate(X, D)
+            for _, params in self._members:
+                self._rotate(params, X, D)
+        self._prob, self._params = self._members[0]
+        self.loss_ = members[0][0]
+        self.n_evals_ = n_evals
         self._export(X, D)
-        self.train_mae_ = float(np.abs(prob.predict(self._params, X, D) - Y).mean())
-        return self
+        self.train_mae_ = float(np.abs(self._predict_std(X, D) - Y).mean())
+
+    def _predict_std(self, X: np.ndarray, D: np.ndarray) -> np.ndarray:
+        return np.mean([prob.predict(params, X, D) for prob, params in self._members], axis=0)
 
     def _random_start(self, prob: _Problem, layout: _Layout, rng: np.random.Generator) -> np.ndarray:
         shapes = layout.shapes
@@ -397,13 +441,12 @@ class Sloth:
             start["lc"] = logit(np.clip(prob.floors, 1e-4, 1 - 1e-4))
         return layout.pack(start)
 
-    def _rotate(self, X: np.ndarray, D: np.ndarray) -> None:
+    def _rotate(self, p: dict[str, np.ndarray], X: np.ndarray, D: np.ndarray) -> None:
         """Standardise the training skills and varimax-rotate; predictions do not change.
 
         With θ' = (θ − μ)·M, the loadings become M⁻¹·λ and the intercepts absorb μ·λ; M whitens
         θ (Cholesky of its covariance) and then applies the varimax rotation of the loadings.
         """
-        p = self._params
         theta = X @ p["Wx"] + D @ p["Wd"]
         mu = theta.mean(axis=0)
         cov = np.atleast_2d(np.cov(theta.T)) + 1e-12 * np.eye(theta.shape[1])
@@ -450,7 +493,7 @@ class Sloth:
             raise InputError("fit the model before predicting")
         X = (self._raw_features(np.asarray(params_b, float), np.asarray(tokens_t, float))
              - self._x_mean) / self._x_std
-        return self._prob.predict(self._params, X, self._family_matrix(families))
+        return self._predict_std(X, self._family_matrix(families))
 
     def link(self, z: np.ndarray) -> np.ndarray:
         """The fitted link g_j evaluated at ``z`` (n × J), before the floor is applied."""

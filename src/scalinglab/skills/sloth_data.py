@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,6 @@ __all__ = [
     "SUITES",
     "TOKENS_COLUMN",
     "ScoreTable",
-    "bundled_path",
     "load_scores",
     "resolve_benchmarks",
 ]
@@ -97,11 +95,6 @@ class ScoreTable:
         counts = self.family_counts()
         keep = np.array([counts[str(f)] >= min_models for f in self.families], dtype=bool)
         return self.subset(keep)
-
-
-def bundled_path(name: str = "sloth_scores.csv") -> Path:
-    """Path of a data file shipped in ``scalinglab/datasets`` (the trimmed Sloth table)."""
-    return Path(str(resources.files("scalinglab.datasets").joinpath(name)))
 
 
 def resolve_benchmarks(suite: str | None = None, benchmarks: Sequence[str] | str | None = None,

@@ -134,7 +134,7 @@ def split_fold(table: ScoreTable, test_families: Sequence[str], k: int,
 
 def evaluate(table: ScoreTable, *, k: int = 1, n_skills: int = 2, method: str = "sloth", seed: int = 0,
              suite: str | None = None, folds: str = "auto", only: Sequence[str] | None = None,
-             n_init: int = 3, max_iter: int = 3000,
+             n_init: int = 3, n_ensemble: int = 3, max_iter: int = 1000,
              progress: Callable[[str, float], None] | None = None) -> EvalResult:
     """Run the leave-family-group-out protocol and return the fold-averaged MAE (pp).
 
@@ -157,7 +157,8 @@ def evaluate(table: ScoreTable, *, k: int = 1, n_skills: int = 2, method: str = 
     abs_err = []
     for name, fams in fold_list:
         train, test = split_fold(data, fams, k)
-        model = Sloth(n_skills, method, n_init=n_init, max_iter=max_iter, seed=seed)
+        model = Sloth(n_skills, method, n_init=n_init, n_ensemble=n_ensemble, max_iter=max_iter,
+                      seed=seed)
         model.fit(train.params_b, train.tokens_t, train.families, train.scores,
                   benchmarks=train.benchmarks, floors=train.floors)
         err = np.abs(model.predict(test.params_b, test.tokens_t, test.families) - test.scores)

@@ -38,7 +38,7 @@ def run_job(cfg_dict: dict[str, Any], run_dir: str) -> dict[str, Any]:
     return train(RunConfig.from_dict(cfg_dict), run_dir)
 
 
-def _write_config(cfg: RunConfig, run_dir: Path) -> None:
+def check_or_write_config(cfg: RunConfig, run_dir: Path) -> None:
     """Store the run's config; refuse to reuse a folder that holds a different run of the same name."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / "config.json"
@@ -66,7 +66,7 @@ class LocalExecutor:
     def run(self, runs: list[RunConfig], out: Path, on_event: OnEvent) -> None:
         for cfg in runs:
             run_dir = out / "runs" / cfg.name
-            _write_config(cfg, run_dir)
+            check_or_write_config(cfg, run_dir)
             on_event("start", {"run": cfg.name, "steps": cfg.steps})
             if self.nproc == 1:
                 from scalinglab.sweep.train import train
@@ -134,7 +134,7 @@ class SlurmExecutor:
         params.update(self.extra)
         ex.update_parameters(**params)
         for cfg in runs:
-            _write_config(cfg, out / "runs" / cfg.name)
+            check_or_write_config(cfg, out / "runs" / cfg.name)
         jobs = []
         for cfg in runs:
             on_event("start", {"run": cfg.name, "steps": cfg.steps})
@@ -167,7 +167,7 @@ class RayExecutor:
         task = ray.remote(num_gpus=self.num_gpus, num_cpus=self.num_cpus)(run_job)
         pending = {}
         for cfg in runs:
-            _write_config(cfg, out / "runs" / cfg.name)
+            check_or_write_config(cfg, out / "runs" / cfg.name)
             on_event("start", {"run": cfg.name, "steps": cfg.steps})
             pending[task.remote(cfg.to_dict(), str(out / "runs" / cfg.name))] = cfg
         while pending:

@@ -2,9 +2,10 @@
 
 * ``smoke``: two tiny models on a 60-file slice of the standard library; well under a minute on two
   CPU cores. For tests and for checking an installation.
-* ``tiny``: a real family of six sizes (about 6k to 0.4M non-embedding parameters) on the whole
-  standard-library corpus, one token budget, cosine schedule; about 10-15 minutes on two CPU cores.
-  The five smaller models' fitted law predicts the largest model's final loss.
+* ``tiny``: a real family of five sizes (3k to 0.38M non-embedding parameters, width = 16 x layers)
+  x two token budgets (0.5M and 1M) on the whole standard-library corpus, cosine schedule, one CPU
+  thread per run. A Chinchilla law fitted on the eight runs of the four smaller sizes predicts the
+  largest model's final loss.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "seed": 0,
         "data": {"source": "stdlib", "max_docs": 60, "vocab_size": 512, "val_fraction": 0.1},
         "model": {"seq_len": 64, "head_dim": 16, "aspect_ratio": 16},
-        "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 5, "checkpoint_every": 10, "eval_windows": 32},
+        "train": {"batch_size": 8, "lr": 3e-3, "warmup_steps": 5, "checkpoint_every": 10, "eval_windows": 32,
+                  "cpu_threads": 1},
         "runs": [{"layers": 1, "width": 32, "tokens": 8 * 64 * 60},
                  {"layers": 2, "width": 48, "tokens": 8 * 64 * 60}],
     },
@@ -27,10 +29,11 @@ PRESETS: dict[str, dict[str, Any]] = {
         "name": "tiny",
         "seed": 0,
         "data": {"source": "stdlib", "vocab_size": 1024, "val_fraction": 0.05},
-        "model": {"seq_len": 128, "head_dim": 16, "aspect_ratio": 32},
+        "model": {"seq_len": 128, "head_dim": 16, "aspect_ratio": 16},
         "train": {"batch_size": 16, "lr": 3e-3, "warmup_steps": 30, "checkpoint_every": 50,
-                  "eval_windows": 256},
-        "grid": {"params": [6e3, 1.5e4, 4e4, 1e5, 2e5, 4e5], "tokens": [2.0e6]},
+                  "eval_windows": 256, "cpu_threads": 1},
+        # d_model = 16 x n_layer: (1, 16), (2, 32), (3, 48), (4, 64), (5, 80)
+        "grid": {"params": [3.1e3, 2.5e4, 8.3e4, 1.97e5, 3.84e5], "tokens": [5.0e5, 1.0e6]},
     },
 }
 

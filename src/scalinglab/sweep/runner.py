@@ -107,7 +107,7 @@ def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, show_progress
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from scalinglab.sweep.executors import LocalExecutor
+    from scalinglab.sweep.executors import LocalExecutor, check_or_write_config
 
     console = Console(stderr=True)
     say = log or (lambda msg: console.print(msg, highlight=False))
@@ -117,6 +117,8 @@ def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, show_progress
     data_dir = prepare_data(spec.data, out / "data", seed=spec.seed, log=say)
     runs = expand(spec, data_dir)
     write_json_atomic(out / "sweep.json", {"spec": asdict(spec), "runs": [r.to_dict() for r in runs]})
+    for r in runs:  # a folder that holds a same-named run with another config is refused, finished or not
+        check_or_write_config(r, out / "runs" / r.name)
     pending = [r for r in runs if not (out / "runs" / r.name / "result.json").exists()]
     say(f"sweep {spec.name}: {len(runs)} runs, {len(runs) - len(pending)} already finished, "
         f"executor {executor.name}")

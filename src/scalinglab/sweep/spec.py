@@ -65,6 +65,7 @@ class TrainRecipe:
     grad_clip: float = 1.0
     checkpoint_every: int = 50
     eval_windows: int = 128
+    cpu_threads: int | None = None
     device: str = "auto"
     dtype: str = "auto"
     compile: bool = False
@@ -106,6 +107,7 @@ class RunConfig:
     grad_clip: float
     checkpoint_every: int
     eval_windows: int
+    cpu_threads: int | None = None
     device: str = "auto"
     dtype: str = "auto"
     compile: bool = False
@@ -187,6 +189,10 @@ def spec_from_dict(d: dict[str, Any], source: str = "<spec>") -> SweepSpec:
         raise InputError(f"train.schedule must be 'cosine' or 'wsd', got {spec.train.schedule!r}", file=source)
     if spec.train.parallel not in ("ddp", "fsdp"):
         raise InputError(f"train.parallel must be 'ddp' or 'fsdp', got {spec.train.parallel!r}", file=source)
+    try:
+        expand(spec, "")  # validate the run design now, so errors name the spec file
+    except InputError as exc:
+        raise InputError(exc.detail, file=source) from None
     return spec
 
 
@@ -303,7 +309,8 @@ def expand(spec: SweepSpec, data_dir: Path | str) -> list[RunConfig]:
             batch_size=t.batch_size, micro_batch=t.micro_batch, lr=t.lr, min_lr_ratio=t.min_lr_ratio,
             warmup_steps=min(warmup, steps), schedule=t.schedule, decay_fraction=t.decay_fraction,
             weight_decay=t.weight_decay, beta1=t.beta1, beta2=t.beta2, grad_clip=t.grad_clip,
-            checkpoint_every=max(1, t.checkpoint_every), eval_windows=t.eval_windows, device=t.device,
+            checkpoint_every=max(1, t.checkpoint_every), eval_windows=t.eval_windows,
+            cpu_threads=t.cpu_threads, device=t.device,
             dtype=t.dtype, compile=t.compile, parallel=t.parallel,
             divergence_factor=spec.gates.divergence_factor, forecast=spec.gates.forecast)
         overrides = p.get("overrides") or {}

@@ -145,6 +145,8 @@ def train(cfg: RunConfig, run_dir: Path | str, on_progress: ProgressFn | None = 
         return json.loads((run_dir / RESULT).read_text())
     d = Dist(cfg.device)
     dev = d.device
+    if dev.type == "cpu" and cfg.cpu_threads and not d.on:
+        torch.set_num_threads(cfg.cpu_threads)  # tiny matmuls: extra threads cost more than they give
     if cfg.batch_size % d.world:
         raise ScalingLabError(f"batch_size {cfg.batch_size} is not divisible by world size {d.world}")
     per_rank = cfg.batch_size // d.world
@@ -294,7 +296,10 @@ def train(cfg: RunConfig, run_dir: Path | str, on_progress: ProgressFn | None = 
         state["position"] += cfg.batch_size
         state["train_loss_sum"] += step_loss
         state["train_loss_n"] += 1
-        if not math.isfinite(step_loss):  # NaN on any rank stops every rank at the next checkpoint
+        bad = not math.isfinite(step_loss)
+        if d.on:  # agree across ranks, so every rank takes the same (collective) evaluation branch
+            bad = d.sum(float(bad))[0] > 0
+        if bad:  # evaluate now: the divergence gate stops the run
             state["train_loss_sum"] = math.nan
         if on_progress and d.main:
             on_progress(state["step"], cfg.steps, {"loss": step_loss, "lr": lr})

@@ -1,0 +1,94 @@
+"""The ``report`` command: fit runs and write one self-contained HTML report, or the figures alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scalinglab.cli import options as opt
+from scalinglab.cli.common import handle_errors
+from scalinglab.errors import ScalingLabError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+
+
+@handle_errors
+def report(
+    data: Annotated[str, typer.Argument(help="Runs table (.csv/.tsv/.parquet/.jsonl) or bundled:NAME.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write (or, with --format png|svg, "
+                                                          "the folder for the figures).")] = Path("report.html"),
+    fmt: Annotated[str, typer.Option("--format", help="html (one self-contained page), png or svg "
+                                                      "(the figures alone, into the --out folder).")] = "html",
+    law: opt.Law = "chinchilla",
+    loss: Annotated[str, typer.Option("--loss", help="Objective: huber (default), lsq, asymmetric.")] = "huber",
+    delta: Annotated[float, typer.Option("--delta", help="Huber threshold on log residuals.")] = 1e-3,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the bands and "
+                                                               "intervals (0: none).")] = 100,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    fit: Annotated[Path | None, typer.Option("--fit", help="Use this FIT.json (from `scalinglab fit --out`) "
+                                                           "instead of fitting.")] = None,
+    target: Annotated[float, typer.Option("--target-compute", help="FLOP budget to extrapolate to "
+                                                                   "(default: Chinchilla's 5.88e23).")] = 5.88e23,
+    budgets: Annotated[str, typer.Option("--budgets", help="FLOP budgets for the allocation table.")] =
+    "1e21,1e22,1e23,1e24,1e25",
+    unique_tokens: Annotated[str | None, typer.Option(
+        "--unique-tokens", help="Unique-token counts for the data-constrained figure (comma-separated; "
+                                "default: 1, 1/4, 1/16 of D_opt at the target).")] = None,
+    planners: Annotated[bool, typer.Option("--planners/--no-planners",
+                                           help="Include the planners' trade-off figures.")] = True,
+    title: Annotated[str, typer.Option("--title", help="Title of the page.")] = "Scaling-law report",
+    params_col: opt.ParamsCol = None,
+    tokens_col: opt.TokensCol = None,
+    flops_col: opt.FlopsCol = None,
+    loss_col: opt.LossCol = None,
+    model_col: opt.ModelCol = None,
+    where: opt.Where = None,
+    drop_invalid: opt.DropInvalid = False,
+) -> None:
+    """Fit a law and write a report: figures, fit, intervals, allocation table and the data, in one file."""
+    from scalinglab.cli.core import _parse_budgets, _progress
+    from scalinglab.data.runs import load_runs
+    from scalinglab.fitting.result import FitResult
+    from scalinglab.laws.registry import get_law
+
+    fmt = fmt.lower()
+    if fmt not in ("html", "png", "svg"):
+        raise ScalingLabError(f"--format must be html, png or svg, got {fmt!r}")
+    if not target > 0:
+        raise ScalingLabError("--target-compute must be a positive number of FLOPs")
+    budget_values = _parse_budgets(budgets)
+    uniques = list(_parse_budgets(unique_tokens)) if unique_tokens else None
+    result = FitResult.load(fit) if fit is not None else None
+    the_law = result.law if result is not None else get_law(law)
+    runs = load_runs(data, params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
+                     loss_col=loss_col, model_col=model_col, where=where, drop_invalid=drop_invalid,
+                     require=tuple(the_law.inputs) + ("loss",))
+    if runs.dropped:
+        typer.echo(f"skipped {runs.dropped} invalid row(s) of {runs.source}", err=True)
+    if result is None:
+        from scalinglab.fitting.estimator import ScalingLawFit
+
+        estimator = ScalingLawFit(law=the_law, loss=loss, delta=delta, bootstrap=bootstrap, seed=seed)
+        if bootstrap > 0:
+            bar, update = _progress(bootstrap, "bootstrap")
+            with bar:
+                estimator.fit(runs, progress=update)
+        else:
+            estimator.fit(runs)
+        result = estimator.result_
+    if fmt == "html":
+        from scalinglab.report import write_report
+
+        write_report(out, runs, result, target=target, budgets=budget_values, planners=planners,
+                     unique_tokens=uniques, title=title)
+        typer.echo(f"wrote {out}")
+    else:
+        from scalinglab.report import write_figures
+
+        paths = write_figures(out, runs, result, fmt, target=target, planners=planners, unique_tokens=uniques)
+        for p in paths:
+            typer.echo(f"wrote {p}")

@@ -1,0 +1,136 @@
+"""Compute-optimal fine-grained MoE (Krajewski et al. 2024, Sec. 5): N_total, N_active, G and D for a budget.
+
+FLOPs come from the *active* parameters plus the router. With d the model width, n_b the number of
+blocks, E the expansion rate (number of FFN-sized experts' worth of parameters) and granularity G:
+
+    total params   N     = n_b (4d² + 8E d²)          (attention shared, E·G experts of size 8d²/G)
+    active params  N_act = n_b · 12 d²                 (one FFN's worth of experts fires per token)
+    FLOPs/token    f     = 6 N_act + c_r · d · E · G · n_b,  c_r = 14 (Krajewski et al., FLOPs model)
+
+The width is set from N_act with a fixed aspect ratio d = ``aspect`` · n_b (128 by default), and D = C / f.
+For each G we minimise L(N, D, G) over N; larger G lowers the loss (g/G^γ) but raises router FLOPs, so
+there is a best G at every budget. The plan is compared with standard (G = 1) MoE and, given a dense fit
+(``dense=``), with the dense Chinchilla optimum at the same FLOPs — whose loss is on the dense fit's own
+data, so only meaningful when both laws were fitted on the same data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from scalinglab.errors import PlanningError
+from scalinglab.fitting.result import FitResult
+from scalinglab.planning.compute_optimal import fmt, positive
+
+ROUTER_FLOPS = 14.0  # c_r, FLOPs per (token, d_model, expert·granularity, block) for routing
+
+
+def active_params(N_total: np.ndarray | float, expansion: float) -> np.ndarray:
+    """N_act = N · 12 / (4 + 8E): attention is shared, one FFN's worth of expert parameters is active."""
+    return np.asarray(N_total, dtype=float) * 12.0 / (4.0 + 8.0 * expansion)
+
+
+def flops_per_token(N_total: np.ndarray | float, expansion: float, G: float, aspect: float = 128.0) -> np.ndarray:
+    """6·N_act + router FLOPs, with d = aspect · n_blocks and N_act = 12 d² n_blocks."""
+    n_act = active_params(N_total, expansion)
+    d = np.cbrt(aspect * n_act / 12.0)
+    n_blocks = d / aspect
+    return 6.0 * n_act + ROUTER_FLOPS * d * expansion * G * n_blocks
+
+
+@dataclass
+class MoEOption:
+    """The best model at one granularity."""
+
+    G: float
+    N_total: float
+    N_active: float
+    D: float
+    loss: float
+    flops_per_token: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"G": self.G, "N_total": self.N_total, "N_active": self.N_active, "D": self.D, "loss": self.loss,
+                "sparsity": 1.0 - self.N_active / self.N_total, "flops_per_token": self.flops_per_token,
+                "router_flops_fraction": 1.0 - 6.0 * self.N_active / self.flops_per_token}
+
+
+@dataclass
+class MoEPlan:
+    compute: float
+    expansion: float
+    best: MoEOption
+    options: list[MoEOption]
+    dense: dict[str, float] | None
+    law: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def standard(self) -> MoEOption | None:
+        return next((o for o in self.options if o.G == 1), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"law": self.law, "compute": self.compute, "expansion": self.expansion} | self.best.to_dict()
+        out["options"] = [o.to_dict() for o in self.options]
+        if self.standard is not None:
+            out["standard_moe"] = self.standard.to_dict()
+            out["loss_gain_vs_standard"] = self.standard.loss - self.best.loss
+        out["dense"] = self.dense
+        out["notes"] = self.notes
+        return out
+
+    def text(self) -> str:
+        b = self.best
+        lines = [f"C = {self.compute:.3g} FLOPs, expansion rate {self.expansion:g} ({self.law})",
+                 f"  best: G = {b.G:g}, N_total = {fmt(b.N_total)}, N_active = {fmt(b.N_active)}, "
+                 f"D = {fmt(b.D)} tokens, loss {b.loss:.4f}",
+                 f"  {'G':>4} {'N_total':>9} {'N_active':>9} {'D':>9} {'loss':>8}"]
+        for o in self.options:
+            lines.append(f"  {o.G:>4g} {fmt(o.N_total):>9} {fmt(o.N_active):>9} {fmt(o.D):>9} {o.loss:>8.4f}")
+        if self.dense is not None:
+            d = self.dense
+            lines.append(f"  dense optimum (other fit): N = {fmt(d['N'])}, D = {fmt(d['D'])}, loss {d['loss']:.4f}")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def plan_moe(fit: FitResult, compute: float, *, expansion: float = 64.0,
+             granularities: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 64), aspect: float = 128.0,
+             dense: FitResult | None = None) -> MoEPlan:
+    """Loss-optimal (N_total, N_active, G, D) for a training budget under the granularity law."""
+    if fit.law.name != "moe-granularity":
+        raise PlanningError(f"MoE planning needs the moe-granularity law (e.g. --preset krajewski2024), "
+                            f"not {fit.law.name!r}")
+    C = positive(compute, "--compute")
+    E = positive(expansion, "--expansion")
+    if not granularities or any(not g > 0 for g in granularities):
+        raise PlanningError("granularities must be positive")
+    options = []
+    for G in granularities:
+        def loss_at(logn: float, G: float = G) -> float:
+            n = np.exp(logn)
+            return float(fit.law.predict(fit.params, N=n, D=C / flops_per_token(n, E, G, aspect), G=G))
+
+        centre = np.log(np.sqrt(C))
+        grid = np.linspace(centre - 15, centre + 15, 301)
+        i = int(np.argmin([loss_at(x) for x in grid]))
+        res = minimize_scalar(loss_at, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, 300)]), method="bounded",
+                              options={"xatol": 1e-9})
+        n = float(np.exp(res.x))
+        f = float(flops_per_token(n, E, G, aspect))
+        options.append(MoEOption(float(G), n, float(active_params(n, E)), C / f, float(res.fun), f))
+    best = min(options, key=lambda o: o.loss)
+    dense_out = None
+    notes = ["active/total parameters and router FLOPs follow the structural model in "
+             f"scalinglab.planning.moe (aspect ratio d/n_blocks = {aspect:g})"]
+    if dense is not None:
+        sol = dense.optimal(C)
+        dense_out = {"N": float(sol["N"]), "D": float(sol["D"]), "loss": float(sol["loss"])}
+        notes.append("the dense loss comes from a different fit; compare losses only if both share data")
+    if best.G == max(granularities):
+        notes.append("the best granularity is the largest tried; larger G may be better still")
+    return MoEPlan(C, E, best, options, dense_out, fit.law.name, notes)
