@@ -84,20 +84,10 @@ def to_bytes(fig: Figure, fmt: str = "svg") -> bytes:
 
 def save(fig: Figure, path: str | Path, fmt: str | None = None) -> Path:
     """Write a figure atomically (temporary file in the same folder, then rename)."""
-    import os
-    import tempfile
+    from scalinglab.serialize import write_bytes_atomic
 
     path = Path(path)
-    data = to_bytes(fig, fmt or path.suffix.lstrip(".") or "svg")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, to_bytes(fig, fmt or path.suffix.lstrip(".") or "svg"))
     return path
 
 
