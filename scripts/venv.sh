@@ -16,6 +16,6 @@ want="$(cat pyproject.toml scripts/constraints.txt | sha256sum | cut -c1-16) ${e
 if [ ! -f "$stamp" ] || ! grep -qxF -- "$want" "$stamp"; then
   spec="."
   [ -n "$extras" ] && spec=".[${extras}]"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c scripts/constraints.txt -e "$spec"
+  .venv/bin/python -m pip install -qq --disable-pip-version-check -c scripts/constraints.txt -e "$spec"
   echo "$want" >> "$stamp"
 fi

@@ -11,11 +11,13 @@ from scalinglab.errors import ScalingLabError
 from scalinglab.laws import PRESETS
 
 
-@pytest.mark.parametrize("name", ["chinchilla", "kaplan", "kaplan-n", "kaplan-d", "kaplan-c", "compute"])
+@pytest.mark.parametrize("name", available_laws())
 def test_analytic_jacobian_matches_finite_differences(name: str) -> None:
     law = get_law(name)
     rng = np.random.default_rng(1)
-    X = {"N": 10 ** rng.uniform(7, 10, 15), "D": 10 ** rng.uniform(8, 11, 15), "C": 10 ** rng.uniform(18, 22, 15)}
+    X = {"N": 10 ** rng.uniform(7, 10, 15), "D": 10 ** rng.uniform(8, 11, 15), "C": 10 ** rng.uniform(18, 22, 15),
+         "U": 10 ** rng.uniform(7, 8, 15), "G": rng.uniform(1, 16, 15), "E": rng.uniform(2, 64, 15),
+         "S": 10 ** rng.uniform(3, 5, 15)}
     F = law.features({k: X[k] for k in law.inputs})
     theta = np.array([[rng.uniform(max(p.lower, 0.1), min(p.upper, 0.6)) if not p.log else rng.uniform(2, 8)
                        for p in law.parameters]])

@@ -29,7 +29,7 @@ def test_wandb_history_export(tmp_path):
 
 
 def test_tensorboard_events(tmp_path):
-    tb = pytest.importorskip("torch.utils.tensorboard")
+    tb = pytest.importorskip("torch.utils.tensorboard", reason="writing event files needs torch + tensorboard (train, trackers extras)")
     logdir = tmp_path / "run-350m"
     w = tb.SummaryWriter(str(logdir))
     for step in range(1, 21):
@@ -43,7 +43,7 @@ def test_tensorboard_events(tmp_path):
 
 
 def test_mlflow_file_store(tmp_path, monkeypatch):
-    mlflow = pytest.importorskip("mlflow")
+    mlflow = pytest.importorskip("mlflow", reason="writing an mlruns store needs mlflow-skinny (trackers extra)")
     # MLflow 3 keeps the file store in maintenance mode; writing to it needs this opt-in.
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     monkeypatch.setenv("MLFLOW_ENABLE_TELEMETRY", "false")

@@ -24,6 +24,17 @@ def _progress(total: int, label: str):
     return bar, lambda done: bar.update(task, completed=done)
 
 
+def fit_with_progress(estimator, runs):
+    """Fit, showing a progress bar while the bootstrap runs; returns the FitResult."""
+    if estimator.bootstrap > 0:
+        bar, update = _progress(estimator.bootstrap, "bootstrap")
+        with bar:
+            estimator.fit(runs, progress=update)
+    else:
+        estimator.fit(runs)
+    return estimator.result_
+
+
 def _parse_budgets(text: str) -> tuple[float, ...]:
     try:
         values = tuple(float(x) for x in text.split(",") if x.strip())
@@ -118,14 +129,8 @@ def fit(
 
     from scalinglab.fitting.estimator import ScalingLawFit
 
-    estimator = ScalingLawFit(law=the_law, loss=loss, delta=delta, tau=tau, bootstrap=bootstrap, seed=seed)
-    if bootstrap > 0:
-        bar, update = _progress(bootstrap, "bootstrap")
-        with bar:
-            estimator.fit(runs, progress=update)
-    else:
-        estimator.fit(runs)
-    result = estimator.result_
+    result = fit_with_progress(ScalingLawFit(law=the_law, loss=loss, delta=delta, tau=tau,
+                                             bootstrap=bootstrap, seed=seed), runs)
     if out is not None:
         result.save(out)
     if json:

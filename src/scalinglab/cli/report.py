@@ -50,7 +50,7 @@ def report(
     drop_invalid: opt.DropInvalid = False,
 ) -> None:
     """Fit a law and write a report: figures, fit, intervals, allocation table and the data, in one file."""
-    from scalinglab.cli.core import _parse_budgets, _progress
+    from scalinglab.cli.core import _parse_budgets, fit_with_progress
     from scalinglab.data.runs import load_runs
     from scalinglab.fitting.result import FitResult
     from scalinglab.laws.registry import get_law
@@ -72,14 +72,8 @@ def report(
     if result is None:
         from scalinglab.fitting.estimator import ScalingLawFit
 
-        estimator = ScalingLawFit(law=the_law, loss=loss, delta=delta, bootstrap=bootstrap, seed=seed)
-        if bootstrap > 0:
-            bar, update = _progress(bootstrap, "bootstrap")
-            with bar:
-                estimator.fit(runs, progress=update)
-        else:
-            estimator.fit(runs)
-        result = estimator.result_
+        result = fit_with_progress(ScalingLawFit(law=the_law, loss=loss, delta=delta, bootstrap=bootstrap,
+                                                 seed=seed), runs)
     if fmt == "html":
         from scalinglab.report import write_report
 

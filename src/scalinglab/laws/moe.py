@@ -15,26 +15,13 @@ expert count (Clark et al. 2022).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
 from scalinglab.laws.base import Law, Parameter, logsumexp_terms
 from scalinglab.laws.presets import Preset, register_preset
 from scalinglab.laws.registry import register_law
-
-
-def _numeric_jacobian(f: Callable[[np.ndarray], np.ndarray], theta: np.ndarray) -> np.ndarray:
-    """Central-difference Jacobian (K, n, P) of a vectorised log-prediction f(theta (K, P)) → (K, n)."""
-    out = f(theta)
-    J = np.empty(out.shape + (theta.shape[1],))
-    for j in range(theta.shape[1]):
-        h = 1e-6 * max(1.0, float(np.max(np.abs(theta[:, j]))))
-        up, dn = theta.copy(), theta.copy()
-        up[:, j] += h
-        dn[:, j] -= h
-        J[..., j] = (f(up) - f(dn)) / (2 * h)
-    return J
 
 
 @register_law
@@ -59,17 +46,18 @@ class GranularMoELaw(Law):
 
     def log_predict(self, theta, F, jac=False):
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
-
-        def f(th: np.ndarray) -> np.ndarray:
-            lc, la, lg, gamma, alpha, lb, beta = (th[:, i:i + 1] for i in range(7))
-            logN, logD, logG = F["logN"][None, :], F["logD"][None, :], F["logG"][None, :]
-            coef = np.logaddexp(lg - gamma * logG, la)  # log(g/G^γ + a)
-            t1 = coef - alpha * logN
-            t2 = lb - beta * logD
-            return logsumexp_terms(np.stack([np.broadcast_to(lc, t1.shape), t1, t2], axis=-1))[0]
-
-        out = f(theta)
-        return (out, _numeric_jacobian(f, theta)) if jac else out
+        lc, la, lg, gamma, alpha, lb, beta = (theta[:, i:i + 1] for i in range(7))
+        logN, logD, logG = F["logN"][None, :], F["logD"][None, :], F["logG"][None, :]
+        inner, u = logsumexp_terms(np.stack(np.broadcast_arrays(lg - gamma * logG, la), axis=-1))
+        t1 = inner - alpha * logN  # log((g/G^γ + a)/N^α)
+        t2 = lb - beta * logD
+        out, w = logsumexp_terms(np.stack([np.broadcast_to(lc, t1.shape), t1, t2], axis=-1))
+        if not jac:
+            return out
+        w0, w1, w2 = w[..., 0], w[..., 1], w[..., 2]
+        ug, ua = u[..., 0], u[..., 1]
+        J = np.stack([w0, w1 * ua, w1 * ug, -w1 * ug * logG, -w1 * logN, w2, -w2 * logD], axis=-1)
+        return out, J
 
 
 def saturating_experts(E: np.ndarray, e_start: float | np.ndarray, e_max: float | np.ndarray) -> np.ndarray:
@@ -99,15 +87,23 @@ class RoutedLMLaw(Law):
 
     def log_predict(self, theta, F, jac=False):
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
-
-        def f(th: np.ndarray) -> np.ndarray:
-            a, b, c, d, ls, lm = (th[:, i:i + 1] for i in range(6))
-            logN = F["logN"][None, :]
-            log_e = np.log(saturating_experts(np.exp(F["logE"][None, :]), np.exp(ls), np.exp(lm)))
-            return a * logN + b * log_e + c * logN * log_e + d
-
-        out = f(theta)
-        return (out, _numeric_jacobian(f, theta)) if jac else out
+        a, b, c, d, ls, lm = (theta[:, i:i + 1] for i in range(6))
+        logN = F["logN"][None, :]
+        E = np.exp(F["logE"][None, :])
+        S, m = np.exp(ls), np.exp(lm)
+        s = 1.0 / (1.0 / S - 1.0 / m)
+        q = 1.0 / (E - 1.0 + s) + 1.0 / m  # 1/Ê
+        log_e = -np.log(q)
+        out = a * logN + b * log_e + c * logN * log_e + d
+        if not jac:
+            return out
+        # d log Ê / d log E_start and d log E_max, through s = (1/E_start − 1/E_max)^−1
+        dq_dls = -(s * s) / (S * (E - 1.0 + s) ** 2)
+        dq_dlm = (s * s) / (m * (E - 1.0 + s) ** 2) - 1.0 / m
+        slope = b + c * logN
+        J = np.stack(np.broadcast_arrays(logN, log_e, logN * log_e, np.ones_like(out),
+                                         -slope * dq_dls / q, -slope * dq_dlm / q), axis=-1)
+        return out, J
 
     def effective_parameter_count(self, params: Mapping[str, float], N: np.ndarray, E: np.ndarray) -> np.ndarray:
         """N̄: the dense (E = 1) model size with the same predicted loss as N with E experts (Clark's EPC)."""
