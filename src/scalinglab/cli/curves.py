@@ -73,6 +73,9 @@ def evaluate(
     law: opt.Law = "chinchilla",
     out: Annotated[Path | None, typer.Option("--out", help="Write the fitted law as FIT.json "
                                                            "(usable by forecast, predict).")] = None,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Also write the learning curves, the held-out tail and the fitted law as a "
+                       "figure (.png or .svg; not with --grid).")] = None,
     json: opt.Json = False,
     params_col: opt.ParamsCol = None,
     tokens_col: opt.TokensCol = None,
@@ -86,6 +89,12 @@ def evaluate(
     from scalinglab.curves.estimate import parse_fixed
     from scalinglab.curves.evaluate import are_grid, evaluate_curves, grid_table
 
+    if plot is not None:
+        from scalinglab.report.skill_figures import check_plot_path
+
+        check_plot_path(plot)
+        if grid:
+            raise InputError("--plot draws one evaluation; it cannot be combined with --grid")
     table = _load(curves, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid)
     fixed = parse_fixed(fix)
     kwargs = {"min_tokens": min_tokens, "method": loss, "law": law, "fixed": fixed, "weighting": weighting,
@@ -115,6 +124,17 @@ def evaluate(
 
         write_text_atomic(out, dumps({"law": res["law"], "params": res["params"], "objective": res["objective"],
                                       "source": f"{table.source} (curves, {loss})"}) + "\n")
+    if plot is not None:
+        from scalinglab.curves.estimate import Selection, select
+        from scalinglab.fitting.result import FitResult
+        from scalinglab.report.figures import learning_curves, save
+
+        train, test, info = select(table, Selection(train_models, min_tokens, train_fraction, target=target))
+        frame = table.frame
+        shown = frame[frame["model"].isin([*info["train_models"], info["target"]])]
+        are = res["are_percent"]
+        save(learning_curves(train, test, FitResult.from_params(res["law"], res["params"]), all_checkpoints=shown,
+                             title=f"{table.source}: ARE " + ("n/a" if are is None else f"{are:.2f} %")), plot)
     if json:
         echo_json(res)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -74,8 +75,15 @@ def density(
     date_column: Annotated[str, typer.Option("--date-column")] = "release_date",
     model_column: Annotated[str, typer.Option("--model-column")] = "Model",
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Also write density vs release date with the fitted trend as a figure "
+                       "(.png or .svg).")] = None,
 ) -> None:
     """Effective parameters N̂(S), density ρ = N̂/N, and the trend ln ρ_max = A·t + B."""
+    if plot is not None:
+        from scalinglab.report.skill_figures import check_plot_path
+
+        check_plot_path(plot)
     bench = [b.strip() for b in benchmarks.split(",") if b.strip()]
     if not bench:
         raise InputError("--benchmarks is empty")
@@ -144,6 +152,14 @@ def density(
         "n_out_of_range": n_out,
         "models": models,
     }
+    if plot is not None:
+        from scalinglab.report.figures import save
+        from scalinglab.report.skill_figures import density_trend
+
+        save(density_trend(rows["_date"], rows["density"].to_numpy(float), rows["in_trend_fit"].to_numpy(bool),
+                           trend, models=[m["model"] for m in models],
+                           title=f"Capability density (reference {reference_family}, "
+                                 f"{'+'.join(bench)})"), plot)
     if json_out:
         echo_json(out)
         return

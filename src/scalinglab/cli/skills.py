@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -44,6 +45,9 @@ KOpt = Annotated[int, typer.Option("--train-per-family", "-k",
 FamColOpt = Annotated[str | None, typer.Option(
     "--family-column", help="Column with the family (default: Family2, else Family).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+PlotOpt = Annotated[Path | None, typer.Option(
+    "--plot", help="Also write predicted vs actual scores of the held-out models as a figure "
+                   "(.png or .svg).")]
 
 _console = Console(soft_wrap=True, width=120)
 
@@ -65,6 +69,13 @@ def _check_method(method: str) -> None:
 
     if method not in METHODS:
         raise InputError(f"unknown --method {method!r}; choose one of {', '.join(METHODS)}")
+
+
+def _check_plot(plot: Path | None) -> None:
+    if plot is not None:
+        from scalinglab.report.skill_figures import check_plot_path
+
+        check_plot_path(plot)
 
 
 def _fmt(x: float, nd: int = 3) -> str:
@@ -161,12 +172,13 @@ def predict(data: DataArg,
             at: Annotated[str | None, typer.Option(
                 "--at", help="Also predict hypothetical models of the family: PARAMS_B:TOKENS_T, "
                              "comma-separated (e.g. 70:15,405:15).")] = None,
-            family_column: FamColOpt = None, json: JsonOpt = False) -> None:
+            family_column: FamColOpt = None, json: JsonOpt = False, plot: PlotOpt = None) -> None:
     """Predict FAMILY's larger models from its k smallest (all other families fully used)."""
     from scalinglab.skills.sloth import Sloth
     from scalinglab.skills.sloth_protocol import split_fold
 
     _check_method(method)
+    _check_plot(plot)
     if train_per_family < 1:
         raise InputError("--train-per-family must be at least 1 (the family intercept needs a model)")
     table = _load(data, suite, benchmarks, family_column)
@@ -207,6 +219,15 @@ def predict(data: DataArg,
                                       - test.scores))) if len(test) else None)
     out = {"family": family, "method": method, "skills": skills, "seed": seed,
            "trained_on": trained_on, "predictions": rows, "mae_pp": mae}
+    if plot is not None:
+        if not len(test):
+            raise InputError("--plot needs held-out models with actual scores (not only --at points)")
+        from scalinglab.report.figures import save
+        from scalinglab.report.skill_figures import sloth_predictions
+
+        save(sloth_predictions(model.predict(test.params_b, test.tokens_t, test.families), test.scores,
+                               table.benchmarks, test.families,
+                               title=f"Sloth [{method}]: {family} from {len(trained_on)} model(s)"), plot)
     if json:
         echo_json(out)
         return
@@ -238,11 +259,12 @@ def evaluate(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
                                  "alone) or auto (paper when available).")] = "auto",
              fold: Annotated[list[str] | None, typer.Option(
                  "--fold", help="Run only this fold (repeatable), e.g. --fold olmo.")] = None,
-             family_column: FamColOpt = None, json: JsonOpt = False) -> None:
+             family_column: FamColOpt = None, json: JsonOpt = False, plot: PlotOpt = None) -> None:
     """Leave-family-group-out evaluation (paper Fig. 1): fold-averaged MAE in pp, with run time."""
     from scalinglab.skills import sloth_protocol as proto
 
     _check_method(method)
+    _check_plot(plot)
     table = _load(data, suite, benchmarks, family_column)
     suite_name = None if benchmarks else suite
 
@@ -263,6 +285,14 @@ def evaluate(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
                                  if suite_name == "v2" and train_per_family == 1
                                  and method in proto.PAPER_FOLD_MAE_PP
                                  and (skills == 2 or method == "flops") else None)
+    if plot is not None:
+        from scalinglab.report.figures import save
+        from scalinglab.report.skill_figures import held_out_predictions, sloth_predictions
+
+        held = held_out_predictions(table, k=train_per_family, n_skills=skills, method=method, seed=seed,
+                                    suite=suite_name, folds=folds, only=fold)
+        save(sloth_predictions(held["predicted"], held["actual"], held["benchmarks"], held["families"],
+                               title=f"Sloth [{method}], leave-family-out, k={train_per_family}"), plot)
     if json:
         echo_json(out)
         return

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scalinglab.errors import ScalingLabError
-from scalinglab.sweep.spec import RunConfig
+from scalinglab.sweep.spec import CURVE, RESULT, RunConfig
 
 OnEvent = Callable[[str, dict[str, Any]], None]
 
@@ -93,12 +93,12 @@ class LocalExecutor:
             tail = "\n".join(out_text.strip().splitlines()[-5:])
             raise ScalingLabError(f"torchrun for run {cfg.name} failed (exit {proc.returncode}): {tail}")
         _poll_curve(run_dir, cfg, seen, on_event)
-        return json.loads((run_dir / "result.json").read_text())
+        return json.loads((run_dir / RESULT).read_text())
 
 
 def _poll_curve(run_dir: Path, cfg: RunConfig, seen: int, on_event: OnEvent) -> int:
     try:
-        curve = json.loads((run_dir / "curve.json").read_text())
+        curve = json.loads((run_dir / CURVE).read_text())
     except (OSError, ValueError):
         return seen
     for p in curve[seen:]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from scalinglab.errors import ScalingLabError
 from scalinglab.sweep.shards import prepare_data, write_json_atomic
-from scalinglab.sweep.spec import RunConfig, SweepSpec, expand
+from scalinglab.sweep.spec import CHECKPOINT, CURVE, RESULT, RunConfig, SweepSpec, expand
 
 RUNS_COLUMNS = ["run", "N", "D", "C", "loss", "step", "seed", "non_embedding_params", "params", "layers",
                 "width", "heads", "seq_len", "batch_size", "lr", "schedule", "train_loss", "C_kaplan",
@@ -65,11 +65,11 @@ def write_tables(out: Path, runs: list[RunConfig]) -> tuple[int, int]:
     run_rows, curve_rows = [], []
     for cfg in runs:
         rd = out / "runs" / cfg.name
-        result = _read_json(rd / "result.json")
+        result = _read_json(rd / RESULT)
         if result and result.get("status") == "finished" and math.isfinite(result.get("loss", math.nan)):
             run_rows.append(result)
         n = cfg.non_embedding_params
-        for p in _read_json(rd / "curve.json") or []:
+        for p in _read_json(rd / CURVE) or []:
             curve_rows.append({"run": cfg.name, "step": p["step"], "N": n, "D": p["tokens"],
                                "C": 6.0 * n * p["tokens"], "loss": p["loss"], "train_loss": p["train_loss"],
                                "lr": p["lr"]})
@@ -86,9 +86,10 @@ def run_status(out: Path) -> list[dict[str, Any]]:
     rows = []
     for r in plan["runs"]:
         rd = out / "runs" / r["name"]
-        result = _read_json(rd / "result.json")
-        curve = _read_json(rd / "curve.json") or []
-        status = result["status"] if result else ("partial" if curve else "pending")
+        result = _read_json(rd / RESULT)
+        curve = _read_json(rd / CURVE) or []
+        started = curve or (rd / CHECKPOINT).exists()  # the checkpoint is written just before the curve
+        status = result["status"] if result else ("partial" if started else "pending")
         rows.append({"run": r["name"], "status": status, "step": curve[-1]["step"] if curve else 0,
                      "steps": r["steps"], "loss": curve[-1]["loss"] if curve else None,
                      "reason": (result or {}).get("reason", "")})
@@ -119,7 +120,7 @@ def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, show_progress
     write_json_atomic(out / "sweep.json", {"spec": asdict(spec), "runs": [r.to_dict() for r in runs]})
     for r in runs:  # a folder that holds a same-named run with another config is refused, finished or not
         check_or_write_config(r, out / "runs" / r.name)
-    pending = [r for r in runs if not (out / "runs" / r.name / "result.json").exists()]
+    pending = [r for r in runs if not (out / "runs" / r.name / RESULT).exists()]
     say(f"sweep {spec.name}: {len(runs)} runs, {len(runs) - len(pending)} already finished, "
         f"executor {executor.name}")
     write_tables(out, runs)

@@ -40,6 +40,11 @@ from scalinglab.sweep.filters import QualityConfig
 from scalinglab.sweep.flops import Shape, non_embedding_params, size_model
 from scalinglab.sweep.shards import DataConfig
 
+#: Files of a run folder: the latest checkpoint, the validation curve so far, and the final result.
+CHECKPOINT = "checkpoint.pt"
+CURVE = "curve.json"
+RESULT = "result.json"
+
 
 @dataclass(frozen=True)
 class ModelRules:

@@ -43,11 +43,8 @@ from scalinglab.errors import ScalingLabError
 from scalinglab.sweep.flops import chinchilla_flops_per_token, flops_6nd, kaplan_flops_per_token, total_params
 from scalinglab.sweep.model import GPT, param_groups
 from scalinglab.sweep.shards import TokenShards, batch_windows, read_meta, write_json_atomic
-from scalinglab.sweep.spec import RunConfig
+from scalinglab.sweep.spec import CHECKPOINT, CURVE, RESULT, RunConfig
 
-CHECKPOINT = "checkpoint.pt"
-RESULT = "result.json"
-CURVE = "curve.json"
 ProgressFn = Callable[[int, int, dict[str, Any]], None]
 
 
