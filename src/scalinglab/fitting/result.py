@@ -211,10 +211,17 @@ class FitResult:
             lines.append(txt)
             opt = self.optimal(np.array(budgets))
             lines.append("")
-            lines.append(f"  {'C (FLOPs)':>10} {'N_opt':>11} {'D_opt':>11} {'D/N':>7} {'loss':>8}")
+            head = f"  {'C (FLOPs)':>10} {'N_opt':>11} {'D_opt':>11} {'D/N':>7} {'loss':>8}"
+            if "N_interval" in opt:
+                head += f"   {'95%: N_opt':>22}   {'D_opt':>22}"
+            lines.append(head)
             for i, c in enumerate(budgets):
-                lines.append(f"  {c:>10.3g} {opt['N'][i]:>11.4g} {opt['D'][i]:>11.4g} "
-                             f"{opt['tokens_per_param'][i]:>7.1f} {opt['loss'][i]:>8.4f}")
+                row = (f"  {c:>10.3g} {opt['N'][i]:>11.4g} {opt['D'][i]:>11.4g} "
+                       f"{opt['tokens_per_param'][i]:>7.1f} {opt['loss'][i]:>8.4f}")
+                if "N_interval" in opt:
+                    (n_lo, n_hi), (d_lo, d_hi) = opt["N_interval"], opt["D_interval"]
+                    row += f"   ({n_lo[i]:>9.3g}, {n_hi[i]:>9.3g})   ({d_lo[i]:>9.3g}, {d_hi[i]:>9.3g})"
+                lines.append(row)
         for w in self.warnings:
             lines.append(f"warning: {w}")
         return "\n".join(lines)
