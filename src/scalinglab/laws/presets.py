@@ -24,7 +24,7 @@ PRESETS: dict[str, Preset] = {
         "Hoffmann et al. 2022, unrounded values in the arXiv TeX source"),
     "epoch2024": Preset("chinchilla", {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478,
                                        "beta": 0.3658},
-                        "Besiroglu et al. 2024 (Epoch AI), 'Chinchilla scaling: a replication attempt', Eq. 4"),
+                        "Besiroglu et al. 2024 (Epoch AI), 'Chinchilla scaling: a replication attempt', Table 1"),
     "sardana2024": Preset(
         "chinchilla", {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.336, "beta": 0.283},
         "Sardana et al. 2024, Beyond Chinchilla-Optimal (Chinchilla Approach-3 constants as used there)"),
