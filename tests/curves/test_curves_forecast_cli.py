@@ -43,8 +43,31 @@ def test_forecast_uses_family_draws():
     draws = base * (1 + 0.01 * rng.standard_normal((50, 5)))
     fit = FitResult(get_law("chinchilla"), dict(TRUE), draws=draws)
     res = forecast_run(load_curves(_run(0.0, 8e9)), fit, "live", 2e10, bootstrap=100)
-    assert res["interval_source"] == "checkpoints × family draws"
+    assert res["interval_source"] == "checkpoints × family draws + gap drift"
+    old = forecast_run(load_curves(_run(0.0, 8e9)), fit, "live", 2e10, bootstrap=100, method="checkpoints")
+    assert old["interval_source"] == "checkpoints × family draws"
     assert res["interval"][0] < res["forecast"] < res["interval"][1]
+
+
+def test_forecast_interval_covers_gpt3_13b(shared_data):
+    """GPT-3 13B cut at 40 %, law fitted on the other GPT-3 curves: the old interval (gap held constant)
+    misses the final loss; the drift-aware one, learnt from the other finished curves, covers it."""
+    from scalinglab.curves import guide_family
+    from scalinglab.curves.estimate import fit_curves
+
+    df = guide_family("gpt3", shared_data / "hitchhiker")
+    others = df[df["model"] != "gpt3-13b"]
+    fit = fit_curves(others[others["D"] > 1e10], "chinchilla", "curve_fit")
+    run = df[df["model"] == "gpt3-13b"]
+    final = float(run["D"].max())
+    actual = float(run.loc[run["D"] >= 0.98 * final, "loss"].mean())
+    curves = pd.concat([others, run[run["D"] <= 0.4 * final]], ignore_index=True)
+    kw = {"bootstrap": 200, "min_tokens": 1e10}
+    old = forecast_run(curves, fit, "gpt3-13b", final, method="checkpoints", **kw)
+    new = forecast_run(curves, fit, "gpt3-13b", final, **kw)
+    assert not old["interval"][0] <= actual <= old["interval"][1]
+    assert new["interval"][0] <= actual <= new["interval"][1]
+    assert abs(new["forecast"] / actual - 1) < abs(old["forecast"] / actual - 1)
 
 
 @pytest.fixture(scope="module")

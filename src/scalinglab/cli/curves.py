@@ -163,6 +163,9 @@ def forecast(
         "--target-loss", help="Gate: the interval's upper end must reach this loss.")] = None,
     min_tokens: Annotated[float, typer.Option("--min-tokens", help="Ignore checkpoints with D ≤ this.")] = 0.0,
     strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 when the gate fails.")] = False,
+    method: Annotated[str, typer.Option(
+        "--method", help="drift: learn how the gap to the law moves from the family's finished curves "
+                         "(default); checkpoints: hold the recent gap constant.")] = "drift",
     json: opt.Json = False,
     params_col: opt.ParamsCol = None,
     tokens_col: opt.TokensCol = None,
@@ -178,7 +181,7 @@ def forecast(
 
     table = _load(curves, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid)
     res = forecast_run(table, FitResult.load(fit), run, final_tokens, level, bootstrap, seed, min_tokens,
-                       tolerance=tolerance, target_loss=target_loss)
+                       tolerance=tolerance, target_loss=target_loss, method=method)
     if json:
         echo_json(res)
     else:

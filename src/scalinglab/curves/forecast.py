@@ -6,7 +6,10 @@ checkpoints: the log-gap c = mean(log L − log L̂) over the last half of the o
 law to this run (a seed, data-order or infrastructure offset that persists), and the forecast is
 L̂(N, D_final)·e^c. The interval comes from a bootstrap over the run's recent checkpoints (resampled
 with replacement), paired with the family's bootstrap draws when the FIT.json has them, so it reflects
-both the run's noise and the family's parameter uncertainty.
+both the run's noise and the family's parameter uncertainty. The default ``drift`` method also learns,
+from the family's finished curves in the same table, how far the gap moves after the run's cut point
+(:func:`gap_drift`), shifting the forecast by the shrunk mean move and widening the interval by its spread;
+``checkpoints`` is the original, constant-gap recipe (its interval misses most final losses).
 
 The gate compares the run with its family: ``on_track`` when |e^c − 1| ≤ tolerance, ``behind`` when
 the run is worse than the law by more than that, ``ahead`` when better; with a target loss, it also
@@ -25,12 +28,22 @@ from scalinglab.data.runs import RunsTable
 from scalinglab.errors import InputError
 from scalinglab.fitting.result import FitResult
 
+FORECAST_METHODS = ("drift", "checkpoints")
+FINAL_WINDOW = 0.98  # a finished curve's "final" loss: mean over checkpoints with D ≥ 98 % of its last D
+
 
 def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, final_tokens: float,
                  level: float = 0.95, bootstrap: int = 500, seed: int | None = 0, min_tokens: float = 0.0,
                  recent_fraction: float = 0.5, tolerance: float = 0.03,
-                 target_loss: float | None = None) -> dict[str, Any]:
-    """Forecast ``run``'s loss at ``final_tokens`` with an interval, and say whether it is on track."""
+                 target_loss: float | None = None, method: str = "drift") -> dict[str, Any]:
+    """Forecast ``run``'s loss at ``final_tokens`` with an interval, and say whether it is on track.
+
+    ``method="checkpoints"`` is the original recipe (gap held constant; interval from the checkpoint
+    bootstrap and the FIT.json draws only). ``method="drift"`` (default) also accounts for the gap
+    changing over the rest of the run; see :func:`gap_drift`.
+    """
+    if method not in FORECAST_METHODS:
+        raise InputError(f"unknown forecast method {method!r}; choose one of {', '.join(FORECAST_METHODS)}")
     if set(fit.law.inputs) != {"N", "D"}:
         raise InputError(f"forecasting needs a law of N and D; the fit's law {fit.law.name!r} takes "
                          f"{', '.join(fit.law.inputs)}")
@@ -80,6 +93,23 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
         else:
             samples = law_final * np.exp(c_b)
     q = 100 * (1 - level) / 2
+    drift_info = None
+    if method == "drift":
+        D_start = float(D.min())
+        drift = gap_drift(frame, fit, run, D_start / final_tokens, D_seen / final_tokens, min_tokens)
+        if drift is not None:
+            shift, spread, dof = float(np.mean(drift)), float(np.std(drift, ddof=1)), len(drift) - 1
+            # positive-part James–Stein shrinkage of the mean drift toward 0 (few, disagreeing curves)
+            shift *= max(0.0, 1.0 - spread ** 2 / len(drift) / max(shift ** 2, 1e-300))
+            spread *= float(np.sqrt(1 + 1 / len(drift)))  # predicting one more model's drift
+            source = f"{len(drift)} finished curves"
+        else:  # nothing to learn the drift from: the gap may vanish or double by the end
+            shift, spread, dof, source = 0.0, abs(c), None, "no finished curves: ±|gap|"
+        point *= float(np.exp(shift))
+        drift_info = {"shift_log": shift, "sd_log": spread, "source": source}
+        if samples is not None:
+            eps = rng.standard_t(dof, size=len(samples)) if dof else rng.standard_normal(len(samples))
+            samples = samples * np.exp(shift + spread * eps)
     interval = [float(np.percentile(samples, q)), float(np.percentile(samples, 100 - q))] if samples is not None \
         else None
     gap = float(np.exp(c) - 1.0)
@@ -98,6 +128,35 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
         "forecast": point, "interval": interval, "level": level,
         "family_forecast": law_final, "offset_log": c,
         "interval_source": ("checkpoints × family draws" if fit.draws is not None else "checkpoints")
-        if bootstrap > 0 else None,
+        + (" + gap drift" if method == "drift" else "") if bootstrap > 0 else None,
+        "method": method, "drift": drift_info,
         "gate": gate, "law": fit.law.name, "params": fit.params,
     }
+
+
+def gap_drift(frame: pd.DataFrame, fit: FitResult, run: str, lo: float, hi: float,
+              min_tokens: float = 0.0) -> np.ndarray | None:
+    """How much the log-gap to the law moved, on the family's finished curves, after the run's cut point.
+
+    For every other model in ``frame`` the gap is measured over the same relative window of its own
+    run as the run's recent checkpoints ([lo, hi] × its last D) and again at its end (D ≥ 98 % of its
+    last D); the drift is end − window. Their mean shifts the forecast and their spread widens the
+    interval (learning-rate decay, for instance, bends every curve of a family below a law fitted on
+    whole curves in the last part of training). ``None`` when fewer than two curves qualify.
+    """
+    out = []
+    for _name, rows in frame[frame["model"] != run].groupby("model"):
+        rows = rows[rows["D"] > min_tokens]
+        if len(rows) < 4:
+            continue
+        d_max = float(rows["D"].max())
+        N = float(rows["N"].iloc[0])
+        resid = np.log(rows["loss"].to_numpy(dtype=float)) - np.log(
+            fit.predict(N=np.full(len(rows), N), D=rows["D"].to_numpy(dtype=float)))
+        d = rows["D"].to_numpy(dtype=float)
+        window = (d >= lo * d_max) & (d <= hi * d_max)
+        end = d >= FINAL_WINDOW * d_max
+        if window.sum() < 2 or not end.any() or not np.all(np.isfinite(resid)):
+            continue
+        out.append(float(resid[end].mean() - resid[window].mean()))
+    return np.asarray(out) if len(out) >= 2 else None
