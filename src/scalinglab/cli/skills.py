@@ -287,10 +287,9 @@ def evaluate(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
                                  and (skills == 2 or method == "flops") else None)
     if plot is not None:
         from scalinglab.report.figures import save
-        from scalinglab.report.skill_figures import held_out_predictions, sloth_predictions
+        from scalinglab.report.skill_figures import sloth_predictions
 
-        held = held_out_predictions(table, k=train_per_family, n_skills=skills, method=method, seed=seed,
-                                    suite=suite_name, folds=folds, only=fold)
+        held = res.predictions
         save(sloth_predictions(held["predicted"], held["actual"], held["benchmarks"], held["families"],
                                title=f"Sloth [{method}], leave-family-out, k={train_per_family}"), plot)
     if json:

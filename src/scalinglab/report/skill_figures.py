@@ -9,8 +9,6 @@ with matplotlib imported inside the functions only. Model and family names are d
   marker by family, the y = x line and the MAE (pp) in the title.
 * :func:`density_trend`: capability density ρ (log axis) vs release date, the frontier models used by
   the fit highlighted, the fitted ``ln ρ_max = A·t + B`` and the doubling time in the legend.
-* :func:`held_out_predictions`: the predictions behind :func:`sloth_predictions` for the
-  leave-family-group-out protocol of :func:`scalinglab.skills.sloth_protocol.evaluate`.
 """
 
 from __future__ import annotations
@@ -168,41 +166,6 @@ def density_trend(dates: Any, density: Any, in_fit: Any, trend: Any, *, models: 
         ax.set_title(plain(title))
         ax.legend(loc="upper left", fontsize=7.5)
     return fig
-
-
-def held_out_predictions(table: Any, *, k: int = 1, n_skills: int = 2, method: str = "sloth", seed: int = 0,
-                         suite: str | None = None, folds: str = "auto", only: Sequence[str] | None = None,
-                         ) -> dict[str, Any]:
-    """Predicted and actual scores of every held-out model of the leave-family-group-out protocol.
-
-    Same folds and fits as :func:`scalinglab.skills.sloth_protocol.evaluate` (given the seed, the fits
-    are deterministic). Returns ``predicted``, ``actual`` (models × benchmarks), ``families``,
-    ``models`` and ``benchmarks``.
-    """
-    from scalinglab.errors import InputError
-    from scalinglab.skills import sloth_protocol as proto
-    from scalinglab.skills.sloth import Sloth
-
-    data = table.with_min_models(k + 1)
-    fold_list = proto.make_folds(data, k, suite, folds)
-    if only:
-        wanted = set(only)
-        unknown = wanted - {name for name, _ in fold_list}
-        if unknown:
-            raise InputError(f"unknown fold {sorted(unknown)[0]!r}")
-        fold_list = [(n, f) for n, f in fold_list if n in wanted]
-    pred, act, fams, models = [], [], [], []
-    for _, fam_group in fold_list:
-        train, test = proto.split_fold(data, fam_group, k)
-        model = Sloth(n_skills, method, seed=seed)
-        model.fit(train.params_b, train.tokens_t, train.families, train.scores,
-                  benchmarks=train.benchmarks, floors=train.floors)
-        pred.append(model.predict(test.params_b, test.tokens_t, test.families))
-        act.append(test.scores)
-        fams += [str(f) for f in test.families]
-        models += [str(m) for m in test.models]
-    return {"predicted": np.concatenate(pred), "actual": np.concatenate(act), "families": fams,
-            "models": models, "benchmarks": list(data.benchmarks)}
 
 
 def check_plot_path(path: Any) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -79,6 +80,9 @@ class EvalResult:
     seed: int
     seconds: float
     per_benchmark_pp: dict[str, float] = field(default_factory=dict)
+    #: Held-out predictions behind the MAE: ``predicted``, ``actual`` (models × benchmarks), ``models``,
+    #: ``families``, ``benchmarks`` (for plots; not part of the JSON summary).
+    predictions: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
         return {"mae_pp": self.mae_pp, "folds": self.folds, "n_test_models": self.n_test_models,
@@ -154,14 +158,19 @@ def evaluate(table: ScoreTable, *, k: int = 1, n_skills: int = 2, method: str = 
         fold_list = [(n, f) for n, f in fold_list if n in wanted]
     fold_mae: dict[str, float] = {}
     n_test: dict[str, int] = {}
-    abs_err = []
+    abs_err, pred, act, fam_names, model_names = [], [], [], [], []
     for name, fams in fold_list:
         train, test = split_fold(data, fams, k)
         model = Sloth(n_skills, method, n_init=n_init, n_ensemble=n_ensemble, max_iter=max_iter,
                       seed=seed)
         model.fit(train.params_b, train.tokens_t, train.families, train.scores,
                   benchmarks=train.benchmarks, floors=train.floors)
-        err = np.abs(model.predict(test.params_b, test.tokens_t, test.families) - test.scores)
+        predicted = model.predict(test.params_b, test.tokens_t, test.families)
+        err = np.abs(predicted - test.scores)
+        pred.append(predicted)
+        act.append(test.scores)
+        fam_names += [str(f) for f in test.families]
+        model_names += [str(m) for m in test.models]
         fold_mae[name] = 100.0 * float(err.mean())
         n_test[name] = len(test)
         abs_err.append(err)
@@ -170,4 +179,6 @@ def evaluate(table: ScoreTable, *, k: int = 1, n_skills: int = 2, method: str = 
     per_bench = 100.0 * np.concatenate(abs_err).mean(axis=0)
     return EvalResult(float(np.mean(list(fold_mae.values()))), fold_mae, n_test, method, suite, k,
                       n_skills, seed, time.perf_counter() - t0,
-                      dict(zip(table.benchmarks, per_bench.tolist(), strict=True)))
+                      dict(zip(table.benchmarks, per_bench.tolist(), strict=True)),
+                      {"predicted": np.concatenate(pred), "actual": np.concatenate(act), "models": model_names,
+                       "families": fam_names, "benchmarks": list(data.benchmarks)})
