@@ -54,10 +54,11 @@ def report(
     from scalinglab.data.runs import load_runs
     from scalinglab.fitting.result import FitResult
     from scalinglab.laws.registry import get_law
+    from scalinglab.report.build import FORMATS
 
     fmt = fmt.lower()
-    if fmt not in ("html", "png", "svg"):
-        raise ScalingLabError(f"--format must be html, png or svg, got {fmt!r}")
+    if fmt not in FORMATS:
+        raise ScalingLabError(f"--format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}, got {fmt!r}")
     if not target > 0:
         raise ScalingLabError("--target-compute must be a positive number of FLOPs")
     budget_values = _parse_budgets(budgets)

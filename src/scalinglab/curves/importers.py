@@ -28,7 +28,6 @@ import pandas as pd
 from scalinglab.data.io import read_table
 from scalinglab.errors import InputError
 
-CURVE_COLUMNS = ("model", "N", "D", "step", "loss")
 STEP_ALIASES = ("_step", "step", "global_step", "trainer/global_step", "iteration", "iter")
 TOKEN_ALIASES = ("tokens", "tokens_seen", "train/tokens", "num_tokens", "consumed_tokens",
                  "train/tokens_seen", "trainer/tokens")

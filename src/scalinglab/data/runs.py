@@ -67,13 +67,9 @@ class RunsTable:
     def loss(self) -> np.ndarray:
         return self.column("loss")
 
-    def subset(self, mask: np.ndarray | Sequence[int]) -> RunsTable:
-        """Rows selected by a boolean mask or integer positions (a new table)."""
-        frame = self.frame[mask] if np.asarray(mask).dtype == bool else self.frame.iloc[list(mask)]
-        return RunsTable(frame.copy(), self.source, self.dropped, dict(self.columns_used))
 
 
-def _find_column(frame: pd.DataFrame, canonical: str, given: str | None, source: str,
+def _find_column(frame: pd.DataFrame, given: str | None, source: str,
                  aliases: Iterable[str]) -> str | None:
     if given is not None:
         if given not in frame.columns:
@@ -140,10 +136,10 @@ def load_runs(
              "unique_tokens": unique_tokens_col}
     found: dict[str, str] = {}
     for canonical, aliases in ALIASES.items():
-        col = _find_column(raw, canonical, given.get(canonical), src, aliases)
+        col = _find_column(raw, given.get(canonical), src, aliases)
         if col is not None:
             found[canonical] = col
-    model_name = _find_column(raw, "model", model_col, src, MODEL_ALIASES)
+    model_name = _find_column(raw, model_col, src, MODEL_ALIASES)
 
     need = set(require)
     if "D" in need and "D" not in found and not ("C" in found and "N" in found):

@@ -109,10 +109,6 @@ class DataConstrainedLaw(Law):
                                       f"({np.min(d):.4g}); U counts the distinct tokens among the D seen")
         return super().predict(params, **X)
 
-    def base_params(self, params: Mapping[str, float]) -> dict[str, float]:
-        """The Chinchilla part (E, A, B, α, β): the law with unlimited unique data."""
-        return {k: float(params[k]) for k in BASE_NAMES}
-
 
 register_preset("data-constrained", Preset(
     "data-constrained", dict(MUENNIGHOFF_C4),
