@@ -146,6 +146,10 @@ def evaluate(
     typer.echo(f"Fit ({loss}): " + ", ".join(f"{k}={v:.4g}" for k, v in res["params"].items()))
     are = res["are_percent"]
     typer.echo(f"ARE: {are:.2f} %" if are is not None else "ARE: undefined (non-finite prediction)")
+    if res.get("seeds"):
+        sd = res["seeds"]
+        typer.echo(f"Seed spread of the target: {sd['seed_are_percent']:.2f} % ARE between its {sd['n_seeds']} "
+                   "seeds (the floor a law can reach)")
 
 
 @handle_errors
@@ -157,6 +161,8 @@ def forecast(
     level: Annotated[float, typer.Option("--level", help="Interval level.")] = 0.95,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Resamples for the interval.")] = 500,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    run_seed: Annotated[float | None, typer.Option(
+        "--run-seed", help="With a seed column: which seed of --run is in progress.")] = None,
     tolerance: Annotated[float, typer.Option(
         "--tolerance", help="Gate: relative gap to the family's law still counted on track.")] = 0.03,
     target_loss: Annotated[float | None, typer.Option(
@@ -181,12 +187,13 @@ def forecast(
 
     table = _load(curves, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid)
     res = forecast_run(table, FitResult.load(fit), run, final_tokens, level, bootstrap, seed, min_tokens,
-                       tolerance=tolerance, target_loss=target_loss, method=method)
+                       tolerance=tolerance, target_loss=target_loss, method=method, run_seed=run_seed)
     if json:
         echo_json(res)
     else:
         iv = res["interval"]
-        typer.echo(f"Run {run}: N={res['N']:.4g}, {res['tokens_seen']:.3g} of {final_tokens:.3g} tokens, "
+        typer.echo(f"Run {run}" + (f" (seed {res['seed']:g})" if res["seed"] is not None else "")
+                   + f": N={res['N']:.4g}, {res['tokens_seen']:.3g} of {final_tokens:.3g} tokens, "
                    f"last loss {res['last_loss']:.4f}")
         typer.echo(f"Forecast at {final_tokens:.3g} tokens: {res['forecast']:.4f}"
                    + (f"  ({100 * level:g}% interval {iv[0]:.4f}–{iv[1]:.4f})" if iv else "")

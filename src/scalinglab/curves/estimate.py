@@ -49,8 +49,9 @@ def load_curves(source: str | Path | pd.DataFrame, *, params_col: str | None = N
     """Load a long-format curves table: one row per checkpoint (model, N, D = tokens seen, loss[, seed]).
 
     Parsing and validation are the runs table's (``load_runs``): same aliases, flags and one-line
-    errors. A curve is identified by its model name; without a model column each distinct N is one
-    curve. Rows come back sorted by model and D.
+    errors. A curve is identified by its model name (and seed, when a seed column is given: seeds of one
+    model share its N and are pooled when fitting); without a model column each distinct N is one
+    curve. Rows come back sorted by model, seed and D.
     """
     table = load_runs(source, params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
                       loss_col=loss_col, model_col=model_col, where=where, drop_invalid=drop_invalid,
@@ -64,7 +65,8 @@ def load_curves(source: str | Path | pd.DataFrame, *, params_col: str | None = N
         row = int(frame.loc[frame["model"] == bad, "row"].iloc[0])
         raise InputError(f"model {bad!r} has more than one parameter count N; one curve per model",
                          file=table.source, row=row, column=table.columns_used.get("N", "N"))
-    table.frame = frame.sort_values(["N", "model", "D"], kind="stable").reset_index(drop=True)
+    keys = ["N", "model", "seed", "D"] if "seed" in frame else ["N", "model", "D"]
+    table.frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
     return table
 
 

@@ -28,6 +28,38 @@ def are_percent(actual: np.ndarray, predicted: np.ndarray) -> float:
     return float(100.0 * np.mean(np.abs(actual - np.asarray(predicted, dtype=float)) / actual))
 
 
+def seed_spread(test: pd.DataFrame) -> dict[str, Any] | None:
+    """ARE between seeds of one model: the noise floor a law's ARE can be compared with.
+
+    Each seed's checkpoints are scored against the mean of the other seeds' losses at the same D
+    (interpolated in log D, inside each other seed's range); the mean over seeds is reported.
+    Choshen et al. 2024 (§4) put this seed-to-seed spread at up to ~4 % ARE. ``None`` with < 2 seeds.
+    """
+    if "seed" not in test or test["seed"].nunique() < 2:
+        return None
+    curves = {s: g.sort_values("D") for s, g in test.groupby("seed")}
+    per_seed = []
+    for s, g in curves.items():
+        d = np.log(g["D"].to_numpy(dtype=float))
+        others = []
+        for t, h in curves.items():
+            if t == s:
+                continue
+            dh = np.log(h["D"].to_numpy(dtype=float))
+            inside = (d >= dh.min()) & (d <= dh.max())
+            val = np.full(d.shape, np.nan)
+            val[inside] = np.interp(d[inside], dh, h["loss"].to_numpy(dtype=float))
+            others.append(val)
+        ref = np.nanmean(np.vstack(others), axis=0) if others else np.full(d.shape, np.nan)
+        ok = np.isfinite(ref)
+        if ok.any():
+            per_seed.append(are_percent(g["loss"].to_numpy(dtype=float)[ok], ref[ok]))
+    if not per_seed:
+        return None
+    return {"seed_are_percent": float(np.mean(per_seed)), "n_seeds": len(curves),
+            "per_seed_are_percent": [float(v) for v in per_seed]}
+
+
 def evaluate_curves(curves: RunsTable | pd.DataFrame, train_models: int | Sequence[str] | None = None,
                     min_tokens: float = DEFAULT_MIN_TOKENS, train_fraction: float = 1.0,
                     method: str = "curve_fit", law: str = "chinchilla",
@@ -49,6 +81,7 @@ def evaluate_curves(curves: RunsTable | pd.DataFrame, train_models: int | Sequen
         "target": {"model": info["target"], "N": info["target_N"], "n_checkpoints": info["n_test_points"],
                    "D_range": [float(test["D"].min()), float(test["D"].max())],
                    "mean_loss": float(actual.mean()), "mean_predicted": float(np.mean(pred))},
+        "seeds": seed_spread(test),
         "train": {"models": info["train_models"], "n_checkpoints": info["n_train_points"],
                   "max_tokens": info["train_max_tokens"], "scale_ratio": info["scale_ratio"]},
         "options": {"train_models": len(info["train_models"]), "min_tokens": min_tokens,

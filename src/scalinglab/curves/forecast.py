@@ -35,12 +35,14 @@ FINAL_WINDOW = 0.98  # a finished curve's "final" loss: mean over checkpoints wi
 def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, final_tokens: float,
                  level: float = 0.95, bootstrap: int = 500, seed: int | None = 0, min_tokens: float = 0.0,
                  recent_fraction: float = 0.5, tolerance: float = 0.03,
-                 target_loss: float | None = None, method: str = "drift") -> dict[str, Any]:
+                 target_loss: float | None = None, method: str = "drift",
+                 run_seed: float | None = None) -> dict[str, Any]:
     """Forecast ``run``'s loss at ``final_tokens`` with an interval, and say whether it is on track.
 
     ``method="checkpoints"`` is the original recipe (gap held constant; interval from the checkpoint
     bootstrap and the FIT.json draws only). ``method="drift"`` (default) also accounts for the gap
-    changing over the rest of the run; see :func:`gap_drift`.
+    changing over the rest of the run; see :func:`gap_drift`. When the curves carry a seed column and
+    ``run`` has several seeds, ``run_seed`` picks the one in progress.
     """
     if method not in FORECAST_METHODS:
         raise InputError(f"unknown forecast method {method!r}; choose one of {', '.join(FORECAST_METHODS)}")
@@ -58,6 +60,21 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
     if rows.empty:
         known = ", ".join(sorted(frame["model"].unique())[:10])
         raise InputError(f"no run named {run!r} in the curves (runs: {known})")
+    has_seeds = "seed" in frame and frame["seed"].notna().any()
+    if has_seeds:
+        seeds = sorted(rows["seed"].dropna().unique())
+        if run_seed is None and len(seeds) > 1:
+            raise InputError(f"run {run!r} has {len(seeds)} seeds ({', '.join(f'{s:g}' for s in seeds)}); "
+                             "pick the one in progress with --run-seed")
+        if run_seed is not None:
+            rows = rows[rows["seed"] == run_seed]
+            if rows.empty:
+                raise InputError(f"run {run!r} has no seed {run_seed:g} (seeds: "
+                                 f"{', '.join(f'{s:g}' for s in seeds)})")
+        elif seeds:
+            run_seed = float(seeds[0])
+    elif run_seed is not None:
+        raise InputError("--run-seed given but the curves have no seed column")
     rows = rows[rows["D"] > min_tokens].sort_values("D")
     if len(rows) < 2:
         raise InputError(f"run {run!r} has fewer than 2 checkpoints past --min-tokens {min_tokens:g}")
@@ -96,7 +113,8 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
     drift_info = None
     if method == "drift":
         D_start = float(D.min())
-        drift = gap_drift(frame, fit, run, D_start / final_tokens, D_seen / final_tokens, min_tokens)
+        drift = gap_drift(frame, fit, run, D_start / final_tokens, D_seen / final_tokens, min_tokens,
+                          run_seed)
         if drift is not None:
             shift, spread, dof = float(np.mean(drift)), float(np.std(drift, ddof=1)), len(drift) - 1
             # positive-part James–Stein shrinkage of the mean drift toward 0 (few, disagreeing curves)
@@ -122,7 +140,7 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
         gate["meets_target"] = bool(upper <= target_loss)
         gate["passed"] = gate["passed"] and gate["meets_target"]
     return {
-        "run": run, "N": N, "tokens_seen": D_seen, "final_tokens": float(final_tokens),
+        "run": run, "seed": run_seed, "N": N, "tokens_seen": D_seen, "final_tokens": float(final_tokens),
         "n_checkpoints": int(len(rows)), "n_recent": int(k),
         "last_loss": float(rows["loss"].iloc[-1]),
         "forecast": point, "interval": interval, "level": level,
@@ -135,17 +153,24 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
 
 
 def gap_drift(frame: pd.DataFrame, fit: FitResult, run: str, lo: float, hi: float,
-              min_tokens: float = 0.0) -> np.ndarray | None:
+              min_tokens: float = 0.0, run_seed: float | None = None) -> np.ndarray | None:
     """How much the log-gap to the law moved, on the family's finished curves, after the run's cut point.
 
     For every other model in ``frame`` the gap is measured over the same relative window of its own
     run as the run's recent checkpoints ([lo, hi] × its last D) and again at its end (D ≥ 98 % of its
     last D); the drift is end − window. Their mean shifts the forecast and their spread widens the
     interval (learning-rate decay, for instance, bends every curve of a family below a law fitted on
-    whole curves in the last part of training). ``None`` when fewer than two curves qualify.
+    whole curves in the last part of training). With a seed column every (model, seed) is its own curve,
+    so finished seeds of the run's own model count too. ``None`` when fewer than two curves qualify.
     """
+    if "seed" in frame and frame["seed"].notna().any():
+        own = (frame["model"] == run) & ((frame["seed"] == run_seed) if run_seed is not None
+                                         else frame["seed"].isna())
+        groups = frame[~own].groupby(["model", "seed"], dropna=False)
+    else:
+        groups = frame[frame["model"] != run].groupby("model")
     out = []
-    for _name, rows in frame[frame["model"] != run].groupby("model"):
+    for _name, rows in groups:
         rows = rows[rows["D"] > min_tokens]
         if len(rows) < 4:
             continue
