@@ -8,13 +8,16 @@ models' curves. Prints, per family and method, mean |log error| (%) of the point
 cases whose 95 % interval covers the actual final loss, and the mean interval width.
 
 Baseline ``checkpoints`` = the original method (gap held constant, checkpoint bootstrap), same run.
+``drift+draws`` = the default method with the family law's parameter uncertainty added: the FIT carries
+``--draws`` refits from a cluster bootstrap over the other models (``evaluate --bootstrap``).
 
-    .venv/bin/python benchmarks/bench_forecast.py [--data ../shared/data/hitchhiker] [--bootstrap 400]
+    .venv/bin/python benchmarks/bench_forecast.py [--data ../shared/data/hitchhiker] [--bootstrap 400] [--draws 100]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import warnings
 from pathlib import Path
@@ -22,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scalinglab.curves.estimate import fit_curves
+from scalinglab.curves.estimate import bootstrap_curves, fit_curves
 from scalinglab.curves.forecast import FINAL_WINDOW, FORECAST_METHODS, forecast_run
 from scalinglab.curves.importers import guide_family
 
@@ -32,12 +35,16 @@ CUTS = (0.3, 0.5, 0.7)
 MIN_TOKENS = 1e10
 
 
-def cases(family: str, root: Path, bootstrap: int):
+def cases(family: str, root: Path, bootstrap: int, n_draws: int):
     df = guide_family(family, root)
     order = df.groupby("model")["N"].first().sort_values().index.tolist()
     for model in order[:-1]:
         others = df[df["model"] != model]
         fit = fit_curves(others[others["D"] > MIN_TOKENS], "chinchilla", "curve_fit")
+        with_draws = None
+        if n_draws:
+            with_draws = dataclasses.replace(fit, draws=bootstrap_curves(others[others["D"] > MIN_TOKENS],
+                                                                         n_draws, seed=0))
         run = df[df["model"] == model].sort_values("D")
         d_final = float(run["D"].max())
         actual = float(run.loc[run["D"] >= FINAL_WINDOW * d_final, "loss"].mean())
@@ -45,11 +52,14 @@ def cases(family: str, root: Path, bootstrap: int):
             part = run[run["D"] <= cut * d_final]
             min_tokens = MIN_TOKENS if (part["D"] > MIN_TOKENS).sum() >= 4 else 0.0
             curves = pd.concat([others, part], ignore_index=True)
-            for method in FORECAST_METHODS:
-                r = forecast_run(curves, fit, model, d_final, bootstrap=bootstrap, min_tokens=min_tokens,
+            variants = [(m, m, fit) for m in FORECAST_METHODS]
+            if with_draws is not None:
+                variants.append(("drift+draws", "drift", with_draws))
+            for label, method, family_fit in variants:
+                r = forecast_run(curves, family_fit, model, d_final, bootstrap=bootstrap, min_tokens=min_tokens,
                                  method=method)
                 lo, hi = r["interval"]
-                yield {"family": family, "model": model, "cut": cut, "method": method,
+                yield {"family": family, "model": model, "cut": cut, "method": label,
                        "abs_err_pct": 100 * abs(np.log(r["forecast"] / actual)),
                        "covered": lo <= actual <= hi, "width_pct": 100 * np.log(hi / lo)}
 
@@ -59,9 +69,10 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--bootstrap", type=int, default=400)
     ap.add_argument("--families", default="gpt3,t5-pile,opt")
+    ap.add_argument("--draws", type=int, default=100, help="cluster-bootstrap refits per family law (0: skip)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
-    rows = [r for fam in args.families.split(",") for r in cases(fam, args.data, args.bootstrap)]
+    rows = [r for fam in args.families.split(",") for r in cases(fam, args.data, args.bootstrap, args.draws)]
     df = pd.DataFrame(rows)
     summary = df.groupby(["family", "method"]).agg(
         cases=("covered", "size"), mean_abs_err_pct=("abs_err_pct", "mean"),

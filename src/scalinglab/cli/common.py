@@ -58,3 +58,14 @@ class LazyModule:
 
             self._module = importlib.import_module(self._name)
         return getattr(self._module, attr)
+
+
+def progress_bar(total: int, label: str):
+    """A rich progress bar on stderr (hidden when stderr is not a terminal); returns (bar, update)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
+    task = bar.add_task(label, total=total)
+    return bar, lambda done: bar.update(task, completed=done)

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import echo_json, handle_errors, progress_bar
 from scalinglab.errors import ScalingLabError
-
-
-def _progress(total: int, label: str):
-    """A rich progress bar on stderr (hidden when stderr is not a terminal); returns (bar, update)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
-    task = bar.add_task(label, total=total)
-    return bar, lambda done: bar.update(task, completed=done)
 
 
 def fit_with_progress(estimator, runs):
     """Fit, showing a progress bar while the bootstrap runs; returns the FitResult."""
     if estimator.bootstrap > 0:
-        bar, update = _progress(estimator.bootstrap, "bootstrap")
+        bar, update = progress_bar(estimator.bootstrap, "bootstrap")
         with bar:
             estimator.fit(runs, progress=update)
     else:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import echo_json, handle_errors, progress_bar
 from scalinglab.errors import InputError
 
 CurvesArg = Annotated[str, typer.Argument(
@@ -76,6 +76,10 @@ def evaluate(
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="Also write the learning curves, the held-out tail and the fitted law as a "
                        "figure (.png or .svg; not with --grid).")] = None,
+    bootstrap: Annotated[int, typer.Option(
+        "--bootstrap", help="Refit on K resamples of the train models: parameter intervals, a band on the "
+                            "target's loss, and draws in --out for forecast.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     json: opt.Json = False,
     params_col: opt.ParamsCol = None,
     tokens_col: opt.TokensCol = None,
@@ -95,6 +99,8 @@ def evaluate(
         check_plot_path(plot)
         if grid:
             raise InputError("--plot draws one evaluation; it cannot be combined with --grid")
+    if bootstrap and grid:
+        raise InputError("--bootstrap refits one evaluation; it cannot be combined with --grid")
     table = _load(curves, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid)
     fixed = parse_fixed(fix)
     kwargs = {"min_tokens": min_tokens, "method": loss, "law": law, "fixed": fixed, "weighting": weighting,
@@ -117,13 +123,25 @@ def evaluate(
             t.add_row(str(label), *("" if v != v else f"{v:.2f}" for v in row))
         Console(soft_wrap=True, width=160).print(t)
         return
-    res = evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target)
+    if bootstrap:
+        bar, update = progress_bar(bootstrap, "bootstrap over models")
+        with bar:
+            res = evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting,
+                                  target, bootstrap=bootstrap, seed=seed, progress=update)
+    else:
+        res = evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target)
     res["source"] = table.source
     if out is not None:
-        from scalinglab.serialize import dumps, write_text_atomic
+        import numpy as np
 
-        write_text_atomic(out, dumps({"law": res["law"], "params": res["params"], "objective": res["objective"],
-                                      "source": f"{table.source} (curves, {loss})"}) + "\n")
+        from scalinglab.fitting.result import FitResult
+
+        boot = res.get("bootstrap")
+        result = FitResult.from_params(res["law"], res["params"], source=f"{table.source} (curves, {loss})")
+        result.objective = res["objective"]
+        if boot:
+            result.draws, result.bootstrap_seed = np.asarray(boot["draws"], dtype=float), seed
+        result.save(out)
     if plot is not None:
         from scalinglab.curves.estimate import Selection, select
         from scalinglab.fitting.result import FitResult
@@ -136,6 +154,8 @@ def evaluate(
         save(learning_curves(train, test, FitResult.from_params(res["law"], res["params"]), all_checkpoints=shown,
                              title=f"{table.source}: ARE " + ("n/a" if are is None else f"{are:.2f} %")), plot)
     if json:
+        if res.get("bootstrap"):
+            res["bootstrap"] = {k: v for k, v in res["bootstrap"].items() if k != "draws"}
         echo_json(res)
         return
     tg, tr = res["target"], res["train"]
@@ -146,6 +166,14 @@ def evaluate(
     typer.echo(f"Fit ({loss}): " + ", ".join(f"{k}={v:.4g}" for k, v in res["params"].items()))
     are = res["are_percent"]
     typer.echo(f"ARE: {are:.2f} %" if are is not None else "ARE: undefined (non-finite prediction)")
+    if res.get("bootstrap"):
+        b = res["bootstrap"]
+        typer.echo(f"Bootstrap over train models ({b['n']} refits), 95 % intervals: "
+                   + ", ".join(f"{k} {lo:.4g}–{hi:.4g}" for k, (lo, hi) in b["intervals"].items()))
+        lo, hi = b["mean_predicted_interval"]
+        typer.echo(f"Target's mean loss {res['target']['mean_loss']:.4f}: predicted "
+                   f"{res['target']['mean_predicted']:.4f} (95 % band {lo:.4f}–{hi:.4f}, "
+                   f"{'covers' if b['covers_mean_loss'] else 'misses'} it)")
     if res.get("seeds"):
         sd = res["seeds"]
         typer.echo(f"Seed spread of the target: {sd['seed_are_percent']:.2f} % ARE between its {sd['n_seeds']} "

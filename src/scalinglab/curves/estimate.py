@@ -339,3 +339,44 @@ def fit_curves(train: pd.DataFrame, law: str | Law = "chinchilla", method: str =
     return FitResult(base, {k: float(params[k]) for k in base.param_names}, objective=float(objective),
                      objective_spec=spec, n_points=int(len(train)),
                      fit_seconds=time.perf_counter() - start, converged=converged)
+
+
+def bootstrap_curves(train: pd.DataFrame, n: int, seed: int | None = 0, law: str | Law = "chinchilla",
+                     method: str = "curve_fit", fixed: Mapping[str, float] | None = None,
+                     weighting: str = "none", delta: float = 1e-3,
+                     progress: Any = None) -> np.ndarray:
+    """(n, P) raw-unit parameter draws from a cluster bootstrap over the train models.
+
+    Checkpoints of one curve are strongly correlated, so resampling checkpoints would give intervals far
+    too narrow; whole models are resampled with replacement instead (all checkpoints of a drawn model,
+    duplicates kept), and each resample is refitted with the same recipe. Resamples with fewer than two
+    model sizes cannot identify the law and are redrawn. ``progress(i)`` is called after each refit.
+    """
+    if n < 1:
+        raise InputError(f"--bootstrap must be ≥ 1, got {n}")
+    models = train["model"].drop_duplicates().tolist()
+    sizes = train.groupby("model")["N"].first()
+    if sizes.nunique() < 2:
+        raise InputError("the bootstrap over models needs at least two model sizes in the train set")
+    by_model = {m: g for m, g in train.groupby("model")}
+    rng = np.random.default_rng(seed)
+    names = get_law(law).param_names
+    draws = np.empty((n, len(names)))
+    i = tries = 0
+    while i < n:
+        tries += 1
+        if tries > 50 * n:
+            raise ScalingLabError("the bootstrap over models kept drawing a single model size; add models")
+        pick = rng.choice(len(models), size=len(models), replace=True)
+        if sizes.iloc[np.unique(pick)].nunique() < 2:
+            continue
+        sample = pd.concat([by_model[models[j]] for j in pick], ignore_index=True)
+        try:
+            fit = fit_curves(sample, law, method, fixed, weighting, delta)
+        except (RuntimeError, ValueError, ScalingLabError):
+            continue  # a resample whose fit fails is redrawn, as the guide drops failed fits
+        draws[i] = [fit.params[k] for k in names]
+        i += 1
+        if progress is not None:
+            progress(i)
+    return draws

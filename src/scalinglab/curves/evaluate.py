@@ -15,7 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scalinglab.curves.estimate import DEFAULT_MIN_TOKENS, TEST_FRACTION, Selection, fit_curves, select
+from scalinglab.curves.estimate import (
+    DEFAULT_MIN_TOKENS,
+    TEST_FRACTION,
+    Selection,
+    bootstrap_curves,
+    fit_curves,
+    select,
+)
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import ScalingLabError
 
@@ -65,8 +72,14 @@ def evaluate_curves(curves: RunsTable | pd.DataFrame, train_models: int | Sequen
                     method: str = "curve_fit", law: str = "chinchilla",
                     fixed: Mapping[str, float] | None = None, weighting: str = "none",
                     target: str | None = None, test_fraction: float = TEST_FRACTION,
-                    delta: float = 1e-3) -> dict[str, Any]:
-    """Fit on the selected train checkpoints, predict the target's last 30 %, report ARE and the fit."""
+                    delta: float = 1e-3, bootstrap: int = 0, seed: int | None = 0,
+                    progress: Any = None) -> dict[str, Any]:
+    """Fit on the selected train checkpoints, predict the target's last 30 %, report ARE and the fit.
+
+    ``bootstrap`` K > 0 adds a cluster bootstrap over the train models (:func:`bootstrap_curves`):
+    95 % intervals on the parameters and on the target's mean predicted loss, and the K draws, which
+    a FIT.json carries to ``forecast`` as the family's parameter uncertainty.
+    """
     start = time.perf_counter()
     sel = Selection(train_models, min_tokens, train_fraction, test_fraction, target)
     train, test, info = select(curves, sel)
@@ -90,6 +103,20 @@ def evaluate_curves(curves: RunsTable | pd.DataFrame, train_models: int | Sequen
         "law": fit.law.name, "params": fit.params, "objective": fit.objective,
         "seconds": time.perf_counter() - start,
     }
+    if bootstrap:
+        draws = bootstrap_curves(train, bootstrap, seed, law, method, fixed, weighting, delta, progress)
+        names = fit.law.param_names
+        lo, hi = np.percentile(draws, [2.5, 97.5], axis=0)
+        X = {k: test[k].to_numpy(dtype=float) for k in fit.law.inputs}
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean_pred = np.array([np.mean(fit.law.predict(dict(zip(names, d, strict=True)), **X)) for d in draws])
+        band = np.percentile(mean_pred[np.isfinite(mean_pred)], [2.5, 97.5]).tolist()
+        out["bootstrap"] = {"n": int(bootstrap), "seed": seed, "resample": "models",
+                            "intervals": {k: [float(a), float(b)] for k, a, b in zip(names, lo, hi, strict=True)},
+                            "mean_predicted_interval": [float(v) for v in band],
+                            "covers_mean_loss": bool(band[0] <= out["target"]["mean_loss"] <= band[1]),
+                            "draws": draws.tolist()}
+        out["seconds"] = time.perf_counter() - start
     return out
 
 
