@@ -208,3 +208,45 @@ def test_learning_curves_figure(tmp_path: Path) -> None:
     assert len(fig.axes[0].lines) >= 8
     path = figures.save(fig, tmp_path / "curves.svg")
     assert b"<svg" in path.read_bytes()
+
+
+def test_learning_curves_section(hostile: dict[str, Path], tmp_path: Path) -> None:
+    """``report --curves`` adds the guide's evaluation (same ARE as ``evaluate``), its figure and the (m, p)
+    grid, with hostile model names escaped; ``--format svg`` writes the learning-curves figure too."""
+    from scalinglab.curves import evaluate_curves, load_curves
+
+    rows = []
+    for i, n in enumerate((1e7, 3e7, 1e8, 3e8)):
+        name = EVIL if i == 3 else f"m{n:.0e}"
+        for d in np.geomspace(1e8, 60 * n, 12):
+            rows.append({"model": name, "N": n, "D": d,
+                         "loss": HOFFMANN["E"] + HOFFMANN["A"] / n ** 0.34 + HOFFMANN["B"] / d ** 0.28})
+    curves = tmp_path / "curves.csv"
+    pd.DataFrame(rows).to_csv(curves, index=False)
+    out = tmp_path / "report.html"
+    proc = _run_cli("report", hostile["data"], "--fit", hostile["fit"], "--no-planners", "--curves", curves,
+                    "--curves-min-tokens", "0", "--curves-grid", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text()
+    section = page[page.index("<section id='learning-curves'>"):]
+    section = section[:section.index("</section>")]
+    expected = evaluate_curves(load_curves(curves), min_tokens=0.0)["are_percent"]
+    assert f"ARE {expected:.2f} %" in section
+    assert EVIL not in page and html_escape(EVIL) in section
+    assert "fig-learning_curves" in section and "data:image/svg+xml;base64," in section
+    assert section.count("<tr><td>") == 2  # grid rows m = 2, 3 (the target is the 4th model)
+    figs = tmp_path / "figs"
+    proc = _run_cli("report", hostile["data"], "--fit", hostile["fit"], "--no-planners", "--curves", curves,
+                    "--curves-min-tokens", "0", "--format", "svg", "--out", figs)
+    assert proc.returncode == 0, proc.stderr
+    assert (figs / "learning_curves.svg").read_bytes().startswith(b"<?xml")
+    bad = _run_cli("report", hostile["data"], "--fit", hostile["fit"], "--curves", tmp_path / "missing.csv",
+                   "--out", tmp_path / "r2.html")
+    assert bad.returncode == 2 and "missing.csv" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "r2.html").exists()
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)

@@ -41,6 +41,16 @@ def report(
     planners: Annotated[bool, typer.Option("--planners/--no-planners",
                                            help="Include the planners' trade-off figures.")] = True,
     title: Annotated[str, typer.Option("--title", help="Title of the page.")] = "Scaling-law report",
+    curves: Annotated[str | None, typer.Option(
+        "--curves", help="Also evaluate a learning-curves table (model, N, D, loss per checkpoint) as "
+                         "`scalinglab evaluate` does and add a learning-curves section.")] = None,
+    curves_train_models: Annotated[int | None, typer.Option(
+        "--curves-train-models", help="m smallest models to fit the curves law on (default: all but the "
+                                      "largest).")] = None,
+    curves_min_tokens: Annotated[float, typer.Option(
+        "--curves-min-tokens", help="Drop checkpoints with D ≤ this (the guide's cut).")] = 1e10,
+    curves_grid: Annotated[bool, typer.Option(
+        "--curves-grid", help="Add the guide's (m, p) ARE heatmap as a table.")] = False,
     params_col: opt.ParamsCol = None,
     tokens_col: opt.TokensCol = None,
     flops_col: opt.FlopsCol = None,
@@ -75,15 +85,23 @@ def report(
 
         result = fit_with_progress(ScalingLawFit(law=the_law, loss=loss, delta=delta, bootstrap=bootstrap,
                                                  seed=seed), runs)
+    part = None
+    if curves is not None:
+        from scalinglab.curves.estimate import load_curves
+        from scalinglab.report.build import curves_part
+
+        table = load_curves(curves, model_col=model_col, drop_invalid=drop_invalid)
+        part = curves_part(table, curves_train_models, curves_min_tokens, grid=curves_grid)
     if fmt == "html":
         from scalinglab.report import write_report
 
         write_report(out, runs, result, target=target, budgets=budget_values, planners=planners,
-                     unique_tokens=uniques, title=title)
+                     unique_tokens=uniques, title=title, curves=part)
         typer.echo(f"wrote {out}")
     else:
         from scalinglab.report import write_figures
 
-        paths = write_figures(out, runs, result, fmt, target=target, planners=planners, unique_tokens=uniques)
+        paths = write_figures(out, runs, result, fmt, target=target, planners=planners, unique_tokens=uniques,
+                              curves=part)
         for p in paths:
             typer.echo(f"wrote {p}")

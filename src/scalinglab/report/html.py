@@ -341,17 +341,55 @@ def cards(result: FitResult, target: float | None) -> str:
     return f"<div class='cards'>{''.join(out)}</div>"
 
 
+def curves_section(ev: dict[str, Any], figure: tuple[str, str, str, bytes],
+                   grid: Sequence[dict[str, Any]] | None = None, source: str = "") -> str:
+    """The learning-curves section: the guide's evaluation (train models, target, ARE, seed floor,
+    fitted law), its figure and, optionally, the (m, p) ARE heatmap as a table."""
+    tg, tr = ev["target"], ev["train"]
+    are = ev["are_percent"]
+    items = [f"curves from <code>{esc(source)}</code>",
+             f"law fitted on {len(tr['models'])} models ({esc(', '.join(tr['models']))}), "
+             f"{esc(tr['n_checkpoints'])} checkpoints past {num(ev['options']['min_tokens'], '.3g')} tokens",
+             f"target <code>{esc(tg['model'])}</code> (N = {num(tg['N'], '.3g')}, "
+             f"{num(tr['scale_ratio'], '.1f')}× the largest train model): {esc(tg['n_checkpoints'])} checkpoints "
+             f"in its last 30 %, D {num(tg['D_range'][0], '.3g')}–{num(tg['D_range'][1], '.3g')}",
+             "<b>ARE " + ("n/a" if are is None else f"{num(are, '.2f')} %") + "</b> (mean |L − L̂| / L; the guide "
+             "puts the seed-to-seed floor at up to ~4 %)"]
+    if ev.get("seeds"):
+        items.append(f"seed spread of the target: {num(ev['seeds']['seed_are_percent'], '.2f')} % ARE between its "
+                     f"{esc(ev['seeds']['n_seeds'])} seeds")
+    params = ", ".join(f"{esc(k)} = {num(v, '.4g')}" for k, v in ev["params"].items())
+    items.append(f"fitted ({esc(ev['options']['method'])}): {params}")
+    body = f"<ul class='summary'>{''.join(f'<li>{i}</li>' for i in items)}</ul>"
+    body += f"<div class='figs'>{figure_block(*figure)}</div>"
+    if grid:
+        fractions = sorted({r["train_fraction"] for r in grid})
+        labels = list(dict.fromkeys(r["label"] for r in grid))
+        cell = {(r["label"], r["train_fraction"]): r["are_percent"] for r in grid}
+        head = "<th>train models (target/largest)</th>" + "".join(f"<th>p = {num(p, 'g')}</th>" for p in fractions)
+        rows = "".join(f"<tr><td>{esc(lab)}</td>"
+                       + "".join(f"<td class='n'>{num(cell.get((lab, p)), '.2f')}</td>" for p in fractions)
+                       + "</tr>" for lab in labels)
+        body += ("<table class='grid'><caption>ARE (%) predicting the target from the m smallest models, "
+                 f"train checkpoints below p × the longest train model's tokens</caption><thead><tr>{head}</tr>"
+                 f"</thead><tbody>{rows}</tbody></table>")
+    return f"<section id='learning-curves'><h2>Learning curves</h2>{body}</section>"
+
+
 def render_page(runs: RunsTable, result: FitResult, *, figures: Sequence[tuple[str, str, str, bytes]] = (),
                 interactive: str = "", target: float | None = None,
-                budgets: Sequence[float] = DEFAULT_BUDGETS, title: str = "Scaling-law report") -> str:
+                budgets: Sequence[float] = DEFAULT_BUDGETS, title: str = "Scaling-law report",
+                sections: Sequence[str] = ()) -> str:
     """The whole self-contained page.
 
     ``figures``: (name, title, caption, SVG bytes) per static figure; ``interactive``: the block from
-    :func:`scalinglab.report.interactive.interactive_figure`.
+    :func:`scalinglab.report.interactive.interactive_figure`; ``sections``: extra, already-escaped
+    ``<section>`` blocks (e.g. :func:`curves_section`) placed after the figures.
     """
     law = result.law
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     has_opt = law.optimal(result.params, np.array([1e21])) is not None
+    extra = list(sections)
     sections = [f"<section><h2>Summary</h2>{cards(result, target)}{fit_summary(result)}</section>"]
     tables = f"<div>{params_table(result)}</div>"
     if has_opt:
@@ -364,6 +402,7 @@ def render_page(runs: RunsTable, result: FitResult, *, figures: Sequence[tuple[s
     if figures:
         blocks = "".join(figure_block(*f) for f in figures)
         sections.append(f"<section><h2>Figures</h2><div class='figs'>{blocks}</div></section>")
+    sections.extend(extra)
     sections.append(f"<section><h2>Fit report</h2><pre>{esc(result.report(tuple(budgets)))}</pre></section>")
     sections.append(f"<section><h2>Data ({len(runs)} runs)</h2>{runs_table(runs, result)}</section>")
     return (
