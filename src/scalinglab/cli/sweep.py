@@ -26,8 +26,25 @@ PresetOpt = Annotated[str | None, typer.Option("--preset", help="Built-in spec: 
 SpecOpt = Annotated[Path | None, typer.Option("--spec", help="Sweep spec file (TOML, or YAML with PyYAML).")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (rerun to resume).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+JobsOpt = Annotated[int | None, typer.Option(
+    "--jobs", "-j", help="Runs trained at once by the local executor, each in its own process with "
+                         "cores/JOBS torch threads (default 1).")]
 
 _console = Console(soft_wrap=True, width=120)
+
+
+def _check_jobs(jobs: int | None, executor: str, nproc_per_node: int) -> int:
+    """--jobs for the local executor: at least 1, and not together with torchrun (--nproc-per-node > 1)."""
+    if jobs is None:
+        return 1
+    if jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {jobs}")
+    if executor != "local":
+        raise InputError(f"--jobs is for the local executor; {executor} runs jobs in parallel on its own")
+    if jobs > 1 and nproc_per_node > 1:
+        raise InputError("--jobs > 1 cannot be combined with --nproc-per-node > 1 (torchrun): "
+                         "use one or the other")
+    return jobs
 
 
 def _load(preset: str | None, spec: Path | None) -> Any:
@@ -54,6 +71,7 @@ def run_cmd(
     partition: Annotated[str | None, typer.Option("--partition", help="Slurm partition.")] = None,
     timeout_min: Annotated[int, typer.Option("--timeout-min", help="Slurm job time limit.")] = 240,
     gpus_per_node: Annotated[int, typer.Option("--gpus-per-node", help="GPUs per Slurm job / Ray task.")] = 0,
+    jobs: JobsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -61,6 +79,7 @@ def run_cmd(
     from scalinglab.sweep.executors import make_executor
     from scalinglab.sweep.runner import run_sweep
 
+    n_jobs = _check_jobs(jobs, executor, nproc_per_node)
     sp = _load(preset, spec)
     opts = {**sp.executor}
     if executor == "slurm":
@@ -70,7 +89,7 @@ def run_cmd(
     elif executor == "ray":
         opts = {"address": address or opts.get("address"), "num_gpus": gpus_per_node or opts.get("num_gpus")}
     else:
-        opts = {"nproc_per_node": nproc_per_node}
+        opts = {"nproc_per_node": nproc_per_node, "jobs": n_jobs}
     summary = run_sweep(sp, out, make_executor(executor, **opts), show_progress=not (quiet or json_out),
                         log=(lambda m: None) if json_out else None)
     if json_out:
@@ -87,6 +106,7 @@ def run_cmd(
 def resume_cmd(
     out: OutOpt,
     nproc_per_node: Annotated[int, typer.Option("--nproc-per-node", help="Processes per run (torchrun).")] = 1,
+    jobs: JobsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -97,11 +117,12 @@ def resume_cmd(
     from scalinglab.sweep.executors import make_executor
     from scalinglab.sweep.runner import run_sweep
 
+    n_jobs = _check_jobs(jobs, "local", nproc_per_node)
     path = out / "sweep.json"
     if not path.is_file():
         raise InputError("not a sweep folder (no sweep.json)", file=str(out))
     sp = spec_from_dict(json.loads(path.read_text())["spec"], str(path))
-    summary = run_sweep(sp, out, make_executor("local", nproc_per_node=nproc_per_node),
+    summary = run_sweep(sp, out, make_executor("local", nproc_per_node=nproc_per_node, jobs=n_jobs),
                         show_progress=not (quiet or json_out), log=(lambda m: None) if json_out else None)
     if json_out:
         echo_json(summary)

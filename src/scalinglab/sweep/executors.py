@@ -6,6 +6,11 @@ that trains or resumes one run in ``<out>/runs/<name>``. Runs are idempotent: a 
 its stored result, a killed one resumes from its checkpoint. So any executor can be re-invoked after
 a crash, and the tables are rebuilt from the run folders afterwards.
 
+``LocalExecutor(jobs=N)`` trains up to N runs at once in spawned worker processes
+(:func:`run_local_job`), each limited to ``cores // N`` torch threads; the workers send their
+start/step/checkpoint events back through a queue, so progress bars and tables update as in a
+sequential sweep.
+
 Optional backends are imported lazily: ``submitit`` for Slurm, ``ray`` for a Ray cluster.
 """
 
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -38,6 +44,54 @@ def run_job(cfg_dict: dict[str, Any], run_dir: str) -> dict[str, Any]:
     return train(RunConfig.from_dict(cfg_dict), run_dir)
 
 
+def cpu_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, e.g. a container's or Slurm's share)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+_events: Any = None  # in a LocalExecutor worker: the queue its runs' events go back to the parent through
+
+
+def _init_worker(events: Any, parent_pid: int) -> None:
+    """Set up a LocalExecutor worker process: event queue; die with the parent; leave Ctrl-C to the parent."""
+    global _events
+    _events = events
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent catches it and stops the workers
+    if sys.platform.startswith("linux"):  # a SIGKILLed sweep stops its runs, as a sequential one does
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+
+def run_local_job(cfg_dict: dict[str, Any], run_dir: str, threads: int) -> dict[str, Any]:
+    """Train or resume one run in a LocalExecutor worker with at most ``threads`` torch threads."""
+    import torch
+
+    from scalinglab.sweep.train import train
+
+    torch.set_num_threads(threads)
+    cfg = RunConfig.from_dict(cfg_dict)
+
+    def emit(kind: str, info: dict[str, Any]) -> None:
+        if _events is not None:
+            _events.put((kind, info))
+
+    def progress(step: int, total: int, info: dict[str, Any]) -> None:
+        emit("checkpoint" if info.get("checkpoint") else "step", {"run": cfg.name, "step": step, "steps": total,
+                                                                   **info})
+
+    emit("start", {"run": cfg.name, "steps": cfg.steps})
+    return train(cfg, run_dir, on_progress=progress, max_threads=threads)
+
+
 def check_or_write_config(cfg: RunConfig, run_dir: Path) -> None:
     """Store the run's config; refuse to reuse a folder that holds a different run of the same name."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -56,14 +110,31 @@ def check_or_write_config(cfg: RunConfig, run_dir: Path) -> None:
 
 
 class LocalExecutor:
-    """Runs one after another on this machine; with ``nproc_per_node > 1`` each run is a torchrun job."""
+    """Runs on this machine: one after another in this process; with ``nproc_per_node > 1`` each run is
+    a torchrun job; with ``jobs > 1`` up to ``jobs`` runs at once in spawned worker processes.
+
+    With ``jobs > 1`` each worker gets ``cores // min(jobs, runs)`` torch threads at most (a run's own
+    ``cpu_threads`` is kept when it fits, so its results are bit-identical to a sequential sweep's; the
+    presets use one thread per run). A run that fails stops the others (they resume from their last
+    checkpoint on a rerun) and raises :class:`ScalingLabError` naming the run. Workers are started with
+    ``spawn``, so a script that uses ``jobs > 1`` needs the usual ``if __name__ == "__main__":`` guard.
+    """
 
     name = "local"
 
-    def __init__(self, nproc_per_node: int = 1) -> None:
+    def __init__(self, nproc_per_node: int = 1, jobs: int = 1) -> None:
         self.nproc = max(1, int(nproc_per_node))
+        self.jobs = int(jobs)
+        if self.jobs < 1:
+            raise ScalingLabError(f"jobs must be at least 1, got {self.jobs}")
+        if self.jobs > 1 and self.nproc > 1:
+            raise ScalingLabError("jobs > 1 (runs at once) cannot be combined with nproc_per_node > 1 "
+                                  "(torchrun processes per run); use one or the other")
 
     def run(self, runs: list[RunConfig], out: Path, on_event: OnEvent) -> None:
+        if min(self.jobs, len(runs)) > 1:
+            self._run_parallel(runs, out, on_event)
+            return
         for cfg in runs:
             run_dir = out / "runs" / cfg.name
             check_or_write_config(cfg, run_dir)
@@ -80,6 +151,63 @@ class LocalExecutor:
                 result = self._torchrun(cfg, run_dir, on_event)
             on_event("done", {"run": cfg.name, **result})
 
+    def _run_parallel(self, runs: list[RunConfig], out: Path, on_event: OnEvent) -> None:
+        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        from scalinglab.sweep.flops import chinchilla_flops_per_token
+
+        workers = min(self.jobs, len(runs))
+        threads = max(1, cpu_cores() // workers)
+        for cfg in runs:  # refuse a mismatched folder before any process starts
+            check_or_write_config(cfg, out / "runs" / cfg.name)
+        ctx = multiprocessing.get_context("spawn")
+        events = ctx.SimpleQueue()
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(events, os.getpid()))
+        order = {cfg.name: i for i, cfg in enumerate(runs)}
+        running: dict[str, None] = {}  # started, not yet done (insertion-ordered)
+
+        def drain() -> None:
+            while not events.empty():
+                kind, info = events.get()
+                if kind == "start":
+                    running[info["run"]] = None
+                on_event(kind, info)
+
+        # longest first (LPT): the sweep's biggest run does not start last and leave the other cores idle
+        by_cost = sorted(runs, key=lambda r: (-chinchilla_flops_per_token(r.shape) * r.tokens, order[r.name]))
+        try:
+            futures: dict[Future[dict[str, Any]], RunConfig] = {
+                pool.submit(run_local_job, cfg.to_dict(), str(out / "runs" / cfg.name), threads): cfg
+                for cfg in by_cost}
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                drain()  # a run's events are all queued before its future completes
+                for fut in sorted(done, key=lambda f: order[futures[f].name]):
+                    cfg = futures[fut]
+                    exc = fut.exception()
+                    if isinstance(exc, BrokenProcessPool):
+                        where = f"while training run(s) {', '.join(running)}" if running else \
+                            f"before run {cfg.name} started"
+                        raise ScalingLabError(f"a worker process died {where} (killed, or out of memory?)") from exc
+                    if isinstance(exc, ScalingLabError):
+                        raise ScalingLabError(f"run {cfg.name}: {exc}") from exc
+                    if exc is not None:
+                        last = str(exc).strip().splitlines()
+                        raise ScalingLabError(f"run {cfg.name} failed: {type(exc).__name__}"
+                                              f"{': ' + last[-1] if last else ''}") from exc
+                    running.pop(cfg.name, None)
+                    on_event("done", {"run": cfg.name, **fut.result()})
+        except BaseException:  # a failed run, Ctrl-C, an error in on_event: stop everything, never hang
+            _stop_pool(pool)
+            events.close()
+            raise
+        pool.shutdown(wait=True)
+        events.close()
+
     def _torchrun(self, cfg: RunConfig, run_dir: Path, on_event: OnEvent) -> dict[str, Any]:
         cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={self.nproc}",
                "-m", "scalinglab.sweep.train", "--config", str(run_dir / "config.json"), "--run-dir", str(run_dir)]
@@ -94,6 +222,19 @@ class LocalExecutor:
             raise ScalingLabError(f"torchrun for run {cfg.name} failed (exit {proc.returncode}): {tail}")
         _poll_curve(run_dir, cfg, seen, on_event)
         return json.loads((run_dir / RESULT).read_text())
+
+
+def _stop_pool(pool: Any) -> None:
+    """Cancel queued runs and end the running workers (runs resume from their checkpoints on a rerun)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() drops the mapping
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.join(timeout=5)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=5)
 
 
 def _poll_curve(run_dir: Path, cfg: RunConfig, seen: int, on_event: OnEvent) -> int:
@@ -179,7 +320,7 @@ class RayExecutor:
 def make_executor(kind: str, **options: Any) -> LocalExecutor | SlurmExecutor | RayExecutor:
     options = {k: v for k, v in options.items() if v is not None}
     if kind == "local":
-        return LocalExecutor(nproc_per_node=options.get("nproc_per_node", 1))
+        return LocalExecutor(nproc_per_node=options.get("nproc_per_node", 1), jobs=options.get("jobs", 1))
     if kind == "slurm":
         return SlurmExecutor(**options)
     if kind == "ray":

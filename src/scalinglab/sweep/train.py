@@ -134,16 +134,27 @@ class Dist:
 
 
 # ----------------------------------------------------------------------------- the run
-def train(cfg: RunConfig, run_dir: Path | str, on_progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Train (or resume, or return the finished result of) one run in ``run_dir``."""
+def train(cfg: RunConfig, run_dir: Path | str, on_progress: ProgressFn | None = None, *,
+          max_threads: int | None = None) -> dict[str, Any]:
+    """Train (or resume, or return the finished result of) one run in ``run_dir``.
+
+    ``max_threads`` caps the CPU intra-op threads (``cfg.cpu_threads``, or all cores when unset) for a
+    process that shares the machine with other runs (``LocalExecutor(jobs=N)``). The thread count
+    changes floating-point summation order, so a run is bit-identical across executors only when it
+    gets the same number of threads in each.
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if (run_dir / RESULT).exists():
         return json.loads((run_dir / RESULT).read_text())
     d = Dist(cfg.device)
     dev = d.device
-    if dev.type == "cpu" and cfg.cpu_threads and not d.on:
-        torch.set_num_threads(cfg.cpu_threads)  # tiny matmuls: extra threads cost more than they give
+    if dev.type == "cpu" and not d.on:
+        threads = cfg.cpu_threads  # tiny matmuls: extra threads cost more than they give
+        if max_threads:
+            threads = min(threads or max_threads, max_threads)
+        if threads:
+            torch.set_num_threads(threads)
     if cfg.batch_size % d.world:
         raise ScalingLabError(f"batch_size {cfg.batch_size} is not divisible by world size {d.world}")
     per_rank = cfg.batch_size // d.world
