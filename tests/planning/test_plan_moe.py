@@ -78,3 +78,47 @@ def test_sparsity_law_by_hand() -> None:
     # lambda < 0: at fixed N and D the c-term falls as sparsity rises; dense (A = 1) is the S = 0 limit
     q = p | {"d": 1e-12}
     assert law.predict(q, N=N, D=D, A=0.05) < law.predict(q, N=N, D=D, A=1.0)
+
+
+# a made-up but Abnar-shaped moe-sparsity law (the paper's constants are not published): the sparsity term
+# c/A^λ with λ < 0 rewards activating more, the interaction term d/(A^δ N^γ) penalises very sparse small models
+SPARSE = {"e": 1.6, "a": 480.0, "alpha": 0.34, "b": 1800.0, "beta": 0.34, "c": 0.02, "lambda": -0.15,
+          "d": 8.0, "delta": 0.3, "gamma": 0.22}
+
+
+def test_plan_sparsity_matches_brute_force() -> None:
+    from scalinglab.planning.moe import plan_sparsity
+
+    fit = FitResult.from_params("moe-sparsity", SPARSE)
+    C = 1e21
+    plan = plan_sparsity(fit, C, sparsities=(0.0, 0.5, 0.75, 0.875, 0.9375))
+    logn = np.linspace(np.log(1e6), np.log(1e13), 20001)
+    for o in plan.options:
+        A = 1 - o.S
+        n = np.exp(logn)
+        brute = fit.predict(N=n, D=C / (6 * n * A), A=np.full_like(n, A))
+        assert float(brute.min()) - 1e-7 < o.loss <= float(brute.min()) + 1e-12  # the polish beats the grid
+        assert o.N_total == pytest.approx(float(n[np.argmin(brute)]), rel=2e-3)
+        assert 6 * o.N_active * o.D == pytest.approx(C, rel=1e-12)  # spends exactly the budget on active params
+    assert plan.best.loss == min(o.loss for o in plan.options)
+    d = plan.to_dict()
+    assert d["dense"]["sparsity"] == 0 and d["loss_gain_vs_dense"] == pytest.approx(
+        d["dense"]["loss"] - plan.best.loss)
+    with pytest.raises(PlanningError, match="moe-sparsity"):
+        plan_sparsity(FitResult.from_preset("krajewski2024"), C)
+    with pytest.raises(PlanningError, match=r"\[0, 1\)"):
+        plan_sparsity(fit, C, sparsities=(0.5, 1.0))
+
+
+def test_plan_moe_cli_dispatches_on_the_fit_law(cli, tmp_path) -> None:
+    import json
+
+    path = tmp_path / "sparse.json"
+    FitResult.from_params("moe-sparsity", SPARSE).save(path)
+    out = cli("plan", "moe", "--fit", path, "--compute", "1e21", "--sparsities", "0,0.5,0.75", "--json", check=True)
+    data = json.loads(out.stdout)
+    assert data["law"] == "moe-sparsity" and [o["sparsity"] for o in data["options"]] == [0.0, 0.5, 0.75]
+    text = cli("plan", "moe", "--fit", path, "--compute", "1e21", check=True).stdout
+    assert "best: sparsity" in text
+    bad = cli("plan", "moe", "--fit", path, "--compute", "1e21", "--sparsities", "0,x")
+    assert bad.returncode == 2 and "--sparsities" in bad.stderr and "Traceback" not in bad.stderr

@@ -168,18 +168,28 @@ def moe(
     expansion: Annotated[float, typer.Option("--expansion", help="Expansion rate E (FFN-sized experts).")] = 64,
     granularities: Annotated[str, typer.Option("--granularities", help="Granularities G to try.")] =
     "1,2,4,8,16,32,64",
+    sparsities: Annotated[str | None, typer.Option(
+        "--sparsities", help="moe-sparsity fits: sparsities S to try (default 0, 1/2, 3/4, … 63/64).")] = None,
     dense_preset: Annotated[str | None, typer.Option("--dense-preset",
                                                      help="Dense law to compare with (same data!).")] = None,
     json: opt.Json = False,
 ) -> None:
-    """Compute-optimal fine-grained MoE (N_total, N_active, G, D) for a budget (Krajewski et al. 2024)."""
-    from scalinglab.planning.moe import plan_moe
+    """Compute-optimal MoE for a budget: granularity G (Krajewski et al. 2024, default preset) or, with a
+    moe-sparsity fit, sparsity S (Abnar et al. 2025): N_total, N_active and D."""
+    from scalinglab.planning.moe import DEFAULT_SPARSITIES, plan_moe, plan_sparsity
 
-    try:
-        gs = tuple(float(g) for g in granularities.split(",") if g.strip())
-    except ValueError:
-        raise PlanningError(f"--granularities must be comma-separated numbers, got {granularities!r}") from None
+    def parse(text: str, flag: str) -> tuple[float, ...]:
+        try:
+            return tuple(float(g) for g in text.split(",") if g.strip())
+        except ValueError:
+            raise PlanningError(f"{flag} must be comma-separated numbers, got {text!r}") from None
+
+    gs = parse(granularities, "--granularities")
     result = _load(fit, preset, default="krajewski2024")
+    if result.law.name == "moe-sparsity":
+        ss = parse(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
+        _emit(plan_sparsity(result, compute, sparsities=ss), json)
+        return
     dense = _load(None, dense_preset) if dense_preset else None
     _emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
 

@@ -1,4 +1,5 @@
-"""Compute-optimal fine-grained MoE (Krajewski et al. 2024, Sec. 5): N_total, N_active, G and D for a budget.
+"""Compute-optimal MoE for a training budget: fine-grained experts (Krajewski et al. 2024, Sec. 5:
+N_total, N_active, G and D) and sparsity (Abnar et al. 2025: N_total, the active fraction 1 − S, and D).
 
 FLOPs come from the *active* parameters plus the router. With d the model width, n_b the number of
 blocks, E the expansion rate (number of FFN-sized experts' worth of parameters) and granularity G:
@@ -134,3 +135,100 @@ def plan_moe(fit: FitResult, compute: float, *, expansion: float = 64.0,
     if best.G == max(granularities):
         notes.append("the best granularity is the largest tried; larger G may be better still")
     return MoEPlan(C, E, best, options, dense_out, fit.law.name, notes)
+
+
+DEFAULT_SPARSITIES = (0.0, 0.5, 0.75, 0.875, 0.9375, 0.96875, 0.984375)
+
+
+@dataclass
+class SparsityOption:
+    """The best model at one sparsity S (share of parameters inactive per token)."""
+
+    S: float
+    N_total: float
+    D: float
+    loss: float
+
+    @property
+    def N_active(self) -> float:
+        return self.N_total * (1.0 - self.S)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"sparsity": self.S, "N_total": self.N_total, "N_active": self.N_active, "D": self.D,
+                "loss": self.loss, "tokens_per_active_param": self.D / self.N_active}
+
+
+@dataclass
+class SparsityPlan:
+    compute: float
+    best: SparsityOption
+    options: list[SparsityOption]
+    law: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def dense(self) -> SparsityOption | None:
+        return next((o for o in self.options if o.S == 0), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"law": self.law, "compute": self.compute} | self.best.to_dict()
+        out["options"] = [o.to_dict() for o in self.options]
+        if self.dense is not None:
+            out["dense"] = self.dense.to_dict()
+            out["loss_gain_vs_dense"] = self.dense.loss - self.best.loss
+        out["notes"] = self.notes
+        return out
+
+    def text(self) -> str:
+        b = self.best
+        lines = [f"C = {self.compute:.3g} FLOPs ({self.law}; C = 6 · N_active · D)",
+                 f"  best: sparsity {b.S:g}, N_total = {fmt(b.N_total)}, N_active = {fmt(b.N_active)}, "
+                 f"D = {fmt(b.D)} tokens, loss {b.loss:.4f}",
+                 f"  {'S':>9} {'N_total':>9} {'N_active':>9} {'D':>9} {'loss':>8}"]
+        for o in self.options:
+            lines.append(f"  {o.S:>9g} {fmt(o.N_total):>9} {fmt(o.N_active):>9} {fmt(o.D):>9} {o.loss:>8.4f}")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def plan_sparsity(fit: FitResult, compute: float, *,
+                  sparsities: tuple[float, ...] = DEFAULT_SPARSITIES) -> SparsityPlan:
+    """Loss-optimal total parameters and tokens at each sparsity for a FLOP budget (Abnar et al. 2025).
+
+    Training FLOPs follow the active parameters, C = 6 · N · (1 − S) · D, so at a fixed budget a sparser
+    model can hold more total parameters; for each S the loss L(N, C / (6 N (1 − S)), 1 − S) of the
+    fitted ``moe-sparsity`` law is minimised over N (grid over log N, then a bounded 1-D polish).
+    The law has no published constants here: fit it on your own MoE runs (``scalinglab fit --law
+    moe-sparsity``, columns N, D and the active fraction A).
+    """
+    if fit.law.name != "moe-sparsity":
+        raise PlanningError(f"sparsity planning needs the moe-sparsity law, not {fit.law.name!r}")
+    C = positive(compute, "--compute")
+    if not sparsities or any(not 0 <= s < 1 for s in sparsities):
+        raise PlanningError("sparsities must be in [0, 1)")
+    options = []
+    for S in sorted(set(sparsities)):
+        A = 1.0 - S
+
+        def loss_at(logn: float, A: float = A) -> float:
+            n = np.exp(logn)
+            with np.errstate(over="ignore", invalid="ignore"):
+                v = float(fit.law.predict(fit.params, N=n, D=C / (6.0 * n * A), A=A))
+            return v if np.isfinite(v) else np.inf
+
+        centre = np.log(np.sqrt(C / 6.0))
+        grid = np.linspace(centre - 15, centre + 15, 301)
+        vals = [loss_at(x) for x in grid]
+        i = int(np.argmin(vals))
+        res = minimize_scalar(loss_at, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, 300)]), method="bounded",
+                              options={"xatol": 1e-9})
+        n = float(np.exp(res.x))
+        options.append(SparsityOption(float(S), n, C / (6.0 * n * A), float(res.fun)))
+        if i in (0, 300):
+            raise PlanningError(f"no interior optimum over N at sparsity {S:g}: the law keeps improving towards "
+                                "the edge of the search; check the fit")
+    best = min(options, key=lambda o: o.loss)
+    notes = ["FLOPs count active parameters only (router and attention costs are not modelled separately)"]
+    if best.S == max(o.S for o in options) and best.S > 0:
+        notes.append("the best sparsity is the largest tried; sparser models may be better still")
+    return SparsityPlan(C, best, options, fit.law.name, notes)
