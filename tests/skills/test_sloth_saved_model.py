@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from scalinglab.errors import InputError
-from scalinglab.skills.sloth import FORMAT, FORMAT_VERSION, METHODS, Sloth
+from scalinglab.skills.sloth import METHODS, Sloth
+from scalinglab.skills.sloth_io import FORMAT, FORMAT_VERSION
 
 V2 = ["IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO"]
 
