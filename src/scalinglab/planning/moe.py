@@ -60,6 +60,17 @@ class MoEOption:
                 "router_flops_fraction": 1.0 - 6.0 * self.N_active / self.flops_per_token}
 
 
+def _minimise_over_log_n(loss_at, centre: float, half_width: float = 15.0,
+                         points: int = 301) -> tuple[float, float, bool]:
+    """Minimise ``loss_at(log N)``: a grid over centre ± half_width, then a bounded polish around the best
+    grid point. Returns (N, loss, whether the grid's best point was on its edge)."""
+    grid = np.linspace(centre - half_width, centre + half_width, points)
+    i = int(np.argmin([loss_at(x) for x in grid]))
+    res = minimize_scalar(loss_at, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, points - 1)]), method="bounded",
+                          options={"xatol": 1e-9})
+    return float(np.exp(res.x)), float(res.fun), i in (0, points - 1)
+
+
 @dataclass
 class MoEPlan:
     compute: float
@@ -116,14 +127,9 @@ def plan_moe(fit: FitResult, compute: float, *, expansion: float = 64.0,
             n = np.exp(logn)
             return float(fit.law.predict(fit.params, N=n, D=C / flops_per_token(n, E, G, aspect), G=G))
 
-        centre = np.log(np.sqrt(C))
-        grid = np.linspace(centre - 15, centre + 15, 301)
-        i = int(np.argmin([loss_at(x) for x in grid]))
-        res = minimize_scalar(loss_at, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, 300)]), method="bounded",
-                              options={"xatol": 1e-9})
-        n = float(np.exp(res.x))
+        n, loss, _ = _minimise_over_log_n(loss_at, np.log(np.sqrt(C)))
         f = float(flops_per_token(n, E, G, aspect))
-        options.append(MoEOption(float(G), n, float(active_params(n, E)), C / f, float(res.fun), f))
+        options.append(MoEOption(float(G), n, float(active_params(n, E)), C / f, loss, f))
     best = min(options, key=lambda o: o.loss)
     dense_out = None
     notes = ["active/total parameters and router FLOPs follow the structural model in "
@@ -216,15 +222,9 @@ def plan_sparsity(fit: FitResult, compute: float, *,
                 v = float(fit.law.predict(fit.params, N=n, D=C / (6.0 * n * A), A=A))
             return v if np.isfinite(v) else np.inf
 
-        centre = np.log(np.sqrt(C / 6.0))
-        grid = np.linspace(centre - 15, centre + 15, 301)
-        vals = [loss_at(x) for x in grid]
-        i = int(np.argmin(vals))
-        res = minimize_scalar(loss_at, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, 300)]), method="bounded",
-                              options={"xatol": 1e-9})
-        n = float(np.exp(res.x))
-        options.append(SparsityOption(float(S), n, C / (6.0 * n * A), float(res.fun)))
-        if i in (0, 300):
+        n, loss, at_edge = _minimise_over_log_n(loss_at, np.log(np.sqrt(C / 6.0)))
+        options.append(SparsityOption(float(S), n, C / (6.0 * n * A), loss))
+        if at_edge:
             raise PlanningError(f"no interior optimum over N at sparsity {S:g}: the law keeps improving towards "
                                 "the edge of the search; check the fit")
     best = min(options, key=lambda o: o.loss)
