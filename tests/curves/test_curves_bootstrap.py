@@ -83,3 +83,25 @@ def test_cli_bootstrap_writes_draws_that_forecast_uses(cli, tmp_path):
     assert "Bootstrap over train models (10 refits)" in text
     bad = cli("evaluate", path, "--grid", "--bootstrap", "5")
     assert bad.returncode == 2 and "--grid" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_every_resample_has_two_model_sizes(monkeypatch):
+    """Two models of one size (e.g. two seeds named apart) must not pass for two sizes: the check follows
+    the models' own order, not an alphabetical one."""
+    import scalinglab.curves.estimate as est
+
+    d = np.geomspace(2e9, 2e10, 8)
+    law = get_law("chinchilla")
+    rows = [pd.DataFrame({"model": name, "N": n, "D": d, "loss": law.predict(TRUE, N=np.full_like(d, n), D=d)})
+            for name, n in (("b1", 1e8), ("c1", 1e8), ("a2", 2e8))]
+    train = load_curves(pd.concat(rows, ignore_index=True)).frame
+    seen = []
+    real = est.fit_curves
+
+    def spy(sample, *args, **kwargs):
+        seen.append(sample["N"].nunique())
+        return real(sample, *args, **kwargs)
+
+    monkeypatch.setattr(est, "fit_curves", spy)
+    bootstrap_curves(train, 40, seed=0)
+    assert len(seen) >= 40 and min(seen) == 2

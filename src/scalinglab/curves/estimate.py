@@ -354,8 +354,8 @@ def bootstrap_curves(train: pd.DataFrame, n: int, seed: int | None = 0, law: str
     """
     if n < 1:
         raise InputError(f"--bootstrap must be ≥ 1, got {n}")
-    models = train["model"].drop_duplicates().tolist()
-    sizes = train.groupby("model")["N"].first()
+    sizes = train.groupby("model", sort=False)["N"].first()  # in order of appearance, like ``models``
+    models = sizes.index.tolist()
     if sizes.nunique() < 2:
         raise InputError("the bootstrap over models needs at least two model sizes in the train set")
     by_model = {m: g for m, g in train.groupby("model")}
