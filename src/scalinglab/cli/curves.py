@@ -123,13 +123,12 @@ def evaluate(
             t.add_row(str(label), *("" if v != v else f"{v:.2f}" for v in row))
         Console(soft_wrap=True, width=160).print(t)
         return
-    if bootstrap:
-        bar, update = progress_bar(bootstrap, "bootstrap over models")
-        with bar:
-            res = evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting,
-                                  target, bootstrap=bootstrap, seed=seed, progress=update)
-    else:
-        res = evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target)
+    import contextlib
+
+    bar, update = progress_bar(bootstrap, "bootstrap over models") if bootstrap else (contextlib.nullcontext(), None)
+    with bar:
+        res = evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target,
+                              bootstrap=bootstrap, seed=seed, progress=update)
     res["source"] = table.source
     if out is not None:
         import numpy as np
