@@ -1,5 +1,5 @@
 """Curves with a seed column: seeds pooled in the fit, the target's seed-to-seed ARE reported as the
-noise floor (Choshen et al. 2024 §4 put it at up to ~4 %), and a forecast of one seed of a run."""
+noise floor (Choshen et al. 2024 put it at up to ~4 %), and a forecast of one seed of a run."""
 
 from __future__ import annotations
 

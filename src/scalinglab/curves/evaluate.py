@@ -40,7 +40,7 @@ def seed_spread(test: pd.DataFrame) -> dict[str, Any] | None:
 
     Each seed's checkpoints are scored against the mean of the other seeds' losses at the same D
     (interpolated in log D, inside each other seed's range); the mean over seeds is reported.
-    Choshen et al. 2024 (§4) put this seed-to-seed spread at up to ~4 % ARE. ``None`` with < 2 seeds.
+    Choshen et al. 2024 put this seed-to-seed spread at up to ~4 % ARE. ``None`` with < 2 seeds.
     """
     if "seed" not in test or test["seed"].nunique() < 2:
         return None
