@@ -73,11 +73,8 @@ def _init_worker(events: Any, parent_pid: int) -> None:
 
 def run_local_job(cfg_dict: dict[str, Any], run_dir: str, threads: int) -> dict[str, Any]:
     """Train or resume one run in a LocalExecutor worker with at most ``threads`` torch threads."""
-    import torch
-
     from scalinglab.sweep.train import train
 
-    torch.set_num_threads(threads)
     cfg = RunConfig.from_dict(cfg_dict)
 
     def emit(kind: str, info: dict[str, Any]) -> None:
