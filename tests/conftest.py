@@ -11,6 +11,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SCALINGLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
+TEST_DATA = REPO / "tests" / "data"
+
+
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    """``tests/data``: the public validation files the tests use, laid out as ``../shared/data`` is."""
+    return TEST_DATA
 
 
 @pytest.fixture(scope="session")
