@@ -103,8 +103,17 @@ class FitResult:
         """(K, ...) predictions under every bootstrap draw, or None without draws."""
         if self.draws is None:
             return None
-        return np.array([self.law.predict(dict(zip(self.law.param_names, row, strict=True)), **X)
-                         for row in self.draws])
+        missing = [k for k in self.law.inputs if X.get(k) is None]
+        if missing:
+            raise ValueError(f"law {self.law.name!r} needs inputs {', '.join(self.law.inputs)}; missing {missing}")
+        arrays = {k: np.asarray(X[k], dtype=float) for k in self.law.inputs}
+        shape = np.broadcast(*arrays.values()).shape
+        F = self.law.features({k: np.broadcast_to(v, shape).ravel() for k, v in arrays.items()})
+        theta = self.draws.copy()  # raw → internal (logs of scale parameters), all draws in one batch
+        for j, p in enumerate(self.law.parameters):
+            if p.log:
+                theta[:, j] = np.log(theta[:, j])
+        return np.exp(self.law.log_predict(theta, F)).reshape((len(theta), *shape))
 
     def predict_interval(self, level: float = 0.95, **X: Any) -> tuple[np.ndarray, np.ndarray] | None:
         draws = self.predict_draws(**X)
