@@ -218,11 +218,13 @@ def isoflop_groups(C: np.ndarray, tolerance_dex: float = 0.05) -> np.ndarray:
 
 
 def approach2(runs: RunsTable, tolerance_dex: float = 0.05, min_points: int = 4, method: str = "parabola",
-              seed_noise: float = 0.005, n_bootstrap: int = 1000, seed: int | None = 0) -> ApproachResult:
+              seed_noise: float = 0.005, n_bootstrap: int = 1000, seed: int | None = 0,
+              fit_loss: bool = True) -> ApproachResult:
     """IsoFLOP profiles → N_opt(C): Hoffmann's per-budget parabola (``method="parabola"``) or Porian et al.'s
-    interpolated, seed-noise-bootstrapped minima with a weighted fit (``method="porian"``)."""
+    interpolated, seed-noise-bootstrapped minima with a weighted fit (``method="porian"``); ``fit_loss``
+    also fits L*(C) to the optimal losses (what ``predict`` uses)."""
     if method == "porian":
-        return approach2_porian(runs, tolerance_dex, seed_noise, n_bootstrap, seed)
+        return approach2_porian(runs, tolerance_dex, seed_noise, n_bootstrap, seed, fit_loss)
     if method != "parabola":
         raise ScalingLabError(f"IsoFLOP method must be 'porian' or 'parabola', got {method!r}")
     return _approach2_parabola(runs, tolerance_dex, min_points)
@@ -260,7 +262,7 @@ def _approach2_parabola(runs: RunsTable, tolerance_dex: float, min_points: int) 
 
 
 def approach2_porian(runs: RunsTable, tolerance_dex: float = 0.05, seed_noise: float = 0.005,
-                     n_bootstrap: int = 1000, seed: int | None = 0) -> ApproachResult:
+                     n_bootstrap: int = 1000, seed: int | None = 0, fit_loss: bool = True) -> ApproachResult:
     """Porian et al. (2024): interpolated IsoFLOP minima, seed-noise bootstrap, 1/std²-weighted power laws."""
     from scalinglab.fitting.isoflop import budget_optimum, exponent_draws, weighted_power_fit
 
@@ -286,7 +288,7 @@ def approach2_porian(runs: RunsTable, tolerance_dex: float = 0.05, seed_noise: f
     pts = [b.to_dict() for b in budgets]
     settings = {"tolerance_dex": tolerance_dex, "seed_noise": seed_noise, "n_bootstrap": n_bootstrap, "seed": seed}
     return ApproachResult(2, a, bb, ln_kn / np.log(10), ln_kd / np.log(10), pts, "porian", draws,
-                          optimum_loss_fit(pts), runs.source, len(runs), settings)
+                          optimum_loss_fit(pts) if fit_loss else None, runs.source, len(runs), settings)
 
 
 def optimum_loss_fit(points: list[dict]):
@@ -300,4 +302,4 @@ def optimum_loss_fit(points: list[dict]):
 
     frame = pd.DataFrame({"C": [p["C"] for p in points], "loss": [p["loss"] for p in points]})
     table = load_runs(frame, require=("C", "loss"), name="IsoFLOP optima")
-    return ScalingLawFit(law="compute").fit(table).result_
+    return ScalingLawFit(law="compute", top_k=2).fit(table).result_
