@@ -33,6 +33,22 @@ def _parse_budgets(text: str) -> tuple[float, ...]:
     return values
 
 
+def _parse_inputs(items: list[str] | None, law) -> dict[str, float]:
+    """``--input NAME=VALUE`` items → {input: value}, checked against the law's inputs."""
+    out: dict[str, float] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or key not in law.inputs:
+            raise ScalingLabError(f"--input expects NAME=VALUE with NAME one of the law's inputs "
+                                  f"({', '.join(law.inputs)}), got {item!r}")
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise ScalingLabError(f"--input {key}: {value!r} is not a number") from None
+    return out
+
+
 def load_fit_or_preset(fit: Path | None, preset: str | None, law: str | None = None):
     """The fit named by --fit FILE or --preset NAME (or the preset named like --law): a FitResult, or an
     ApproachResult for allocation laws (``fit --approach 1|2 --out`` files, deepseek2024, llama3-2024)."""
@@ -85,18 +101,22 @@ def fit(
     unique_tokens_col: opt.UniqueTokensCol = None,
     where: opt.Where = None,
     drop_invalid: opt.DropInvalid = False,
+    col: opt.Col = None,
 ) -> None:
     """Fit a scaling law to runs; print the law, its intervals and the compute-optimal allocation."""
-    from scalinglab.data.runs import load_runs
+    from scalinglab.data.runs import load_law_inputs, load_runs, parse_col_options
     from scalinglab.laws.registry import get_law
     from scalinglab.serialize import dumps, write_text_atomic
 
     the_law = get_law(law)
     budget_values = _parse_budgets(budgets)
-    require = ("N", "D", "C", "loss") if approach in (1, 2) else tuple(the_law.column_of(k) for k in the_law.inputs) + ("loss",)
-    runs = load_runs(data, params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
-                     loss_col=loss_col, model_col=model_col, unique_tokens_col=unique_tokens_col,
-                     where=where, drop_invalid=drop_invalid, require=require)
+    kwargs = {"params_col": params_col, "tokens_col": tokens_col, "flops_col": flops_col, "loss_col": loss_col,
+              "model_col": model_col, "unique_tokens_col": unique_tokens_col, "where": where,
+              "drop_invalid": drop_invalid}
+    if approach in (1, 2):
+        runs = load_runs(data, require=("N", "D", "C", "loss"), columns=parse_col_options(col), **kwargs)
+    else:
+        runs = load_law_inputs(data, the_law, columns=parse_col_options(col), **kwargs)
     if runs.dropped:
         typer.echo(f"skipped {runs.dropped} invalid row(s) of {runs.source}", err=True)
     if approach in (1, 2):
@@ -149,23 +169,30 @@ def predict(
     fit: Annotated[Path | None, typer.Option("--fit", help="FIT.json from `scalinglab fit --out`.")] = None,
     preset: Annotated[str | None, typer.Option("--preset", help="Published constants, e.g. epoch2024.")] = None,
     law: Annotated[str | None, typer.Option("--law", help="Use this law's default preset.")] = None,
+    inputs: Annotated[list[str] | None, typer.Option(
+        "--input", help="Any law input, NAME=VALUE (repeatable), e.g. --input experts=64.")] = None,
+    col: opt.Col = None,
     json: opt.Json = False,
 ) -> None:
-    """Predict the loss of a model of N parameters trained on D tokens (or on C FLOPs), or at every row of
-    --at; with an allocation fit (`fit --approach 1|2`), the compute-optimal N, D and loss at C."""
+    """Predict the loss of a model of N parameters trained on D tokens (or on C FLOPs, or any law inputs),
+    or at every row of --at; with an allocation fit (`fit --approach 1|2`), the compute-optimal N, D and
+    loss at C."""
     result = load_fit_or_preset(fit, preset, law)
     if getattr(result, "kind", "") == "allocation":
         return _predict_allocation(result, params, tokens, compute, json)
     if law is not None and result.law.name != law:
         raise ScalingLabError(f"--law {law} does not match the fit's law {result.law.name!r}")
     if at is not None:
-        return _predict_table(result, at, out, json)
+        return _predict_table(result, at, out, json, col)
     if out is not None:
         raise ScalingLabError("--out goes with --at (a table of points)")
     given = {"N": params, "D": tokens, "C": compute, "U": unique_tokens}
     flag = {"N": "--params", "D": "--tokens", "C": "--compute", "U": "--unique-tokens"}
+    for name, value in _parse_inputs(inputs, result.law).items():
+        given[name], flag[name] = value, f"--input {name}="
     for name, value in given.items():
-        if value is not None and not value > 0:
+        positive = name not in result.law.inputs or result.law.input_spec(name).positive
+        if value is not None and positive and not value > 0:
             raise ScalingLabError(f"{flag[name]} must be positive, got {value:g}")
     if given["D"] is None and given["C"] is not None and given["N"] is not None and "C" not in result.law.inputs:
         given["D"] = given["C"] / (6 * given["N"])
@@ -190,11 +217,12 @@ def predict(
         typer.echo(txt)
 
 
-def _predict_table(result, at: Path, out: Path | None, json: bool) -> None:
+def _predict_table(result, at: Path, out: Path | None, json: bool, col: list[str] | None) -> None:
     """predict --at: one vectorised call over every point (and every bootstrap draw)."""
+    from scalinglab.data.runs import parse_col_options
     from scalinglab.fitting.points import predict_points, write_predictions
 
-    frame = predict_points(result, at)
+    frame = predict_points(result, at, columns=parse_col_options(col))
     if out is not None:
         write_predictions(frame, out)
     if json:
@@ -303,14 +331,17 @@ def _optimal_convention(result, compute: list[float], conv, json: bool) -> None:
 
 @handle_errors
 def laws(json: opt.Json = False) -> None:
-    """List the registered laws and the published presets."""
+    """List the laws (formula, inputs with units and column aliases, parameters) and the presets."""
     from scalinglab.fitting.allocation import ALLOCATION_PRESETS
-    from scalinglab.laws.presets import PRESETS, available_presets
+    from scalinglab.laws.presets import PRESETS
     from scalinglab.laws.registry import available_laws, get_law
 
-    available_presets()
-    table = {name: {"formula": get_law(name).formula, "parameters": list(get_law(name).param_names)}
-             for name in available_laws()}
+    table = {}
+    for name in available_laws():
+        the_law = get_law(name)
+        table[name] = {"formula": the_law.formula, "title": the_law.title,
+                       "inputs": [v.to_dict() for v in the_law.variables], "response": the_law.response,
+                       "parameters": list(the_law.param_names)}
     presets = {k: {"law": p.law, "params": p.params, "source": p.source} for k, p in PRESETS.items()}
     presets |= {k: {"law": "allocation", "params": {"a": p.a, "k_N": p.k_N, "b": p.b, "k_D": p.k_D},
                     "convention": p.convention, "source": p.source} for k, p in ALLOCATION_PRESETS.items()}
@@ -320,6 +351,9 @@ def laws(json: opt.Json = False) -> None:
     typer.echo("Laws:")
     for name, info in table.items():
         typer.echo(f"  {name:<18} {info['formula']}")
+        shown = "; ".join(f"{v['name']}" + (f" [{v['unit']}]" if v["unit"] else "") +
+                          f" ({', '.join(v['aliases'][:3])})" for v in info["inputs"])
+        typer.echo(f"  {'':<18}   inputs: {shown}")
     typer.echo("Presets:")
     for name, p in presets.items():
         typer.echo(f"  {name:<18} {p['law']:<16} {p['source']}")

@@ -33,16 +33,20 @@ def select(
     loss_col: opt.LossCol = None,
     unique_tokens_col: opt.UniqueTokensCol = None,
     where: opt.Where = None,
+    col: opt.Col = None,
 ) -> None:
     """Fit each law on the smaller runs, score it on the larger ones, rank by extrapolation error."""
-    from scalinglab.data.runs import load_runs
+    from scalinglab.data.runs import load_runs, parse_col_options
     from scalinglab.fitting.selection import select_laws
     from scalinglab.laws.registry import get_law
 
     names = [name.strip() for name in laws.split(",") if name.strip()]
-    need = {split, "loss"} | {get_law(n).column_of(k) for n in names for k in get_law(n).inputs}
+    candidates = [get_law(n) for n in names]
+    need = {split, "loss"} | {law.column_of(k) for law in candidates for k in law.inputs}
+    variables = list({v.name: v for law in candidates for v in law.variables}.values())
     runs = load_runs(data, params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
-                     loss_col=loss_col, unique_tokens_col=unique_tokens_col, where=where, require=tuple(sorted(need)))
+                     loss_col=loss_col, unique_tokens_col=unique_tokens_col, where=where,
+                     require=tuple(sorted(need)), columns=parse_col_options(col), inputs=variables)
     result = select_laws(runs, names, split=split, holdout=holdout, bootstrap=bootstrap, seed=seed)
     if out is not None:
         result.save(out)

@@ -7,18 +7,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scalinglab.data.runs import load_runs
+from scalinglab.data.runs import load_law_inputs
 from scalinglab.fitting.result import FitResult
 
 
 def predict_points(result: FitResult, points: str | Path | pd.DataFrame, level: float = 0.95,
                    columns: dict[str, str] | None = None) -> pd.DataFrame:
-    """One row per point: the law's inputs, the predicted loss and, with draws, its percentile interval."""
+    """One row per point: the law's inputs, the predicted loss and, with draws, its percentile interval.
+
+    Columns are found by the inputs' aliases or named in ``columns`` ({input: column}, like ``--col``)."""
     law = result.law
-    cols = {law.column_of(k): k for k in law.inputs}
-    given = {"N": "params_col", "D": "tokens_col", "C": "flops_col", "unique_tokens": "unique_tokens_col"}
-    kwargs = {given[c]: v for c, v in (columns or {}).items() if c in given}
-    table = load_runs(points, require=tuple(cols), **kwargs)
+    table = load_law_inputs(points, law, columns=columns, with_loss=False)
     X = {k: table.column(law.column_of(k)) for k in law.inputs}
     out = pd.DataFrame({law.column_of(k): v for k, v in X.items()})
     out["loss"] = result.predict(**X)
