@@ -42,7 +42,7 @@ def test_each_correction_lowers_the_exponent(test_data) -> None:
              "rw|base|short|kaplan|standard|val", "rw|tuned|short|const|standard|val"]
     a = [porian(test_data, s, n_bootstrap=100).a for s in steps]
     assert a[0] > 0.8  # the Kaplan-like setting: N* grows much faster than C^0.5
-    assert all(x > y for x, y in zip(a, a[1:]))
+    assert all(x > y for x, y in zip(a, a[1:], strict=False))
 
 
 def synthetic_isoflops(a_true: float, sizes_per_budget: int = 9, edge_budget: bool = False) -> pd.DataFrame:

@@ -113,7 +113,10 @@ class FitResult:
         for j, p in enumerate(self.law.parameters):
             if p.log:
                 theta[:, j] = np.log(theta[:, j])
-        return np.exp(self.law.log_predict(theta, F)).reshape((len(theta), *shape))
+        n = max(1, len(next(iter(F.values()))))
+        step = max(1, 400_000 // n)  # draws per batch: arrays of ~0.4M values stay in cache
+        out = np.concatenate([self.law.log_predict(theta[i:i + step], F) for i in range(0, len(theta), step)])
+        return np.exp(out).reshape((len(theta), *shape))
 
     def predict_interval(self, level: float = 0.95, **X: Any) -> tuple[np.ndarray, np.ndarray] | None:
         draws = self.predict_draws(**X)

@@ -2,7 +2,7 @@
 
 - ``6nd``: C = 6·N·D (Kaplan et al. 2020, Sec. 2.1), N the parameter count.
 - ``deepseek``: C = M·D with M the non-embedding FLOPs per token, attention included (DeepSeek-AI 2024,
-  "DeepSeek LLM", Sec. 3.2, Eq. 2): M = 72·n_layer·d_model² + 12·n_layer·d_model·l_seq. With
+  "DeepSeek LLM", Sec. 3.2): M = 72·n_layer·d_model² + 12·n_layer·d_model·l_seq. With
   N = 12·n_layer·d_model² non-embedding parameters this is M = 6·N + 12·n_layer·d_model·l_seq; a model of
   N parameters takes its shape from an aspect ratio d_model / n_layer.
 
@@ -23,7 +23,7 @@ CONVENTIONS = ("6nd", "deepseek")
 
 def deepseek_flops_per_token(n_layer: float | np.ndarray, d_model: float | np.ndarray,
                              seq_len: float) -> np.ndarray:
-    """M = 72·n_layer·d_model² + 12·n_layer·d_model·l_seq (DeepSeek LLM 2024, Eq. 2)."""
+    """M = 72·n_layer·d_model² + 12·n_layer·d_model·l_seq (DeepSeek LLM 2024, Sec. 3.2)."""
     n_layer, d_model = np.asarray(n_layer, dtype=float), np.asarray(d_model, dtype=float)
     return 72.0 * n_layer * d_model ** 2 + 12.0 * n_layer * d_model * seq_len
 
