@@ -136,3 +136,9 @@ def test_predict_at_bad_row_names_file_row_column(boot_fit: Path, tmp_path: Path
     res = CliRunner().invoke(app, ["predict", "--fit", str(boot_fit), "--at", str(src), "--out", str(out)])
     assert res.exit_code == 2 and "row 2" in res.stderr and "'N'" in res.stderr
     assert not out.exists()
+
+
+def test_planner_refuses_an_allocation_law_in_one_line() -> None:
+    res = CliRunner().invoke(app, ["plan", "inference", "--preset", "deepseek2024", "--inference-tokens", "1e12",
+                                   "--reference-params", "7e9"])
+    assert res.exit_code == 2 and "allocation law" in res.stderr and "optimal" in res.stderr
