@@ -179,6 +179,8 @@ def predict(
     loss at C."""
     result = load_fit_or_preset(fit, preset, law)
     if getattr(result, "kind", "") == "allocation":
+        if at is not None:
+            raise ScalingLabError("--at predicts a loss law at each point; an allocation fit takes --compute")
         return _predict_allocation(result, params, tokens, compute, json)
     if law is not None and result.law.name != law:
         raise ScalingLabError(f"--law {law} does not match the fit's law {result.law.name!r}")
