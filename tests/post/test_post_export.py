@@ -40,7 +40,7 @@ def test_export_matches_sweep_logits_and_generates(cli, base_run_dir, tmp_path, 
 
     chat = tok.apply_chat_template([{"role": "user", "content": "add 1 2"}], tokenize=False,
                                    add_generation_prompt=True)
-    assert chat == f"{EOT}user: add 1 2\nassistant: "
+    assert chat == f"{EOT}user: add 1 2\nassistant:"
     assert model.config.eos_token_id == tok.eos_token_id == base.tokenizer.token_to_id(EOT)
 
 

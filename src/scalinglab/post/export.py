@@ -29,7 +29,7 @@ from scalinglab.sweep.tokenizer import EOT
 CHAT_TEMPLATE = (
     "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}user: {{ m['content'] }}\n"
     "{% else %}assistant: {{ m['content'] }}{{ eos_token }}{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}assistant: {% endif %}")
+    "{% if add_generation_prompt %}assistant:{% endif %}")
 
 
 def _transformers() -> Any:

@@ -10,6 +10,10 @@ the assistant's turn; the exported tokenizer's chat template renders the same te
 
     <|endoftext|>user: add 12 7\nassistant: 19<|endoftext|>
 
+The answer's leading space belongs to the completion, so an answer is tokenized the way the same
+word is in the prompt (byte-level BPE folds the space into the next token). Strings for copy and
+reverse are letters separated by spaces (``reverse a c b`` -> ``b c a``): one token per letter.
+
 A verifier checks an answer by exact match; :func:`near_miss` gives a plausible wrong answer for DPO
 preference pairs (a digit off by one, two characters swapped, a different word).
 """
@@ -40,12 +44,12 @@ class Example:
 
 def chat_prompt(prompt: str) -> str:
     """The text the model sees before it answers."""
-    return f"{EOT}user: {prompt}\nassistant: "
+    return f"{EOT}user: {prompt}\nassistant:"
 
 
 def chat_text(ex: Example, answer: str | None = None) -> tuple[str, str]:
     """(prompt part, completion part) of a full training conversation."""
-    return chat_prompt(ex.prompt), f"{ex.answer if answer is None else answer}{EOT}"
+    return chat_prompt(ex.prompt), f" {ex.answer if answer is None else answer}{EOT}"
 
 
 def verify(ex: Example, answer: str) -> bool:
@@ -63,8 +67,8 @@ def _draw(rng: random.Random, task: str, digits: int, length: int) -> Example:
     if task == "add":
         a, b = rng.randrange(10 ** digits), rng.randrange(10 ** digits)
         return Example(task, f"add {a} {b}", str(a + b))
-    s = "".join(rng.choice(LETTERS) for _ in range(rng.randint(2, length)))
-    return Example(task, f"{task} {s}", s if task == "copy" else s[::-1])
+    s = [rng.choice(LETTERS) for _ in range(length)]
+    return Example(task, f"{task} {' '.join(s)}", " ".join(s if task == "copy" else s[::-1]))
 
 
 def make_examples(task: str, n: int, seed: int, split: str, *, digits: int = 1, length: int = 3,
@@ -119,13 +123,16 @@ def near_miss(ex: Example, rng: random.Random) -> str:
         d = (int(a[i]) + rng.choice((1, 9))) % 10
         wrong = a[:i] + str(d) + a[i + 1:]
         return wrong if wrong != a and not (len(wrong) > 1 and wrong[0] == "0") else str(int(a) + 1)
-    if len(set(a)) > 1:
-        chars = list(a)
-        while "".join(chars) == a:
-            i, j = rng.sample(range(len(a)), 2)
-            chars[i], chars[j] = chars[j], chars[i]
-        return "".join(chars)
-    return a + a[-1] if ex.task != "stdlib" else a + "s"
+    if ex.task == "stdlib":
+        return a + "s"
+    chars = a.split(" ")
+    if len(set(chars)) == 1:
+        return " ".join([*chars, chars[-1]])
+    wrong = list(chars)
+    while wrong == chars:
+        i, j = rng.sample(range(len(chars)), 2)
+        wrong[i], wrong[j] = wrong[j], wrong[i]
+    return " ".join(wrong)
 
 
 def make_pairs(examples: Sequence[Example], seed: int) -> list[tuple[Example, str, str]]:
