@@ -46,7 +46,7 @@ def test_post_run_gates_metrics_and_sigkill_resume(cli, base_sweep, tmp_path):
     cli("post", "run", "--preset", "smoke", "--base", base_sweep, "--out", clean, check=True)
     log_killed = json.loads(result.read_text())["log"]
     log_clean = json.loads((clean / run / "sft" / "result.json").read_text())["log"]
-    assert [e["step"] for e in log_killed] == list(range(1, 401))  # none lost, none repeated
+    assert [e["step"] for e in log_killed] == list(range(1, 1001))  # none lost, none repeated
     assert log_killed == log_clean  # the resumed stage is the uninterrupted one, loss for loss
 
     rows = _rows(killed)
@@ -54,7 +54,7 @@ def test_post_run_gates_metrics_and_sigkill_resume(cli, base_sweep, tmp_path):
     assert [(r["base_run"], r["N"], r["D"]) for r in rows] == [(run, rows[0]["N"], rows[0]["D"])] * 3
     base, sft, dpo = rows
     assert float(sft["accuracy"]) > float(base["accuracy"])  # SFT raises held-out exact match
-    assert sft["promoted"] == "True" and sft["examples"] == "1024" and sft["steps"] == "400"
+    assert sft["promoted"] == "True" and sft["examples"] == "1024" and sft["steps"] == "1000"
     assert float(dpo["reward_accuracy"]) > 0.5 and float(dpo["reward_margin"]) > 0  # on held-out pairs
     assert dpo["pairs"] == "1024" and dpo["steps"] == "30"
     assert dpo["promoted"] == str(float(dpo["accuracy"]) >= float(sft["accuracy"]))

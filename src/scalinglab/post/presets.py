@@ -1,9 +1,9 @@
 """Post-training specs: tasks, the SFT and DPO stages, and the gates between them.
 
 * ``smoke``: every base run of a sweep (made for the ``smoke`` sweep: two barely trained models of
-  12k and 56k non-embedding parameters) -> 400 SFT steps -> 30 DPO steps on one-digit addition,
+  12k and 56k non-embedding parameters) -> 1000 SFT steps -> 30 DPO steps on one-digit addition,
   copy/reverse of two letters and completing a line of the sweep's held-out validation text, one
-  CPU thread; about 20 s of CPU time.
+  CPU thread; about 30 s of CPU time for both base models.
 
 A spec file (TOML) has the same tables; keys it leaves out take these values.
 """
@@ -23,8 +23,9 @@ SMOKE: dict[str, Any] = {
     "threads": 1,
     "tasks": {"names": ["add", "copy", "reverse", "stdlib"], "train_per_task": 256, "eval_per_task": 32,
               "digits": 1, "length": 2},
-    "sft": {"steps": 400, "batch_size": 32, "lr": 5e-3, "warmup_steps": 10, "checkpoint_every": 50},
-    "dpo": {"steps": 30, "batch_size": 16, "lr": 1e-3, "warmup_steps": 3, "beta": 0.1, "checkpoint_every": 10},
+    "sft": {"steps": 1000, "batch_size": 32, "lr": 5e-3, "warmup_steps": 10, "checkpoint_every": 50},
+    "dpo": {"steps": 30, "batch_size": 16, "lr": 1e-3, "warmup_steps": 3, "beta": 0.1, "nll_weight": 1.0,
+            "checkpoint_every": 10},
     # base -> SFT only when the base's validation loss is under the gate; SFT promoted when its held-out
     # accuracy beats the base's by more than sft_min_gain; DPO promoted unless its accuracy drops by more
     # than dpo_max_drop below SFT's.
@@ -35,7 +36,7 @@ SECTIONS = {"tasks": set(SMOKE["tasks"]), "gates": set(SMOKE["gates"]),
             "sft": {"steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip",
                     "checkpoint_every"},
             "dpo": {"steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip",
-                    "beta", "checkpoint_every"}}
+                    "beta", "nll_weight", "checkpoint_every"}}
 
 
 def post_preset(name: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@
         SFT: cross-entropy on the answer tokens only (the prompt is masked)
         DPO: -log sigmoid(beta * [(log pi(y+) - log ref(y+)) - (log pi(y-) - log ref(y-))])
                                                              # Rafailov et al. 2023, eq. 7
+             + nll_weight * (-log pi(y+) / |y+|)             # optional NLL term, Pang et al. 2024, eq. 1
         clip; AdamW step
         every checkpoint_every steps and at the end: save model, optimiser, step and per-step log atomically
 
@@ -53,6 +54,7 @@ class StageConfig:
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     beta: float = 0.1
+    nll_weight: float = 0.0
     checkpoint_every: int = 10
     seed: int = 0
 
@@ -119,14 +121,22 @@ def sft_loss(model: GPT, x: torch.Tensor, y: torch.Tensor, m: torch.Tensor) -> t
     return (ce * m).sum() / m.sum()
 
 
-def dpo_terms(model: GPT, ref: GPT, chosen: tuple, rejected: tuple, beta: float
+def dpo_terms(model: GPT, ref: GPT, chosen: tuple, rejected: tuple, beta: float, nll_weight: float = 0.0
               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(mean DPO loss, chosen rewards, rejected rewards); reward = beta * (log pi - log pi_ref)."""
+    """(mean DPO loss, chosen rewards, rejected rewards); reward = beta * (log pi - log pi_ref).
+
+    ``nll_weight`` adds the chosen answers' per-token negative log-likelihood (the DPO+NLL loss of
+    Pang et al. 2024, eq. 1), which keeps DPO from lowering the likelihood of the correct answer too.
+    """
     with torch.no_grad():
         ref_c, ref_r = seq_logp(ref, *chosen), seq_logp(ref, *rejected)
-    rc = beta * (seq_logp(model, *chosen) - ref_c)
+    pc = seq_logp(model, *chosen)
+    rc = beta * (pc - ref_c)
     rr = beta * (seq_logp(model, *rejected) - ref_r)
-    return -F.logsigmoid(rc - rr).mean(), rc.detach(), rr.detach()
+    loss = -F.logsigmoid(rc - rr).mean()
+    if nll_weight:
+        loss = loss - nll_weight * (pc / chosen[2].sum(-1)).mean()
+    return loss, rc.detach(), rr.detach()
 
 
 # ----------------------------------------------------------------------------- checkpoints
@@ -182,7 +192,7 @@ def train_stage(c: StageConfig, init: GPT, tok: Any, data: Sequence[tuple], stag
             entry = {"step": step + 1, "loss": float(loss.detach())}
         else:
             loss, rc, rr = dpo_terms(model, ref, _pad([r[0] for r in picked], pad),
-                                     _pad([r[1] for r in picked], pad), c.beta)
+                                     _pad([r[1] for r in picked], pad), c.beta, c.nll_weight)
             entry = {"step": step + 1, "loss": float(loss.detach()),
                      "reward_accuracy": float((rc > rr).float().mean()), "margin": float((rc - rr).mean())}
         loss.backward()
