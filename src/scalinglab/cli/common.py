@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,21 +21,68 @@ def echo_json(obj: Any) -> None:
     typer.echo(dumps(obj))
 
 
+def emit(result: Any, as_json: bool) -> None:
+    """Print a result: its ``to_dict()`` as JSON with ``--json``, else its ``text()``."""
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.text())
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print ``error: message`` on stderr and exit with ``code``."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
+_PARAM = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
+
+#: Library parameter names whose CLI flag is not the command's option of the same name.
+FLAG_ALIASES = {"points": "--at", "only": "--fold", "n_skills": "--skills", "k": "--train-per-family"}
+
+
+def command_flags(func: Callable[..., Any]) -> dict[str, str]:
+    """Parameter name → long flag of a typer command function (``tokens_per_param`` → ``--tokens-per-param``)."""
+    import inspect
+    import typing
+
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except Exception:  # noqa: BLE001 (an unresolvable annotation: fall back to the names)
+        hints = {}
+    flags = {}
+    for name, param in inspect.signature(func).parameters.items():
+        infos = [*getattr(hints.get(name), "__metadata__", ()), param.default]
+        info = next((m for m in infos if type(m).__name__ in ("OptionInfo", "ArgumentInfo")), None)
+        if info is not None and type(info).__name__ == "ArgumentInfo":
+            continue
+        longs = [d for d in (getattr(info, "param_decls", None) or ()) if d.startswith("--")]
+        flags[name] = longs[0] if longs else "--" + name.replace("_", "-")
+    return flags
+
+
+def flag_names(message: str, flags: dict[str, str] | None = None) -> str:
+    """Library errors name parameters as `name`; in the CLI they read as the command's flag.
+
+    ``flags`` maps the command's parameters to its options (:func:`command_flags`);
+    :data:`FLAG_ALIASES` covers library names that differ from the CLI's.
+    """
+    opts = {**FLAG_ALIASES, **(flags or {})}
+    return _PARAM.sub(lambda m: opts.get(m.group(1), m.group(1)), message)
+
+
 def handle_errors(func: F) -> F:
-    """Decorator for commands: library errors become one line on stderr and exit code 2."""
+    """Decorator for commands: library errors become one line on stderr and exit code 2.
+
+    Parameter names in the message (`name`) become the command's flags (:func:`flag_names`).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except ScalingLabError as exc:
-            fail(str(exc), exc.exit_code)
+            fail(flag_names(str(exc), command_flags(func)), exc.exit_code)
         except FileNotFoundError as exc:
             fail(f"{exc.filename}: no such file")
         except BrokenPipeError:  # e.g. `scalinglab fit ... | head`

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors, progress_bar
+from scalinglab.cli.common import echo_json, emit, handle_errors, progress_bar
 from scalinglab.errors import InputError
 
 CurvesArg = Annotated[str, typer.Argument(
@@ -129,18 +129,8 @@ def evaluate(
     with bar:
         res = evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target,
                               bootstrap=bootstrap, seed=seed, progress=update)
-    res["source"] = table.source
     if out is not None:
-        import numpy as np
-
-        from scalinglab.fitting.result import FitResult
-
-        boot = res.get("bootstrap")
-        result = FitResult.from_params(res["law"], res["params"], source=f"{table.source} (curves, {loss})")
-        result.objective = res["objective"]
-        if boot:
-            result.draws, result.bootstrap_seed = np.asarray(boot["draws"], dtype=float), seed
-        result.save(out)
+        res.fit_result().save(out)
     if plot is not None:
         from scalinglab.curves.estimate import Selection, select
         from scalinglab.fitting.result import FitResult
@@ -152,31 +142,7 @@ def evaluate(
         are = res["are_percent"]
         save(learning_curves(train, test, FitResult.from_params(res["law"], res["params"]), all_checkpoints=shown,
                              title=f"{table.source}: ARE " + ("n/a" if are is None else f"{are:.2f} %")), plot)
-    if json:
-        if res.get("bootstrap"):
-            res["bootstrap"] = {k: v for k, v in res["bootstrap"].items() if k != "draws"}
-        echo_json(res)
-        return
-    tg, tr = res["target"], res["train"]
-    typer.echo(f"Target {tg['model']} (N={tg['N']:.4g}), {tg['n_checkpoints']} checkpoints in its last "
-               f"30 % (D {tg['D_range'][0]:.3g}–{tg['D_range'][1]:.3g})")
-    typer.echo(f"Train: {len(tr['models'])} models ({', '.join(tr['models'])}), {tr['n_checkpoints']} "
-               f"checkpoints, target {tr['scale_ratio']:.1f}x the largest")
-    typer.echo(f"Fit ({loss}): " + ", ".join(f"{k}={v:.4g}" for k, v in res["params"].items()))
-    are = res["are_percent"]
-    typer.echo(f"ARE: {are:.2f} %" if are is not None else "ARE: undefined (non-finite prediction)")
-    if res.get("bootstrap"):
-        b = res["bootstrap"]
-        typer.echo(f"Bootstrap over train models ({b['n']} refits), 95 % intervals: "
-                   + ", ".join(f"{k} {lo:.4g}–{hi:.4g}" for k, (lo, hi) in b["intervals"].items()))
-        lo, hi = b["mean_predicted_interval"]
-        typer.echo(f"Target's mean loss {res['target']['mean_loss']:.4f}: predicted "
-                   f"{res['target']['mean_predicted']:.4f} (95 % band {lo:.4f}–{hi:.4f}, "
-                   f"{'covers' if b['covers_mean_loss'] else 'misses'} it)")
-    if res.get("seeds"):
-        sd = res["seeds"]
-        typer.echo(f"Seed spread of the target: {sd['seed_are_percent']:.2f} % ARE between its {sd['n_seeds']} "
-                   "seeds (the floor a law can reach)")
+    emit(res, json)
 
 
 @handle_errors
@@ -215,21 +181,7 @@ def forecast(
     table = _load(curves, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid)
     res = forecast_run(table, FitResult.load(fit), run, final_tokens, level, bootstrap, seed, min_tokens,
                        tolerance=tolerance, target_loss=target_loss, method=method, run_seed=run_seed)
-    if json:
-        echo_json(res)
-    else:
-        iv = res["interval"]
-        typer.echo(f"Run {run}" + (f" (seed {res['seed']:g})" if res["seed"] is not None else "")
-                   + f": N={res['N']:.4g}, {res['tokens_seen']:.3g} of {final_tokens:.3g} tokens, "
-                   f"last loss {res['last_loss']:.4f}")
-        typer.echo(f"Forecast at {final_tokens:.3g} tokens: {res['forecast']:.4f}"
-                   + (f"  ({100 * level:g}% interval {iv[0]:.4f}–{iv[1]:.4f})" if iv else "")
-                   + f"; the family's law alone: {res['family_forecast']:.4f}")
-        g = res["gate"]
-        typer.echo(f"Gate: {g['status']} (run is {100 * g['relative_gap']:+.2f} % vs the law, tolerance "
-                   f"{100 * g['tolerance']:g} %)" + (f"; meets target {g['target_loss']:g}: "
-                                                     f"{'yes' if g['meets_target'] else 'no'}"
-                                                     if "target_loss" in g else ""))
+    emit(res, json)
     if strict and not res["gate"]["passed"]:
         raise typer.Exit(1)
 

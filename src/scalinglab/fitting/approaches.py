@@ -13,10 +13,11 @@ import numpy as np
 
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import InputError
+from scalinglab.results import Result
 
 
 @dataclass
-class ApproachResult:
+class ApproachResult(Result):
     """Exponents a (N_opt ∝ C^a), b (D_opt ∝ C^b), their prefactors, and the points they came from."""
 
     approach: int
@@ -34,6 +35,11 @@ class ApproachResult:
     def to_dict(self) -> dict:
         return {"approach": self.approach, "a": self.a, "b": self.b, "log10_kN": self.log10_kN,
                 "log10_kD": self.log10_kD, "points": self.points}
+
+    def text(self) -> str:
+        """Exponents, prefactors and how many points they came from."""
+        return (f"Approach {self.approach}: N_opt = 10^{self.log10_kN:.3f} · C^{self.a:.4f}, "
+                f"D_opt = 10^{self.log10_kD:.3f} · C^{self.b:.4f} (from {len(self.points)} points)")
 
 
 def _power_fit(C: np.ndarray, Y: np.ndarray) -> tuple[float, float]:

@@ -24,6 +24,7 @@ from scalinglab.errors import PlanningError
 from scalinglab.fitting.result import FitResult
 from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, positive
 from scalinglab.planning.inference import resolve_target
+from scalinglab.results import Result
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ class CostBreakdown:
 
 
 @dataclass
-class CostPlan:
+class CostPlan(Result):
     """Cost-optimal N, D for a target loss and the Chinchilla-optimal model of the same loss."""
 
     target_loss: float

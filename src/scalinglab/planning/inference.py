@@ -14,6 +14,7 @@ from typing import Any
 from scalinglab.errors import PlanningError
 from scalinglab.fitting.result import FitResult
 from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, lifetime_flops, positive
+from scalinglab.results import Result
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Allocation:
 
 
 @dataclass
-class InferencePlan:
+class InferencePlan(Result):
     """Lifetime-FLOP-optimal N, D for a target loss, against the Chinchilla-optimal reference."""
 
     target_loss: float

@@ -18,10 +18,11 @@ from typing import Any
 
 from scalinglab.errors import PlanningError
 from scalinglab.planning.compute_optimal import positive
+from scalinglab.results import Result
 
 
 @dataclass
-class TestTimeTradeoff:
+class TestTimeTradeoff(Result):
     """The inference-compute multiplier K that makes a small model FLOP-matched with an M× larger one."""
 
     size_ratio: float

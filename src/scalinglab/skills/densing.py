@@ -29,12 +29,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, least_squares
 
 from scalinglab.errors import InputError
+from scalinglab.results import Result
 
 __all__ = [
     "CHINCHILLA_LOSS",
@@ -301,7 +303,7 @@ def frontier_mask(days: np.ndarray, density: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class DensityTrend:
+class DensityTrend(Result):
     """``ln ρ = A·t + B`` with ``t`` in days since ``origin``; ``doubling_days = ln 2 / A``."""
 
     slope_per_day: float
@@ -313,6 +315,15 @@ class DensityTrend:
     @property
     def doubling_days(self) -> float:
         return doubling_time_days(self.slope_per_day)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"A_per_day": self.slope_per_day, "B": self.intercept, "r2": self.r2,
+                "origin": self.origin.date().isoformat(), "n_models": self.n_models,
+                "doubling_days": self.doubling_days}
+
+    def text(self) -> str:
+        return (f"ln ρ = {self.slope_per_day:.5f}·t {self.intercept:+.3f} (R² {self.r2:.2f}, {self.n_models} "
+                f"models); doubling time {self.doubling_days:.0f} days")
 
     @classmethod
     def fit(cls, dates: Sequence | pd.Series, density: np.ndarray, *,

@@ -34,12 +34,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
 from scalinglab.errors import InputError
+from scalinglab.results import Result
 
 __all__ = [
     "BASE_BENCHMARKS",
@@ -531,7 +533,7 @@ def holdout_split(df: pd.DataFrame, *, by: str, top_fraction: float | None = Non
 
 
 @dataclass
-class HoldoutResult:
+class HoldoutResult(Result):
     """Outcome of :func:`evaluate_holdout`: errors, the fitted law, and per-model predictions."""
 
     law: ObservationalScalingLaw
@@ -541,6 +543,15 @@ class HoldoutResult:
     n_test: int
     predictions: pd.DataFrame = field(repr=False)
     equivalent: EquivalentCompute | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Errors, sizes and the per-model predictions (records)."""
+        return {"n_train": self.n_train, "n_test": self.n_test, "train_mse": self.train_mse,
+                "test_mse": self.test_mse, "models": self.predictions.to_dict(orient="records")}
+
+    def text(self) -> str:
+        return (f"{self.n_train} train / {self.n_test} test models: train MSE {self.train_mse:.2e}, "
+                f"test MSE {self.test_mse:.2e}")
 
 
 def evaluate_holdout(df: pd.DataFrame, benchmarks: Sequence[str], *, target: str = "target",

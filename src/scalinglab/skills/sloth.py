@@ -380,7 +380,7 @@ class Sloth:
         is_flops = self.method.startswith("flops")
         d = J if is_flops else int(self.n_skills)
         if not is_flops and not 1 <= d <= J:
-            raise InputError(f"--skills must be between 1 and the number of benchmarks ({J}), got {d}")
+            raise InputError(f"`n_skills` must be between 1 and the number of benchmarks ({J}), got {d}")
         self.benchmarks_ = tuple(benchmarks) if benchmarks is not None else tuple(
             f"y{j}" for j in range(J))
         fl = np.zeros(J) if floors is None else np.asarray(floors, dtype=float)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from scalinglab.errors import InputError
+from scalinglab.results import Result
 from scalinglab.skills.sloth import Sloth
 from scalinglab.skills.sloth_data import ScoreTable
 
@@ -67,7 +68,7 @@ PAPER_MAE_PP = {"sloth": 2.8551, "basic": 3.6484, "flops": 3.7882, "flops-shared
 
 
 @dataclass
-class EvalResult:
+class EvalResult(Result):
     """Fold-averaged MAE in percentage points, per-fold MAE and bookkeeping."""
 
     mae_pp: float
@@ -89,6 +90,12 @@ class EvalResult:
                 "per_benchmark_mae_pp": self.per_benchmark_pp, "method": self.method,
                 "suite": self.suite, "train_per_family": self.train_per_family,
                 "skills": self.n_skills, "seed": self.seed, "seconds": self.seconds}
+
+    def text(self) -> str:
+        """Fold-averaged and per-fold MAE (pp)."""
+        folds = ", ".join(f"{name} {mae:.2f}" for name, mae in self.folds.items())
+        return (f"Leave-family-out MAE {self.mae_pp:.2f} pp ({self.method}, d={self.n_skills}, "
+                f"k={self.train_per_family}; {self.seconds:.1f} s); folds: {folds}")
 
 
 def make_folds(table: ScoreTable, k: int, suite: str | None = None, scheme: str = "auto",
@@ -146,7 +153,7 @@ def evaluate(table: ScoreTable, *, k: int = 1, n_skills: int = 2, method: str = 
     called with (fold name, fold MAE in pp) after each fold.
     """
     if k < 1:
-        raise InputError("--train-per-family must be at least 1 (the family intercept needs a model)")
+        raise InputError("`k` must be at least 1 (the family intercept needs a model)")
     t0 = time.perf_counter()
     data = table.with_min_models(k + 1)
     fold_list = make_folds(data, k, suite, folds)
