@@ -38,7 +38,8 @@ def fail(message: str, code: int = 2) -> None:
 _PARAM = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 
 #: Library parameter names whose CLI flag is not the command's option of the same name.
-FLAG_ALIASES = {"points": "--at", "only": "--fold", "n_skills": "--skills", "k": "--train-per-family"}
+FLAG_ALIASES = {"points": "--at", "only": "--fold", "n_skills": "--skills", "k": "--train-per-family",
+                "price_per_hour": "--price"}
 
 
 def command_flags(func: Callable[..., Any]) -> dict[str, str]:
@@ -109,11 +110,14 @@ class LazyModule:
 
 
 def progress_bar(total: int, label: str):
-    """A rich progress bar on stderr (hidden when stderr is not a terminal); returns (bar, update)."""
+    """A rich progress bar on stderr (hidden when stderr is not a terminal); returns (bar, callback).
+
+    The callback takes the library's :class:`scalinglab.events.Progress` events.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
     task = bar.add_task(label, total=total)
-    return bar, lambda done: bar.update(task, completed=done)
+    return bar, lambda event: bar.update(task, completed=event.done)

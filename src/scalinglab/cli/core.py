@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors, progress_bar
+from scalinglab.cli.common import echo_json, emit, handle_errors, progress_bar
 from scalinglab.errors import ScalingLabError
 
 
@@ -181,28 +181,7 @@ def optimal(
     json: opt.Json = False,
 ) -> None:
     """Compute-optimal N and D for a FLOP budget (C = 6ND), with intervals when the fit has draws."""
-    import numpy as np
-
-    result = load_fit_or_preset(fit, preset)
-    sol = result.optimal(np.array(compute))
-    rows = []
-    for i, c in enumerate(compute):
-        row = {"C": c, "N": float(sol["N"][i]), "D": float(sol["D"][i]),
-               "tokens_per_param": float(sol["tokens_per_param"][i]), "loss": float(sol["loss"][i])}
-        for key in ("N", "D", "loss"):
-            if f"{key}_interval" in sol:
-                row[f"{key}_interval"] = [float(sol[f"{key}_interval"][0][i]), float(sol[f"{key}_interval"][1][i])]
-        rows.append(row)
-    if json:
-        echo_json(rows[0] if len(rows) == 1 else rows)
-        return
-    for row in rows:
-        txt = (f"C = {row['C']:.4g} FLOPs: N = {row['N']:.4g} params, D = {row['D']:.4g} tokens "
-               f"({row['tokens_per_param']:.1f} tokens/param), loss {row['loss']:.4f}")
-        if "N_interval" in row:
-            txt += f"\n  95%: N in ({row['N_interval'][0]:.3g}, {row['N_interval'][1]:.3g}), " \
-                   f"D in ({row['D_interval'][0]:.3g}, {row['D_interval'][1]:.3g})"
-        typer.echo(txt)
+    emit(load_fit_or_preset(fit, preset).allocation(compute), json)
 
 
 @handle_errors

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, emit, handle_errors, progress_bar
+from scalinglab.cli.common import emit, handle_errors, progress_bar
 from scalinglab.errors import InputError
 
 CurvesArg = Annotated[str, typer.Argument(
@@ -91,7 +91,7 @@ def evaluate(
 ) -> None:
     """Fit on the m smallest models' checkpoints; report ARE (%) on the largest model's last 30 %."""
     from scalinglab.curves.estimate import parse_fixed
-    from scalinglab.curves.evaluate import are_grid, evaluate_curves, grid_table
+    from scalinglab.curves.evaluate import AreGrid, are_grid, evaluate_curves
 
     if plot is not None:
         from scalinglab.report.skill_figures import check_plot_path
@@ -107,21 +107,7 @@ def evaluate(
               "target": target}
     if grid:
         ms = [train_models] if train_models else None
-        rows = are_grid(table, ms, _parse_fractions(fractions), **kwargs)
-        if json:
-            echo_json({"source": table.source, "options": kwargs, "cells": rows})
-            return
-        tab = grid_table(rows)
-        from rich.console import Console
-        from rich.table import Table
-
-        t = Table(title=f"ARE (%) predicting the largest model, {table.source}")
-        t.add_column("train models (target/largest)")
-        for p in tab.columns:
-            t.add_column(f"p={p:g}", justify="right")
-        for label, row in tab.iterrows():
-            t.add_row(str(label), *("" if v != v else f"{v:.2f}" for v in row))
-        Console(soft_wrap=True, width=160).print(t)
+        emit(AreGrid(are_grid(table, ms, _parse_fractions(fractions), **kwargs), table.source, kwargs), json)
         return
     import contextlib
 
@@ -207,38 +193,9 @@ def import_curves(
     json: opt.Json = False,
 ) -> None:
     """Convert tracker exports (W&B, TensorBoard, MLflow) to a long curves CSV: model, N, D, step, loss."""
-    import pandas as pd
+    from scalinglab.curves.importers import import_curves as run
 
-    from scalinglab.curves import importers as imp
-
-    if model is not None and len(sources) > 1:
-        raise InputError("--model names one run; give one source, or let names come from the files")
-    frames = []
-    for src in sources:
-        if fmt == "wandb":
-            frames.append(imp.read_tracker_export(src, metric=metric, tokens_col=tokens_metric,
-                                                  tokens_per_step=tokens_per_step, model=model,
-                                                  n_params=n_params))
-        elif fmt == "tensorboard":
-            frames.append(imp.read_tensorboard(src, tag=metric, tokens_tag=tokens_metric,
-                                               tokens_per_step=tokens_per_step, model=model, n_params=n_params))
-        elif fmt == "mlflow":
-            frames.append(imp.read_mlflow(src, metric=metric or "train/loss", tokens_metric=tokens_metric,
-                                          params_param=params_param, n_params=n_params,
-                                          tokens_per_step=tokens_per_step))
-        elif fmt == "guide":
-            if family is None:
-                raise InputError("--format guide needs --family gpt3|opt|t5-pile")
-            frames.append(imp.guide_family(family, src))
-        else:
-            raise InputError(f"unknown --format {fmt!r}; choose wandb, tensorboard, mlflow or guide")
-    df = pd.concat(frames, ignore_index=True)
-    from scalinglab.serialize import write_text_atomic
-
-    write_text_atomic(out, df.to_csv(index=False))
-    summary = {"out": str(out), "rows": int(len(df)),
-               "models": {str(m): int(n) for m, n in df.groupby("model").size().items()}}
-    if json:
-        echo_json(summary)
-    else:
-        typer.echo(f"wrote {out}: {len(df)} checkpoints of {df['model'].nunique()} run(s)")
+    res = run(sources, fmt, metric=metric, tokens_metric=tokens_metric, tokens_per_step=tokens_per_step,
+              n_params=n_params, params_param=params_param, model=model, family=family)
+    res.write(out)
+    emit(res, json)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import echo_json, emit, handle_errors
 from scalinglab.errors import PlanningError
 
 plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, "
@@ -29,13 +29,6 @@ def _load(fit: Path | None, preset: str | None, default: str | None = None):
     return load_fit_or_preset(fit, preset)
 
 
-def _emit(result, json: bool) -> None:
-    if json:
-        echo_json(result.to_dict())
-    else:
-        typer.echo(result.text())
-
-
 @plan_app.command("inference")
 @handle_errors
 def inference(
@@ -51,7 +44,7 @@ def inference(
     from scalinglab.planning.inference import plan_inference
 
     result = _load(fit, preset)
-    _emit(plan_inference(result, inference_tokens=inference_tokens, target_loss=target_loss,
+    emit(plan_inference(result, inference_tokens=inference_tokens, target_loss=target_loss,
                          reference_params=reference_params), json)
 
 
@@ -85,7 +78,7 @@ def cost(
     inf_acc = get_accelerator(inference_gpu or gpu, inference_price if inference_price is not None else price)
     setup = CostSetup(train_acc, inf_acc, requests, input_tokens, output_tokens, mfu_train, mfu_prompt,
                       mfu_generate, "int8" if int8 else "bf16")
-    _emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
+    emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
 
 
 @plan_app.command("accelerators")
@@ -119,7 +112,7 @@ def data_constrained(
     from scalinglab.planning.data_constrained import plan_data_constrained
 
     result = _load(fit, preset, default="data-constrained")
-    _emit(plan_data_constrained(result, compute, unique_tokens), json)
+    emit(plan_data_constrained(result, compute, unique_tokens), json)
 
 
 @plan_app.command("data-constrained-fit")
@@ -154,7 +147,7 @@ def data_constrained_fit(
                               unique_tokens_col=unique_tokens_col, loss_col=loss_col, where=where)
     if out is not None:
         res.result.save(out)
-    _emit(res, json)
+    emit(res, json)
     if out is not None and not json:
         typer.echo(f"wrote {out}")
 
@@ -188,10 +181,10 @@ def moe(
     result = _load(fit, preset, default="krajewski2024")
     if result.law.name == "moe-sparsity":
         ss = parse(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
-        _emit(plan_sparsity(result, compute, sparsities=ss), json)
+        emit(plan_sparsity(result, compute, sparsities=ss), json)
         return
     dense = _load(None, dense_preset) if dense_preset else None
-    _emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
+    emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
 
 
 @plan_app.command("test-time")
@@ -207,7 +200,7 @@ def test_time(
     """Test-time compute multiplier K = M + 3(M − 1)/R that matches an M× larger model (Snell et al. 2024)."""
     from scalinglab.planning.test_time import test_time_tradeoff
 
-    _emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
+    emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
                              inference_tokens=inference_tokens), json)
 
 

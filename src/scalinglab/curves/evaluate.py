@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from scalinglab.curves.estimate import (
 )
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import ScalingLabError
+from scalinglab.events import ProgressCallback
 from scalinglab.fitting.result import FitResult
 from scalinglab.results import Result
 
@@ -117,7 +119,7 @@ def evaluate_curves(curves: RunsTable | pd.DataFrame, train_models: int | Sequen
                     fixed: Mapping[str, float] | None = None, weighting: str = "none",
                     target: str | None = None, test_fraction: float = TEST_FRACTION,
                     delta: float = 1e-3, bootstrap: int = 0, seed: int | None = 0,
-                    progress: Any = None) -> CurveEvaluation:
+                    progress: ProgressCallback | None = None) -> CurveEvaluation:
     """Fit on the selected train checkpoints, predict the target's last 30 %, report ARE and the fit.
 
     ``bootstrap`` K > 0 adds a cluster bootstrap over the train models (:func:`bootstrap_curves`):
@@ -199,3 +201,25 @@ def grid_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     order = df.drop_duplicates("label").sort_values("train_models")["label"].tolist()
     table = df.pivot(index="label", columns="train_fraction", values="are_percent")
     return table.loc[order]
+
+
+@dataclass
+class AreGrid(Result):
+    """The guide's (m, p) ARE heatmap: :func:`are_grid`'s cells, with the table they form."""
+
+    cells: list[dict[str, Any]]
+    source: str
+    options: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "options": self.options, "cells": self.cells}
+
+    def text(self) -> str:
+        tab = grid_table(self.cells)
+        head = ["train models (target/largest)", *(f"p={p:g}" for p in tab.columns)]
+        rows = [[str(label), *("" if v != v else f"{v:.2f}" for v in row)] for label, row in tab.iterrows()]
+        w0 = max(len(head[0]), *(len(r[0]) for r in rows))
+        lines = [f"ARE (%) predicting the largest model, {self.source}",
+                 head[0].ljust(w0) + "".join(f"{h:>8}" for h in head[1:])]
+        lines += [r[0].ljust(w0) + "".join(f"{c:>8}" for c in r[1:]) for r in rows]
+        return "\n".join(lines)

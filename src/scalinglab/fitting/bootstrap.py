@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from scalinglab.events import ProgressCallback, report
 from scalinglab.fitting.objectives import Objective
 from scalinglab.fitting.optimize import minimise_batched
 from scalinglab.laws.base import Law
@@ -27,14 +28,16 @@ def resample_weights(n: int, k: int, seed: int | None) -> np.ndarray:
 
 def bootstrap_draws(law: Law, objective: Objective, F: Mapping[str, np.ndarray], log_y: np.ndarray,
                     theta_hat: np.ndarray, k: int, seed: int | None, chunk: int = 500,
-                    progress=None) -> tuple[np.ndarray, np.ndarray]:
-    """Refit ``k`` resamples; returns raw-unit parameter draws (k, P) and a converged mask (k,)."""
+                    progress: ProgressCallback | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Refit ``k`` resamples; returns raw-unit parameter draws (k, P) and a converged mask (k,).
+
+    ``progress`` gets a :class:`~scalinglab.events.Progress` ("bootstrap", refits done, k) per chunk.
+    """
     weights = resample_weights(len(log_y), k, seed)
     thetas, ok = [], []
     for start in range(0, k, chunk):
         th, _, done = minimise_batched(law, objective, F, log_y, weights[start:start + chunk], theta_hat)
         thetas.append(th)
         ok.append(done)
-        if progress is not None:
-            progress(min(start + chunk, k))
+        report(progress, "bootstrap", min(start + chunk, k), k)
     return law.raw_array(np.vstack(thetas)), np.concatenate(ok)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pandas as pd
 
 from scalinglab.data.runs import RunsTable, load_runs
 from scalinglab.errors import InputError
+from scalinglab.events import ProgressCallback
 from scalinglab.fitting.bootstrap import bootstrap_draws
 from scalinglab.fitting.diagnostics import design_warnings, fit_warnings
 from scalinglab.fitting.objectives import make_objective
@@ -39,13 +39,13 @@ class ScalingLawFit:
         self.top_k = top_k
 
     def fit(self, runs: RunsTable | pd.DataFrame | str | Path,
-            progress: Callable[[int], None] | None = None) -> ScalingLawFit:
+            progress: ProgressCallback | None = None) -> ScalingLawFit:
         """Fit on ``runs`` (a RunsTable, a DataFrame with canonical columns, or a file path)."""
         start = time.perf_counter()
         law = get_law(self.law)
         objective = make_objective(self.loss, self.delta, self.tau)
         if self.bootstrap < 0:
-            raise InputError("--bootstrap must be 0 or a positive number of resamples")
+            raise InputError("`bootstrap` must be 0 or a positive number of resamples")
         if not isinstance(runs, RunsTable):
             runs = load_runs(runs, require=tuple(law.column_of(k) for k in law.inputs) + ("loss",))
         for name in law.inputs:

@@ -24,7 +24,7 @@ from scalinglab.serialize import dumps, write_text_atomic
 if TYPE_CHECKING:  # pragma: no cover
     from scalinglab.data.runs import RunsTable
 
-__all__ = ["DEFAULT_BUDGETS", "FitResult"]
+__all__ = ["DEFAULT_BUDGETS", "Allocation", "FitResult"]
 
 
 @dataclass
@@ -171,6 +171,21 @@ class FitResult(Result):
                 out[f"{key}_interval"] = [np.percentile(arr, q, axis=0), np.percentile(arr, 100 - q, axis=0)]
         return out
 
+    def allocation(self, C: float | list[float] | np.ndarray, level: float = 0.95) -> Allocation:
+        """:meth:`optimal` per budget as a result (one row per budget, with intervals from draws)."""
+        budgets = [float(c) for c in np.atleast_1d(np.asarray(C, dtype=float))]
+        sol = self.optimal(np.array(budgets), level)
+        rows = []
+        for i, c in enumerate(budgets):
+            row = {"C": c, "N": float(sol["N"][i]), "D": float(sol["D"][i]),
+                   "tokens_per_param": float(sol["tokens_per_param"][i]), "loss": float(sol["loss"][i])}
+            for key in ("N", "D", "loss"):
+                if f"{key}_interval" in sol:
+                    lo, hi = sol[f"{key}_interval"]
+                    row[f"{key}_interval"] = [float(lo[i]), float(hi[i])]
+            rows.append(row)
+        return Allocation(rows)
+
     def ci(self, level: float = 0.95) -> dict[str, list[float]] | None:
         """Percentile intervals for every parameter and, where defined, for a and b."""
         if self.draws is None:
@@ -273,3 +288,25 @@ class FitResult(Result):
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
         return f"FitResult(law={self.law.name!r}, {ps})"
+
+
+@dataclass
+class Allocation(Result):
+    """Compute-optimal N, D, tokens per parameter and loss per budget (:meth:`FitResult.allocation`)."""
+
+    rows: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any] | list[dict[str, Any]]:  # type: ignore[override]
+        """One budget: its row; several: the list of rows (the ``optimal --json`` shape)."""
+        return self.rows[0] if len(self.rows) == 1 else self.rows
+
+    def text(self) -> str:
+        out = []
+        for row in self.rows:
+            txt = (f"C = {row['C']:.4g} FLOPs: N = {row['N']:.4g} params, D = {row['D']:.4g} tokens "
+                   f"({row['tokens_per_param']:.1f} tokens/param), loss {row['loss']:.4f}")
+            if "N_interval" in row:
+                txt += (f"\n  95%: N in ({row['N_interval'][0]:.3g}, {row['N_interval'][1]:.3g}), "
+                        f"D in ({row['D_interval'][0]:.3g}, {row['D_interval'][1]:.3g})")
+            out.append(txt)
+        return "\n".join(out)

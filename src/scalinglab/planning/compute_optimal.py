@@ -118,7 +118,7 @@ def lifetime_flops(N: float, D: float, inference_tokens: float) -> dict[str, flo
 
 
 def positive(value: float | None, flag: str, allow_zero: bool = False) -> float:
-    """Validate a planning input; raise a one-line PlanningError naming the flag."""
+    """Validate a planning input; raise a one-line PlanningError naming the parameter (`name`, the CLI shows its flag)."""
     if value is None:
         raise PlanningError(f"{flag} is required")
     ok = value >= 0 if allow_zero else value > 0

@@ -75,7 +75,7 @@ def get_accelerator(name: str, price_per_hour: float | None = None) -> Accelerat
     except KeyError:
         raise PlanningError(f"unknown accelerator {name!r}; known: {', '.join(ACCELERATORS)}") from None
     if price_per_hour is not None:
-        acc = replace(acc, price_per_hour=positive(price_per_hour, "--price"))
+        acc = replace(acc, price_per_hour=positive(price_per_hour, "`price_per_hour`"))
     return acc
 
 

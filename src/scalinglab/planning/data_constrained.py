@@ -73,8 +73,8 @@ def plan_data_constrained(fit: FitResult, compute: float, unique_tokens: float) 
     """Minimise L(N, C/6N, min(U, D)) over N (grid over log N, then a bounded polish)."""
     if fit.law.name != "data-constrained":
         raise PlanningError(f"data-constrained planning needs the data-constrained law, not {fit.law.name!r}")
-    C = positive(compute, "--compute")
-    U = positive(unique_tokens, "--unique-tokens")
+    C = positive(compute, "`compute`")
+    U = positive(unique_tokens, "`unique_tokens`")
     N, loss, _ = minimise_log_n(lambda x: _loss(fit, np.exp(x), C / (6 * np.exp(x)), U), 0.5 * np.log(C / 6),
                                 half_width=12.0, points=481, vectorised=True)
     D = C / (6 * N)

@@ -107,8 +107,8 @@ def plan_moe(fit: FitResult, compute: float, *, expansion: float = 64.0,
     if fit.law.name != "moe-granularity":
         raise PlanningError(f"MoE planning needs the moe-granularity law (e.g. --preset krajewski2024), "
                             f"not {fit.law.name!r}")
-    C = positive(compute, "--compute")
-    E = positive(expansion, "--expansion")
+    C = positive(compute, "`compute`")
+    E = positive(expansion, "`expansion`")
     if not granularities or any(not g > 0 for g in granularities):
         raise PlanningError("granularities must be positive")
     options = []
@@ -199,7 +199,7 @@ def plan_sparsity(fit: FitResult, compute: float, *,
     """
     if fit.law.name != "moe-sparsity":
         raise PlanningError(f"sparsity planning needs the moe-sparsity law, not {fit.law.name!r}")
-    C = positive(compute, "--compute")
+    C = positive(compute, "`compute`")
     if not sparsities or any(not 0 <= s < 1 for s in sparsities):
         raise PlanningError("sparsities must be in [0, 1)")
     options = []

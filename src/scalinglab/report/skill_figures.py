@@ -175,7 +175,7 @@ def check_plot_path(path: Any) -> None:
     from scalinglab.errors import InputError
 
     if path is not None and Path(path).suffix.lower() not in (".png", ".svg"):
-        raise InputError(f"--plot {str(path)!r}: the file must end in .png or .svg")
+        raise InputError(f"`plot` {str(path)!r}: the file must end in .png or .svg")
 
 
 def density_study_figure(study: Any) -> Figure:

@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from scalinglab.errors import InputError
+from scalinglab.errors import InputError, check_is_fitted
+from scalinglab.fitting.objectives import huber
 from scalinglab.results import Result
 
 __all__ = [
@@ -328,8 +329,7 @@ class CapabilityPCA:
         return A
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "components_"):
-            raise RuntimeError("CapabilityPCA is not fitted; call fit() first")
+        check_is_fitted(self, "components_")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -377,9 +377,8 @@ class SigmoidLink:
             c, w, h = self._unpack(theta, k)
             s = _sigmoid(c + X @ w)
             r = h + (1.0 - h) * s - y
-            a = np.abs(r)
-            loss = np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta)).sum()
-            dr = np.clip(r, -delta, delta)  # dHuber/dr
+            rho, dr = huber(r, delta)
+            loss = rho.sum()
             dz = dr * (1.0 - h) * s * (1.0 - s)
             grad = [dz.sum(), X.T @ dz]
             if self.fit_floor:

@@ -54,6 +54,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, logit
 
 from scalinglab.errors import InputError, check_is_fitted
+from scalinglab.fitting.objectives import huber as _huber
 from scalinglab.skills import sloth_io
 
 __all__ = ["METHODS", "Sloth", "huber", "varimax"]
@@ -70,11 +71,7 @@ def huber(r: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
     ``0.5 r²/δ`` for ``|r| < δ``, else ``|r| − δ/2``: like the absolute error (the metric the
     paper reports) but differentiable at 0.
     """
-    a = np.abs(r)
-    small = a < delta
-    loss = np.where(small, 0.5 * r * r / delta, a - 0.5 * delta)
-    grad = np.where(small, r / delta, np.sign(r))
-    return loss, grad
+    return _huber(r, delta, scaled=True)
 
 
 def varimax(loadings: np.ndarray, max_iter: int = 500, tol: float = 1e-10) -> np.ndarray:

@@ -14,13 +14,14 @@ are in :data:`PAPER_FOLDS`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from scalinglab.errors import InputError
+from scalinglab.events import ProgressCallback, report
 from scalinglab.results import Result
 from scalinglab.skills.sloth import Sloth
 from scalinglab.skills.sloth_data import ScoreTable
@@ -134,7 +135,7 @@ def split_fold(table: ScoreTable, test_families: Sequence[str], k: int,
     for f in test_families:
         if counts.get(f, 0) <= k:
             raise InputError(f"family {f!r} has {counts.get(f, 0)} complete model(s); "
-                             f"--train-per-family {k} needs at least {k + 1} "
+                             f"`k` {k} needs at least {k + 1} "
                              f"({k} to train on, 1 to predict)")
     test = np.zeros(len(table), dtype=bool)
     for f in test_families:
@@ -146,11 +147,11 @@ def split_fold(table: ScoreTable, test_families: Sequence[str], k: int,
 def evaluate(table: ScoreTable, *, k: int = 1, n_skills: int = 2, method: str = "sloth", seed: int = 0,
              suite: str | None = None, folds: str = "auto", only: Sequence[str] | None = None,
              n_init: int = 3, n_ensemble: int = 3, max_iter: int = 1000,
-             progress: Callable[[str, float], None] | None = None) -> EvalResult:
+             progress: ProgressCallback | None = None) -> EvalResult:
     """Run the leave-family-group-out protocol and return the fold-averaged MAE (pp).
 
-    ``only`` restricts the run to the named folds (e.g. for a quick check); ``progress`` is
-    called with (fold name, fold MAE in pp) after each fold.
+    ``only`` restricts the run to the named folds (e.g. for a quick check); ``progress`` gets a
+    :class:`~scalinglab.events.Progress` after each fold (``item``: its name, ``info["mae_pp"]``: its MAE).
     """
     if k < 1:
         raise InputError("`k` must be at least 1 (the family intercept needs a model)")
@@ -181,8 +182,7 @@ def evaluate(table: ScoreTable, *, k: int = 1, n_skills: int = 2, method: str = 
         fold_mae[name] = 100.0 * float(err.mean())
         n_test[name] = len(test)
         abs_err.append(err)
-        if progress is not None:
-            progress(name, fold_mae[name])
+        report(progress, "folds", len(fold_mae), len(fold_list), name, mae_pp=fold_mae[name])
     per_bench = 100.0 * np.concatenate(abs_err).mean(axis=0)
     return EvalResult(float(np.mean(list(fold_mae.values()))), fold_mae, n_test, method, suite, k,
                       n_skills, seed, time.perf_counter() - t0,

@@ -357,20 +357,13 @@ def evaluate_skills(data: str, *, suite: str = "v2", benchmarks: str | None = No
     ``progress`` gets one :class:`~scalinglab.events.Progress` per fold (``item`` the fold,
     ``info["mae_pp"]`` its MAE).
     """
-    from scalinglab.events import report
     from scalinglab.skills import sloth_protocol as proto
 
     check_method(method)
     table = load_table(data, suite, benchmarks, family_column)
     suite_name = None if benchmarks else suite
-    done: list[str] = []
-
-    def fold_done(name: str, mae: float) -> None:
-        done.append(name)
-        report(progress, "folds", len(done), None, name, mae_pp=mae)
-
     res = proto.evaluate(table, k=train_per_family, n_skills=skills, method=method, seed=seed,
-                         suite=suite_name, folds=folds, only=only, progress=fold_done)
+                         suite=suite_name, folds=folds, only=only, progress=progress)
     k1_v2 = suite_name == "v2" and train_per_family == 1
     paper = proto.PAPER_MAE_PP.get(method) if k1_v2 and (skills == 2 or method.startswith("flops")) else None
     paper_folds = ({n: proto.PAPER_FOLD_MAE_PP[method].get(n) for n in res.folds}
