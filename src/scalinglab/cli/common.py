@@ -29,6 +29,28 @@ def emit(result: Any, as_json: bool) -> None:
         typer.echo(result.text())
 
 
+def parse_floats(text: str, flag: str, *, positive: bool = False, what: str = "numbers") -> tuple[float, ...]:
+    """Comma-separated numbers of option ``flag``; a bad or empty list is one ScalingLabError naming it."""
+    try:
+        values = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise ScalingLabError(f"{flag} must be comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise ScalingLabError(f"{flag} is empty")
+    if positive and any(not v > 0 for v in values):
+        raise ScalingLabError(f"{flag} must be positive {what}")
+    return values
+
+
+def with_progress(total: int, label: str, call: Callable[[Any], Any]) -> Any:
+    """``call(progress)`` with a progress bar of ``total`` steps (``call(None)`` when total is 0)."""
+    if not total:
+        return call(None)
+    bar, update = progress_bar(total, label)
+    with bar:
+        return call(update)
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print ``error: message`` on stderr and exit with ``code``."""
     typer.echo(f"error: {message}", err=True)

@@ -8,29 +8,18 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, emit, handle_errors, progress_bar
+from scalinglab.cli.common import echo_json, emit, handle_errors, parse_floats, with_progress
 from scalinglab.errors import ScalingLabError
 
 
 def fit_with_progress(estimator, runs):
     """Fit, showing a progress bar while the bootstrap runs; returns the FitResult."""
-    if estimator.bootstrap > 0:
-        bar, update = progress_bar(estimator.bootstrap, "bootstrap")
-        with bar:
-            estimator.fit(runs, progress=update)
-    else:
-        estimator.fit(runs)
+    with_progress(estimator.bootstrap, "bootstrap", lambda update: estimator.fit(runs, progress=update))
     return estimator.result_
 
 
-def _parse_budgets(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise ScalingLabError(f"--budgets must be comma-separated numbers, got {text!r}") from None
-    if not values or any(not v > 0 for v in values):
-        raise ScalingLabError("--budgets must be positive FLOP counts")
-    return values
+def _parse_budgets(text: str, flag: str = "--budgets") -> tuple[float, ...]:
+    return parse_floats(text, flag, positive=True, what="FLOP counts")
 
 
 def load_fit_or_preset(fit: Path | None, preset: str | None, law: str | None = None):

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import emit, handle_errors, progress_bar
+from scalinglab.cli.common import emit, handle_errors, parse_floats, with_progress
 from scalinglab.errors import InputError
 
 CurvesArg = Annotated[str, typer.Argument(
@@ -45,16 +45,6 @@ def _load(curves: str, params_col, tokens_col, flops_col, loss_col, model_col, w
     if table.dropped:
         typer.echo(f"skipped {table.dropped} invalid row(s) of {table.source}", err=True)
     return table
-
-
-def _parse_fractions(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise InputError(f"--fractions must be comma-separated numbers, got {text!r}") from None
-    if not values:
-        raise InputError("--fractions is empty")
-    return values
 
 
 @handle_errors
@@ -107,27 +97,19 @@ def evaluate(
               "target": target}
     if grid:
         ms = [train_models] if train_models else None
-        emit(AreGrid(are_grid(table, ms, _parse_fractions(fractions), **kwargs), table.source, kwargs), json)
+        emit(AreGrid(are_grid(table, ms, parse_floats(fractions, "--fractions"), **kwargs), table.source, kwargs), json)
         return
-    import contextlib
-
-    bar, update = progress_bar(bootstrap, "bootstrap over models") if bootstrap else (contextlib.nullcontext(), None)
-    with bar:
-        res = evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target,
-                              bootstrap=bootstrap, seed=seed, progress=update)
+    res = with_progress(bootstrap, "bootstrap over models", lambda update: evaluate_curves(
+        table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target, bootstrap=bootstrap,
+        seed=seed, progress=update))
     if out is not None:
         res.fit_result().save(out)
     if plot is not None:
-        from scalinglab.curves.estimate import Selection, select
-        from scalinglab.fitting.result import FitResult
-        from scalinglab.report.figures import learning_curves, save
+        from scalinglab.curves.estimate import Selection
+        from scalinglab.report.figures import curve_evaluation_figure, save
 
-        train, test, info = select(table, Selection(train_models, min_tokens, train_fraction, target=target))
-        frame = table.frame
-        shown = frame[frame["model"].isin([*info["train_models"], info["target"]])]
-        are = res["are_percent"]
-        save(learning_curves(train, test, FitResult.from_params(res["law"], res["params"]), all_checkpoints=shown,
-                             title=f"{table.source}: ARE " + ("n/a" if are is None else f"{are:.2f} %")), plot)
+        save(curve_evaluation_figure(table, res, Selection(train_models, min_tokens, train_fraction, target=target)),
+             plot)
     emit(res, json)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, emit, handle_errors
+from scalinglab.cli.common import echo_json, emit, handle_errors, parse_floats
 from scalinglab.errors import PlanningError
 
 plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, "
@@ -171,16 +171,10 @@ def moe(
     moe-sparsity fit, sparsity S (Abnar et al. 2025): N_total, N_active and D."""
     from scalinglab.planning.moe import DEFAULT_SPARSITIES, plan_moe, plan_sparsity
 
-    def parse(text: str, flag: str) -> tuple[float, ...]:
-        try:
-            return tuple(float(g) for g in text.split(",") if g.strip())
-        except ValueError:
-            raise PlanningError(f"{flag} must be comma-separated numbers, got {text!r}") from None
-
-    gs = parse(granularities, "--granularities")
+    gs = parse_floats(granularities, "--granularities")
     result = _load(fit, preset, default="krajewski2024")
     if result.law.name == "moe-sparsity":
-        ss = parse(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
+        ss = parse_floats(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
         emit(plan_sparsity(result, compute, sparsities=ss), json)
         return
     dense = _load(None, dense_preset) if dense_preset else None

@@ -69,7 +69,7 @@ def report(
     if not target > 0:
         raise ScalingLabError("--target-compute must be a positive number of FLOPs")
     budget_values = _parse_budgets(budgets)
-    uniques = list(_parse_budgets(unique_tokens)) if unique_tokens else None
+    uniques = list(_parse_budgets(unique_tokens, "--unique-tokens")) if unique_tokens else None
     runs, result = _runs_and_fit(data, fit, law, loss, delta, bootstrap, seed,
                                  dict(params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
                                       loss_col=loss_col, model_col=model_col, where=where,

@@ -575,3 +575,15 @@ def planner_figures(fit: FitResult, target: float | None,
             data_constrained_tradeoff(dc, c, unique_tokens)))
     return specs
 
+
+
+def curve_evaluation_figure(table: Any, res: Any, selection: Any) -> Figure:
+    """:func:`learning_curves` of a curves evaluation: its train/test checkpoints and the fitted law."""
+    from scalinglab.curves.estimate import select
+
+    train, test, info = select(table, selection)
+    frame = table.frame
+    shown = frame[frame["model"].isin([*info["train_models"], info["target"]])]
+    are = res["are_percent"]
+    return learning_curves(train, test, FitResult.from_params(res["law"], res["params"]), all_checkpoints=shown,
+                           title=f"{table.source}: ARE " + ("n/a" if are is None else f"{are:.2f} %"))
