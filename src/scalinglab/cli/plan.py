@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, emit, handle_errors, parse_floats
-from scalinglab.errors import PlanningError
+from scalinglab.cli.common import emit, handle_errors, parse_floats
 
 plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, "
                                          "MoE, test-time compute.", no_args_is_help=True)
@@ -85,18 +84,9 @@ def cost(
 @handle_errors
 def accelerators(json: opt.Json = False) -> None:
     """The accelerator catalogue: dense peak throughput, power, default price, datasheet."""
-    from dataclasses import asdict
+    from scalinglab.planning.cost import AcceleratorCatalogue
 
-    from scalinglab.planning.cost import ACCELERATORS
-
-    if json:
-        echo_json({k: asdict(v) for k, v in ACCELERATORS.items()})
-        return
-    typer.echo(f"  {'name':<10} {'bf16 TFLOP/s':>12} {'int8 TOP/s':>11} {'W':>5} {'$/h':>6}  source")
-    for a in ACCELERATORS.values():
-        typer.echo(f"  {a.name:<10} {a.bf16_tflops:>12g} {a.int8_tops:>11g} {a.power_w:>5g} "
-                   f"{a.price_per_hour:>6.2f}  {a.source}")
-    typer.echo("  (prices are illustrative defaults; override with --price)")
+    emit(AcceleratorCatalogue(), json)
 
 
 @plan_app.command("data-constrained")
@@ -136,13 +126,9 @@ def data_constrained_fit(
     base = None
     if fit is not None:
         from scalinglab.fitting.result import FitResult
-        from scalinglab.laws.data_constrained import BASE_NAMES
+        from scalinglab.planning.data_constrained import base_terms
 
-        loaded = FitResult.load(fit)
-        missing = [k for k in BASE_NAMES if k not in loaded.params]
-        if missing:
-            raise PlanningError(f"{fit}: the base fit needs {', '.join(BASE_NAMES)}; missing {', '.join(missing)}")
-        base = {k: loaded.params[k] for k in BASE_NAMES}
+        base = base_terms(FitResult.load(fit), str(fit))
     res = fit_repetition_file(data, base=base, params_col=params_col, tokens_col=tokens_col,
                               unique_tokens_col=unique_tokens_col, loss_col=loss_col, where=where)
     if out is not None:

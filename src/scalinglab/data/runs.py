@@ -108,6 +108,17 @@ def _parse_numeric(frame: pd.DataFrame, col: str, canonical: str, source: str, r
     return values
 
 
+def _apply_where(out: pd.DataFrame, raw: pd.DataFrame, where: str, src: str) -> pd.DataFrame:
+    """Rows of ``out`` passing the pandas query ``where`` (on canonical and original columns)."""
+    extra = raw.loc[out.index, [c for c in raw.columns if c not in out.columns]]
+    try:
+        keep = pd.concat([out, extra], axis=1).query(where, engine="python")
+    except Exception as exc:
+        raise InputError(f"--where {where!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+                         file=src) from None
+    return out.loc[keep.index]
+
+
 def load_runs(
     source: str | Path | pd.DataFrame,
     *,
@@ -175,14 +186,7 @@ def load_runs(
     out = out[~bad]
 
     if where:
-        extra = raw.loc[out.index, [c for c in raw.columns if c not in out.columns]]
-        scope = pd.concat([out, extra], axis=1)
-        try:
-            keep = scope.query(where, engine="python")
-        except Exception as exc:
-            raise InputError(f"--where {where!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
-                             file=src) from None
-        out = out.loc[keep.index]
+        out = _apply_where(out, raw, where, src)
     if len(out) == 0:
         raise InputError("no rows left after validation and filtering", file=src)
     used = dict(found)

@@ -68,6 +68,22 @@ ACCELERATORS: dict[str, Accelerator] = {
 }
 
 
+@dataclass
+class AcceleratorCatalogue(Result):
+    """The accelerator catalogue (:data:`ACCELERATORS`) as a result."""
+
+    accelerators: dict[str, Accelerator] = field(default_factory=lambda: dict(ACCELERATORS))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: asdict(v) for k, v in self.accelerators.items()}
+
+    def text(self) -> str:
+        lines = [f"  {'name':<10} {'bf16 TFLOP/s':>12} {'int8 TOP/s':>11} {'W':>5} {'$/h':>6}  source"]
+        lines += [f"  {a.name:<10} {a.bf16_tflops:>12g} {a.int8_tops:>11g} {a.power_w:>5g} "
+                  f"{a.price_per_hour:>6.2f}  {a.source}" for a in self.accelerators.values()]
+        return "\n".join(lines + ["  (prices are illustrative defaults; override with --price)"])
+
+
 def get_accelerator(name: str, price_per_hour: float | None = None) -> Accelerator:
     """A catalogue entry, with the hourly price overridden when given."""
     try:

@@ -184,6 +184,16 @@ def fit_repetition(N: np.ndarray, D: np.ndarray, U: np.ndarray, loss: np.ndarray
     return RepetitionFit(result, float(result.objective), int(N.size), seconds)
 
 
+def base_terms(fit: FitResult, source: str = "<fit>") -> dict[str, float]:
+    """The frozen base terms (E, A, B, alpha, beta) of a data-constrained or Chinchilla fit."""
+    from scalinglab.laws.data_constrained import BASE_NAMES
+
+    missing = [k for k in BASE_NAMES if k not in fit.params]
+    if missing:
+        raise PlanningError(f"{source}: the base fit needs {', '.join(BASE_NAMES)}; missing {', '.join(missing)}")
+    return {k: fit.params[k] for k in BASE_NAMES}
+
+
 def fit_repetition_file(path: str | Path, *, base: Mapping[str, float] | None = None,
                         params_col: str | None = None, tokens_col: str | None = None,
                         unique_tokens_col: str | None = None, loss_col: str | None = None,

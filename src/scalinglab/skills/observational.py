@@ -41,6 +41,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from scalinglab.errors import InputError, check_is_fitted
+from scalinglab.fitting.links import best_of, logistic, sigmoid_with_floor
 from scalinglab.fitting.objectives import huber
 from scalinglab.results import Result
 
@@ -336,8 +337,7 @@ class CapabilityPCA:
 # Sigmoid link with a floor, fitted with a Huber loss
 # ----------------------------------------------------------------------------------------------
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
+_sigmoid = logistic  # overflow-free logistic (scalinglab.fitting.links)
 
 
 class SigmoidLink:
@@ -396,12 +396,8 @@ class SigmoidLink:
             beta_h, *_ = np.linalg.lstsq(design, np.log(yh / (1 - yh)), rcond=None)
             starts.append(np.concatenate([beta_h, [h0]]))
         bounds = [(None, None)] * (k + 1) + ([(0.0, self.floor_max)] if self.fit_floor else [])
-        best = None
-        for theta0 in starts:
-            res = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
-                           options={"maxiter": self.max_iter})
-            if best is None or res.fun < best.fun:
-                best = res
+        best = best_of(starts, lambda theta0: minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
+                                                       options={"maxiter": self.max_iter}), lambda r: r.fun)
         c, w, h = self._unpack(best.x, k)
         self.intercept_, self.coef_, self.floor_ = float(c), np.asarray(w, float), float(h)
         self.objective_ = float(best.fun)
@@ -414,7 +410,7 @@ class SigmoidLink:
 
     def link(self, z: np.ndarray) -> np.ndarray:
         """The nonlinearity applied to an aggregate ``z``."""
-        return self.floor_ + (1.0 - self.floor_) * _sigmoid(np.asarray(z, float))
+        return sigmoid_with_floor(z, self.floor_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.link(self.decision_function(X))
