@@ -41,7 +41,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from scalinglab.errors import InputError, check_is_fitted
-from scalinglab.fitting.links import best_of, logistic, sigmoid_with_floor
+from scalinglab.fitting.links import best_of, logistic, sigmoid_with_floor, with_floor
 from scalinglab.fitting.objectives import huber
 from scalinglab.results import Result
 
@@ -376,7 +376,7 @@ class SigmoidLink:
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
             c, w, h = self._unpack(theta, k)
             s = _sigmoid(c + X @ w)
-            r = h + (1.0 - h) * s - y
+            r = with_floor(s, h) - y
             rho, dr = huber(r, delta)
             loss = rho.sum()
             dz = dr * (1.0 - h) * s * (1.0 - s)

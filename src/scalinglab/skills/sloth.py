@@ -54,6 +54,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, logit
 
 from scalinglab.errors import InputError, check_is_fitted
+from scalinglab.fitting.links import with_floor
 from scalinglab.fitting.objectives import huber as _huber
 from scalinglab.skills import sloth_io
 
@@ -197,7 +198,7 @@ class _Problem:
         z = theta @ self.loadings(p) + p["b"]
         g = _link_forward(z, p)[0] if self.monotone else expit(z)
         c = expit(p["lc"]) if self.learn_floor else self.floors
-        return c + (1.0 - c) * g
+        return with_floor(g, c)
 
     def loss_grad(self, x: np.ndarray, layout: _Layout) -> tuple[float, np.ndarray]:
         p = layout.unpack(x)
@@ -209,7 +210,7 @@ class _Problem:
         else:
             g = expit(z)
         c = expit(p["lc"]) if self.learn_floor else self.floors
-        yhat = c + (1.0 - c) * g
+        yhat = with_floor(g, c)
         r = yhat - self.Y
         loss, dr = huber(r, self.delta)
         n_obs = r.size
