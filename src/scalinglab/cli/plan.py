@@ -9,6 +9,7 @@ import typer
 
 from scalinglab.cli import options as opt
 from scalinglab.cli.common import emit, handle_errors, parse_floats
+from scalinglab.errors import PlanningError
 
 plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, "
                                          "MoE, test-time compute.", no_args_is_help=True)
@@ -25,7 +26,11 @@ def _load(fit: Path | None, preset: str | None, default: str | None = None):
 
     if fit is None and preset is None:
         preset = default
-    return load_fit_or_preset(fit, preset)
+    result = load_fit_or_preset(fit, preset)
+    if getattr(result, "kind", "") == "allocation":
+        raise PlanningError(f"{fit or preset} is an allocation law (N*(C), D*(C) only); this planner needs a "
+                            "loss law L(N, D) — use `scalinglab optimal` with it, or a loss-law fit here")
+    return result
 
 
 @plan_app.command("inference")

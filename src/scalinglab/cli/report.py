@@ -58,6 +58,7 @@ def report(
     model_col: opt.ModelCol = None,
     where: opt.Where = None,
     drop_invalid: opt.DropInvalid = False,
+    col: opt.Col = None,
 ) -> None:
     """Fit a law and write a report: figures, fit, intervals, allocation table and the data, in one file."""
     from scalinglab.cli.core import _parse_budgets
@@ -73,7 +74,7 @@ def report(
     runs, result = _runs_and_fit(data, fit, law, loss, delta, bootstrap, seed,
                                  dict(params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
                                       loss_col=loss_col, model_col=model_col, where=where,
-                                      drop_invalid=drop_invalid))
+                                      drop_invalid=drop_invalid), col)
     part = None
     if curves is not None:
         from scalinglab.curves.estimate import load_curves
@@ -96,16 +97,16 @@ def report(
 
 
 def _runs_and_fit(data: str, fit: Path | None, law: str, loss: str, delta: float, bootstrap: int,
-                  seed: int | None, columns: dict):
+                  seed: int | None, columns: dict, col: list[str] | None = None):
     """The runs table and the fit: loaded from --fit, or fitted on the runs (with a progress bar)."""
     from scalinglab.cli.core import fit_with_progress
-    from scalinglab.data.runs import load_runs
+    from scalinglab.data.runs import load_law_inputs, parse_col_options
     from scalinglab.fitting.result import FitResult
     from scalinglab.laws.registry import get_law
 
     result = FitResult.load(fit) if fit is not None else None
     the_law = result.law if result is not None else get_law(law)
-    runs = load_runs(data, **columns, require=tuple(the_law.inputs) + ("loss",))
+    runs = load_law_inputs(data, the_law, columns=parse_col_options(col), **columns)
     if runs.dropped:
         typer.echo(f"skipped {runs.dropped} invalid row(s) of {runs.source}", err=True)
     if result is None:
