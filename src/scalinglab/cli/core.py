@@ -13,13 +13,17 @@ from scalinglab.errors import ScalingLabError
 
 
 def fit_with_progress(estimator, runs):
-    """Fit, showing a progress bar while the bootstrap runs; returns the FitResult."""
-    if estimator.bootstrap > 0:
-        bar, update = progress_bar(estimator.bootstrap, "bootstrap")
-        with bar:
-            estimator.fit(runs, progress=update)
-    else:
-        estimator.fit(runs)
+    """Fit, with progress bars for the start scan and the bootstrap; returns the FitResult."""
+    bar, update = progress_bar(max(estimator.bootstrap, 1), "bootstrap")
+    if not estimator.bootstrap:
+        bar.update(bar.task_ids[0], visible=False)
+    scan = bar.add_task("scan", total=None)
+
+    def scan_progress(done: int, total: int) -> None:
+        bar.update(scan, completed=done, total=total, visible=done < total)
+
+    with bar:
+        estimator.fit(runs, progress=update if estimator.bootstrap else None, scan_progress=scan_progress)
     return estimator.result_
 
 

@@ -87,6 +87,19 @@ class Law(ABC):
     def log_predict(self, theta: np.ndarray, F: Mapping[str, np.ndarray], jac: bool = False):
         """log L̂ for internal ``theta`` (K, P) on features ``F`` → (K, n) [and Jacobian (K, n, P)]."""
 
+    def second_order(self, theta: np.ndarray, F: Mapping[str, np.ndarray], weigh):
+        """(log L̂, Jacobian, Σ_n v_n ∇²_θ log L̂_n) with v = ``weigh(log L̂)`` (K, n) → (K, P, P).
+
+        Optional: laws that implement it get the bootstrap's second-order solver; the default raises
+        NotImplementedError and the solver falls back to damped Gauss–Newton (see ``has_hessian``).
+        """
+        raise NotImplementedError
+
+    @property
+    def has_hessian(self) -> bool:
+        """Whether this law implements ``second_order`` (the exact Hessian of log L̂)."""
+        return type(self).second_order is not Law.second_order
+
     def predict(self, params: Mapping[str, float], **X: np.ndarray) -> np.ndarray:
         """Predicted loss in raw units for raw ``params`` at inputs such as ``N=..., D=...``."""
         missing = [k for k in self.inputs if X.get(k) is None]
@@ -156,3 +169,16 @@ def logsumexp_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ex = np.exp(terms - m)
     s = ex.sum(axis=-1, keepdims=True)
     return (m + np.log(s))[..., 0], ex / s
+
+
+def logsumexp_arrays(terms: tuple[np.ndarray, ...]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """LSE of a few same-shape arrays and their softmax weights, without stacking them on a new axis."""
+    m = terms[0]
+    for t in terms[1:]:
+        m = np.maximum(m, t)
+    ex = [np.exp(t - m) for t in terms]
+    s = ex[0].copy()
+    for x in ex[1:]:
+        s += x
+    inv = 1.0 / s
+    return m + np.log(s), tuple(x * inv for x in ex)
