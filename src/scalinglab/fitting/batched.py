@@ -31,7 +31,10 @@ def _values(law: Law, objective: Objective, F, log_y: np.ndarray, th: np.ndarray
 
 
 def _damped_step(H: np.ndarray, g: np.ndarray, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Step −(Ĥ + μI)⁻¹ĝ in Jacobi-scaled coordinates; μ = lam + the shift that makes Ĥ + μI PD.
+    """Step −(|Ĥ| + μI)⁻¹ĝ in Jacobi-scaled coordinates, μ = lam · max|eig|, |Ĥ| = V|Λ|Vᵀ.
+
+    Directions of negative curvature are taken downhill with their curvature's magnitude (the
+    saddle-free form of Levenberg–Marquardt), so an indefinite start does not shrink every step.
 
     Returns (step (K, P), Newton decrement (K,) — inf where Ĥ is not PD —, smallest scaled eigenvalue).
     """
@@ -41,9 +44,9 @@ def _damped_step(H: np.ndarray, g: np.ndarray, lam: np.ndarray) -> tuple[np.ndar
     e, V = np.linalg.eigh(Hs)
     c = np.einsum("kpq,kp->kq", V, gs)  # Vᵀ ĝ
     emin = e[:, 0]
-    mu = lam + np.maximum(0.0, -emin) * 1.5
-    step = -np.einsum("kpq,kq->kp", V, c / (e + mu[:, None])) / d
-    tiny = 1e-12 * np.abs(e).max(axis=1)
+    scale = np.abs(e).max(axis=1)
+    step = -np.einsum("kpq,kq->kp", V, c / (np.abs(e) + (lam * scale)[:, None])) / d
+    tiny = 1e-12 * scale
     with np.errstate(divide="ignore"):
         dec = np.where(emin > tiny, (c * c / np.where(e > 0, e, 1.0)).sum(axis=1), np.inf)
     return step, dec, emin
@@ -73,12 +76,12 @@ def _derivatives(law: Law, objective: Objective, F, log_y: np.ndarray, th: np.nd
 
 
 def newton_batched(law: Law, objective: Objective, F: Mapping[str, np.ndarray], log_y: np.ndarray,
-                   weights: np.ndarray, theta0: np.ndarray, max_iter: int = 200
+                   weights: np.ndarray, theta0: np.ndarray, max_iter: int = 200, stats: dict | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Second-order refits of K weighted problems; returns (theta (K, P), objective (K,), converged (K,)).
 
     Each iteration evaluates the derivatives at the candidate only; a rejected candidate keeps the
-    stored ones and raises the damping.
+    stored ones and raises the damping. ``stats["iterations"]`` gets each problem's iteration count.
     """
     K, P = weights.shape[0], len(law.parameters)
     theta = np.broadcast_to(np.atleast_2d(theta0), (K, P)).astype(float).copy()
@@ -87,11 +90,13 @@ def newton_batched(law: Law, objective: Objective, F: Mapping[str, np.ndarray], 
     lam = np.full(K, 1e-6)
     converged = np.zeros(K, dtype=bool)
     stopped = np.zeros(K, dtype=bool)
+    iterations = np.zeros(K, dtype=int)
     eye = np.eye(P)
     for _ in range(max_iter):
         act = np.flatnonzero(~stopped)
         if act.size == 0:
             break
+        iterations[act] += 1
         free = _free(theta[act], g[act], lo, hi)
         ga = np.where(free, g[act], 0.0)
         Ha = np.where(free[:, :, None] & free[:, None, :], H[act], 0.0) + (~free)[:, :, None] * eye
@@ -110,6 +115,8 @@ def newton_batched(law: Law, objective: Objective, F: Mapping[str, np.ndarray], 
         theta[b], f[b], g[b], H[b] = cand[better], fc[better], gc[better], Hc[better]
         lam[b] = np.maximum(lam[b] / 4.0, 1e-12)
         lam[act[~better]] *= 8.0
+    if stats is not None:
+        stats["iterations"] = iterations
     return theta, f, converged
 
 

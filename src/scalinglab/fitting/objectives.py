@@ -24,7 +24,10 @@ class Objective:
     def rho(self, r: np.ndarray) -> np.ndarray:
         if self.name == "huber":
             a = np.abs(r)
-            return np.where(a <= self.delta, 0.5 * r * r, self.delta * (a - 0.5 * self.delta))
+            c = np.minimum(a, self.delta)  # ½r² inside the band, δ(|r| − δ/2) outside, without a branch
+            a -= 0.5 * c
+            a *= c
+            return a
         if self.name == "lsq":
             return r * r
         if self.name == "asymmetric":

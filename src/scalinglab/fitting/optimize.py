@@ -1,9 +1,10 @@
-"""Global minimisation of a law's summed objective: a vectorised scan for starts, then L-BFGS-B polish.
+"""Global minimisation of a law's summed objective: a vectorised scan for starts, then a polish.
 
 For laws whose scale parameters enter linearly (E, A, B in the Chinchilla law), the scan runs over the
 exponents only and solves the linear part in closed form for each grid point (variable projection):
 a non-negative least-squares fit of relative residuals, batched over the whole grid. The best few grid
-points then seed L-BFGS-B on the exact objective with its analytic gradient. Other laws scan their
+points then seed a polish on the exact objective: damped Newton with the exact Hessian where the law
+has one, else L-BFGS-B with the analytic gradient. Other laws scan their
 Cartesian start grid, evaluated in one vectorised call.
 """
 
@@ -14,9 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 
-from scalinglab.fitting.batched import minimise_batched  # noqa: F401  (re-exported)
+from scalinglab.fitting.batched import minimise_batched, newton_batched  # noqa: F401  (re-exported)
 from scalinglab.fitting.objectives import Objective
 from scalinglab.laws.base import Law, ProjectableLaw
 from scalinglab.threads import one_blas_thread
@@ -67,8 +68,11 @@ class OptimumInfo:
     at_bounds: list[str] = field(default_factory=list)
 
 
-#: Grid points × rows held in memory at once by the start scan (about 16 MB per (chunk, n) array).
-SCAN_ELEMENTS = 2**21
+#: Grid points × rows held in memory at once by the start scan (8 MB per (chunk, rows) array).
+SCAN_ELEMENTS = 2**20
+#: Rows the start scan looks at: bigger tables scan a fixed random subset (seed 0) for starts; the
+#: polish and every reported number use all rows. Starts only need to land in the optimum's basin.
+SCAN_ROWS = 20_000
 
 
 def _nnls_batched(M: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,16 +127,28 @@ def _candidates(problem: Problem, grid: np.ndarray) -> np.ndarray:
     return law.assemble(grid, coef)
 
 
+def _scan_rows(problem: Problem) -> Problem:
+    """The problem on at most ``SCAN_ROWS`` rows (a seeded random subset, in table order)."""
+    n = problem.log_y.size
+    if n <= SCAN_ROWS:
+        return problem
+    idx = np.sort(np.random.default_rng(0).choice(n, SCAN_ROWS, replace=False))
+    return Problem(problem.law, problem.objective, {k: np.asarray(v)[idx] for k, v in problem.F.items()},
+                   problem.log_y[idx], None if problem.weights is None else problem.weights[idx])
+
+
 def scan_starts(problem: Problem, top_k: int = 8,
                 progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, int]:
     """Candidate starts (k, P), best first, and the number of grid points scanned.
 
     The grid is scanned in chunks of about ``SCAN_ELEMENTS / n`` points, so memory stays bounded on
     big tables (one chunk's (points, rows) arrays at a time); ``progress(done, total)`` after each.
+    Tables over ``SCAN_ROWS`` rows are scanned on a fixed subset of that many rows.
     """
     law = problem.law
     grid = _scan_grid(law)
     total = len(grid)
+    problem = _scan_rows(problem)
     step = max(1, SCAN_ELEMENTS // max(1, problem.log_y.size))
     lo, hi = np.array(law.bounds).T
     best_theta = np.empty((0, len(law.parameters)))
@@ -154,17 +170,37 @@ def polish(problem: Problem, start: np.ndarray, maxiter: int = 5000):
                     options={"maxiter": maxiter, "ftol": 1e-15, "gtol": 1e-11, "maxcor": 20})
 
 
+def newton_polish(problem: Problem, starts: np.ndarray) -> list[OptimizeResult] | None:
+    """Batched Newton from every start (a few at a time on big tables); None if none converged."""
+    n = problem.log_y.size
+    w = np.ones(n) if problem.weights is None else problem.weights
+    per = max(1, SCAN_ELEMENTS // max(1, n))
+    out = []
+    for i in range(0, len(starts), per):
+        block = starts[i:i + per]
+        stats: dict = {}
+        th, f, ok = newton_batched(problem.law, problem.objective, problem.F, problem.log_y,
+                                   np.broadcast_to(w, (len(block), n)), block, stats=stats)
+        out += [OptimizeResult(x=th[k], fun=float(f[k]), success=bool(ok[k]), nit=int(stats["iterations"][k]),
+                               message="Newton decrement below tolerance" if ok[k] else "Newton stalled")
+                for k in range(len(block))]
+    return out if any(r.success for r in out) else None
+
+
 def minimise(problem: Problem, top_k: int = 8, extra_starts: np.ndarray | None = None,
              progress: Callable[[int, int], None] | None = None) -> OptimumInfo:
     """Scan, then polish the ``top_k`` best starts (plus ``extra_starts``); keep the lowest objective.
 
-    BLAS is held to one thread throughout: the polish makes thousands of tiny calls.
+    The polish is damped Newton with the exact Hessian where the law has one (all starts at once), else
+    L-BFGS-B per start. BLAS is held to one thread throughout: the polish makes many tiny calls.
     """
     with one_blas_thread():
         starts, n_scanned = scan_starts(problem, top_k, progress)
         if extra_starts is not None:
             starts = np.vstack([np.atleast_2d(extra_starts), starts])
-        results = [polish(problem, s) for s in starts]
+        results = newton_polish(problem, starts) if problem.law.has_hessian else None
+        if results is None:
+            results = [polish(problem, s) for s in starts]
     values = np.array([r.fun if np.isfinite(r.fun) else np.inf for r in results])
     best = int(np.argmin(values))
     res = results[best]

@@ -173,12 +173,19 @@ def logsumexp_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def logsumexp_arrays(terms: tuple[np.ndarray, ...]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """LSE of a few same-shape arrays and their softmax weights, without stacking them on a new axis."""
-    m = terms[0]
-    for t in terms[1:]:
-        m = np.maximum(m, t)
-    ex = [np.exp(t - m) for t in terms]
-    s = ex[0].copy()
-    for x in ex[1:]:
+    m = np.maximum(terms[0], terms[1])
+    for t in terms[2:]:
+        np.maximum(m, t, out=m)
+    ex = []
+    for t in terms:
+        x = t - m
+        np.exp(x, out=x)
+        ex.append(x)
+    s = ex[0] + ex[1]
+    for x in ex[2:]:
         s += x
-    inv = 1.0 / s
-    return m + np.log(s), tuple(x * inv for x in ex)
+    for x in ex:
+        x /= s
+    np.log(s, out=s)
+    s += m
+    return s, tuple(ex)
