@@ -7,7 +7,11 @@ and on a loaded machine they oversubscribe the cores (a single fit went from 0.1
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @contextlib.contextmanager
@@ -17,3 +21,14 @@ def one_blas_thread() -> Iterator[None]:
 
     with threadpool_limits(limits=1):
         yield
+
+
+def single_blas_thread(func: F) -> F:
+    """Decorator form of ``one_blas_thread`` for functions that loop over tiny fits."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with one_blas_thread():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
