@@ -125,7 +125,8 @@ def test_chunked_scan_finds_the_same_starts(setup, monkeypatch) -> None:
     monkeypatch.setattr(optimize, "SCAN_ELEMENTS", 240 * 100)  # 100 grid points per chunk
     parts, n_parts = scan_starts(prob, progress=lambda done, total: seen.append((done, total)))
     assert n_whole == n_parts == 3136
-    assert np.allclose(whole, parts, rtol=1e-12, atol=1e-12)
+    assert np.allclose(prob.values(whole), prob.values(parts), rtol=1e-9)
+    assert np.allclose(whole, parts, rtol=1e-6, atol=1e-9)
     done = [d for d, _ in seen]
     assert len(seen) == 32 and seen[-1] == (3136, 3136) and done == sorted(set(done))
 
@@ -138,7 +139,7 @@ def test_bootstrap_chunks_do_not_change_draws(setup, monkeypatch) -> None:
     monkeypatch.setattr(bootstrap, "SCAN_ELEMENTS", 240 * 7)  # 7 resamples per chunk
     b, ok_b = bootstrap.bootstrap_draws(law, obj, F, ly, full.theta, 30, seed=9)
     assert ok_a.all() and ok_b.all()
-    assert np.allclose(a, b, rtol=1e-12)
+    assert np.allclose(a, b, rtol=1e-9)
 
 
 def test_minimise_from_a_start(setup) -> None:
