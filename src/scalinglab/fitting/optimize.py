@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import OptimizeResult, minimize
 
 from scalinglab.fitting.batched import minimise_batched, newton_batched  # noqa: F401  (re-exported)
 from scalinglab.fitting.objectives import Objective
@@ -164,13 +163,26 @@ def scan_starts(problem: Problem, top_k: int = 8,
     return best_theta, total
 
 
+@dataclass
+class PolishResult:
+    """The fields of a polish that ``_info`` reads (scipy's OptimizeResult has the same names)."""
+
+    x: np.ndarray
+    fun: float
+    success: bool
+    nit: int
+    message: str
+
+
 def polish(problem: Problem, start: np.ndarray, maxiter: int = 5000):
     """L-BFGS-B from one start with the analytic gradient and tight tolerances."""
+    from scipy.optimize import minimize  # lazy: the Newton polish needs no scipy (faster start-up)
+
     return minimize(problem.value_and_grad, start, jac=True, method="L-BFGS-B", bounds=problem.law.bounds,
                     options={"maxiter": maxiter, "ftol": 1e-15, "gtol": 1e-11, "maxcor": 20})
 
 
-def newton_polish(problem: Problem, starts: np.ndarray) -> list[OptimizeResult] | None:
+def newton_polish(problem: Problem, starts: np.ndarray) -> list[PolishResult] | None:
     """Batched Newton from every start (a few at a time on big tables); None if none converged."""
     n = problem.log_y.size
     w = np.ones(n) if problem.weights is None else problem.weights
@@ -181,8 +193,8 @@ def newton_polish(problem: Problem, starts: np.ndarray) -> list[OptimizeResult] 
         stats: dict = {}
         th, f, ok = newton_batched(problem.law, problem.objective, problem.F, problem.log_y,
                                    np.broadcast_to(w, (len(block), n)), block, stats=stats)
-        out += [OptimizeResult(x=th[k], fun=float(f[k]), success=bool(ok[k]), nit=int(stats["iterations"][k]),
-                               message="Newton decrement below tolerance" if ok[k] else "Newton stalled")
+        out += [PolishResult(x=th[k], fun=float(f[k]), success=bool(ok[k]), nit=int(stats["iterations"][k]),
+                             message="Newton decrement below tolerance" if ok[k] else "Newton stalled")
                 for k in range(len(block))]
     return out if any(r.success for r in out) else None
 
