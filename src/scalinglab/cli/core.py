@@ -8,13 +8,26 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, emit, handle_errors, parse_floats, with_progress
+from scalinglab.cli.common import echo_json, emit, handle_errors, parse_floats, progress_bar
 from scalinglab.errors import ScalingLabError
 
 
 def fit_with_progress(estimator, runs):
-    """Fit, showing a progress bar while the bootstrap runs; returns the FitResult."""
-    with_progress(estimator.bootstrap, "bootstrap", lambda update: estimator.fit(runs, progress=update))
+    """Fit, with a progress bar for the start scan, then one for the bootstrap; returns the FitResult."""
+    bar, update = progress_bar(max(estimator.bootstrap, 1), "bootstrap")
+    boot = bar.task_ids[0]
+    bar.update(boot, visible=False)
+    scan = bar.add_task("scan", total=None)
+
+    def scan_progress(done: int, total: int) -> None:
+        bar.update(scan, completed=done, total=total, visible=done < total)
+
+    def boot_progress(event) -> None:
+        bar.update(boot, visible=True)
+        update(event)
+
+    with bar:
+        estimator.fit(runs, progress=boot_progress if estimator.bootstrap else None, scan_progress=scan_progress)
     return estimator.result_
 
 
