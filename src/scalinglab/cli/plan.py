@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import emit, handle_errors, parse_floats
 from scalinglab.errors import PlanningError
 
 plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, "
@@ -33,13 +33,6 @@ def _load(fit: Path | None, preset: str | None, default: str | None = None):
     return result
 
 
-def _emit(result, json: bool) -> None:
-    if json:
-        echo_json(result.to_dict())
-    else:
-        typer.echo(result.text())
-
-
 @plan_app.command("inference")
 @handle_errors
 def inference(
@@ -55,7 +48,7 @@ def inference(
     from scalinglab.planning.inference import plan_inference
 
     result = _load(fit, preset)
-    _emit(plan_inference(result, inference_tokens=inference_tokens, target_loss=target_loss,
+    emit(plan_inference(result, inference_tokens=inference_tokens, target_loss=target_loss,
                          reference_params=reference_params), json)
 
 
@@ -89,25 +82,16 @@ def cost(
     inf_acc = get_accelerator(inference_gpu or gpu, inference_price if inference_price is not None else price)
     setup = CostSetup(train_acc, inf_acc, requests, input_tokens, output_tokens, mfu_train, mfu_prompt,
                       mfu_generate, "int8" if int8 else "bf16")
-    _emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
+    emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
 
 
 @plan_app.command("accelerators")
 @handle_errors
 def accelerators(json: opt.Json = False) -> None:
     """The accelerator catalogue: dense peak throughput, power, default price, datasheet."""
-    from dataclasses import asdict
+    from scalinglab.planning.cost import AcceleratorCatalogue
 
-    from scalinglab.planning.cost import ACCELERATORS
-
-    if json:
-        echo_json({k: asdict(v) for k, v in ACCELERATORS.items()})
-        return
-    typer.echo(f"  {'name':<10} {'bf16 TFLOP/s':>12} {'int8 TOP/s':>11} {'W':>5} {'$/h':>6}  source")
-    for a in ACCELERATORS.values():
-        typer.echo(f"  {a.name:<10} {a.bf16_tflops:>12g} {a.int8_tops:>11g} {a.power_w:>5g} "
-                   f"{a.price_per_hour:>6.2f}  {a.source}")
-    typer.echo("  (prices are illustrative defaults; override with --price)")
+    emit(AcceleratorCatalogue(), json)
 
 
 @plan_app.command("data-constrained")
@@ -123,7 +107,7 @@ def data_constrained(
     from scalinglab.planning.data_constrained import plan_data_constrained
 
     result = _load(fit, preset, default="data-constrained")
-    _emit(plan_data_constrained(result, compute, unique_tokens), json)
+    emit(plan_data_constrained(result, compute, unique_tokens), json)
 
 
 @plan_app.command("data-constrained-fit")
@@ -147,18 +131,14 @@ def data_constrained_fit(
     base = None
     if fit is not None:
         from scalinglab.fitting.result import FitResult
-        from scalinglab.laws.data_constrained import BASE_NAMES
+        from scalinglab.planning.data_constrained import base_terms
 
-        loaded = FitResult.load(fit)
-        missing = [k for k in BASE_NAMES if k not in loaded.params]
-        if missing:
-            raise PlanningError(f"{fit}: the base fit needs {', '.join(BASE_NAMES)}; missing {', '.join(missing)}")
-        base = {k: loaded.params[k] for k in BASE_NAMES}
+        base = base_terms(FitResult.load(fit), str(fit))
     res = fit_repetition_file(data, base=base, params_col=params_col, tokens_col=tokens_col,
                               unique_tokens_col=unique_tokens_col, loss_col=loss_col, where=where)
     if out is not None:
         res.result.save(out)
-    _emit(res, json)
+    emit(res, json)
     if out is not None and not json:
         typer.echo(f"wrote {out}")
 
@@ -182,20 +162,14 @@ def moe(
     moe-sparsity fit, sparsity S (Abnar et al. 2025): N_total, N_active and D."""
     from scalinglab.planning.moe import DEFAULT_SPARSITIES, plan_moe, plan_sparsity
 
-    def parse(text: str, flag: str) -> tuple[float, ...]:
-        try:
-            return tuple(float(g) for g in text.split(",") if g.strip())
-        except ValueError:
-            raise PlanningError(f"{flag} must be comma-separated numbers, got {text!r}") from None
-
-    gs = parse(granularities, "--granularities")
+    gs = parse_floats(granularities, "--granularities")
     result = _load(fit, preset, default="krajewski2024")
     if result.law.name == "moe-sparsity":
-        ss = parse(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
-        _emit(plan_sparsity(result, compute, sparsities=ss), json)
+        ss = parse_floats(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
+        emit(plan_sparsity(result, compute, sparsities=ss), json)
         return
     dense = _load(None, dense_preset) if dense_preset else None
-    _emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
+    emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
 
 
 @plan_app.command("test-time")
@@ -211,7 +185,7 @@ def test_time(
     """Test-time compute multiplier K = M + 3(M − 1)/R that matches an M× larger model (Snell et al. 2024)."""
     from scalinglab.planning.test_time import test_time_tradeoff
 
-    _emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
+    emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
                              inference_tokens=inference_tokens), json)
 
 
