@@ -38,7 +38,7 @@ def fit(
     data: Annotated[str, typer.Argument(help="Per-problem counts (model, N, [D], problem, n, c) or aggregate "
                                              "curves (model, N, [D], method, k, accuracy).")],
     law: Annotated[str | None, typer.Option("--law", help="Test-time law (see `test-time laws`); default "
-                                                          "beta-zero for counts, saturating for curves.")] = None,
+                                                          "brown for counts, saturating for curves.")] = None,
     samples: Annotated[int | None, typer.Option("--samples", help="Fit on the first N samples per problem "
                                                                   "(hypergeometric subsample, seeded).")] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Resamples of the problems for intervals.")] = 0,

@@ -263,7 +263,8 @@ def plan_test_time(fit: TestTimeFit, workload: Workload, *, budget: float | None
     best = min(pool, key=key)
     runner = _runner_up(pool, best, key)
     gap = _gap(best, runner)
-    notes = ["accuracy is coverage (pass@k): it assumes the verifier picks a correct sample whenever one exists"]
+    notes = ["accuracy is coverage (pass@k): it assumes the verifier picks a correct sample whenever one exists"
+             if fit.law.data_kind == "counts" else f"accuracy is the fitted aggregate curve ({fit.law.name})"]
     if fit.n_draws == 0:
         notes.append("no bootstrap draws in the fit: refit with --bootstrap B for intervals")
     return TestTimePlan("budget" if budget is not None else "target", unit, limit, workload, fit.law.name, cands,

@@ -74,12 +74,8 @@ def fit_test_time(data: ProblemCounts | AccuracyCurves, law: str | TestTimeLaw |
         missing = sorted(set(models) - set(frame["model"]))
         if missing:
             raise InputError(f"no rows for model(s) {', '.join(missing)}", file=data.source, column="model")
-        data = type(data)(frame, data.source) if not is_counts else ProblemCounts(frame, data.source,
-                                                                                 data.columns_used)
+        data = ProblemCounts(frame, data.source, data.columns_used) if is_counts else AccuracyCurves(frame,
+                                                                                                     data.source)
     start = time.perf_counter()
     fits = (_fit_counts if is_counts else _fit_curves)(the_law, data, bootstrap, seed)
-    warnings = []
-    if not is_counts and the_law.data_kind == "counts":
-        warnings.append("fitted on aggregate curves")
-    return TestTimeFit(the_law, fits, data.source, seed if bootstrap else None, time.perf_counter() - start,
-                       warnings)
+    return TestTimeFit(the_law, fits, data.source, seed if bootstrap else None, time.perf_counter() - start)

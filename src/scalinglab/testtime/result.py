@@ -123,7 +123,8 @@ class TestTimeFit:
         """Parameters per model and coverage at a few k (95 % intervals from the draws)."""
         lines = [f"Test-time law: {self.law.title}   {self.law.formula}"]
         if self.source:
-            lines.append(f"Data: {self.source}" + (f"; bootstrap over problems: {self.n_draws} resamples"
+            over = "problems" if self.law.data_kind == "counts" else "the curve's points"
+            lines.append(f"Data: {self.source}" + (f"; bootstrap over {over}: {self.n_draws} resamples"
                                                    if self.n_draws else ""))
         names = self.law.param_names
         lines.append("")
