@@ -102,6 +102,29 @@ def coverage(
         typer.echo(f"  {m:<18}" + "".join(f"{v:>12.4f}" for v in r.values()))
 
 
+@test_time_app.command("sizes")
+@handle_errors
+def sizes(
+    data: Annotated[str, typer.Argument(help="Per-problem counts with N and D (train tokens) columns.")],
+    ks: Annotated[str, typer.Option("--ks", help="k at which to fit the law across sizes.")] = "1,10,100",
+    out: Annotated[Path | None, typer.Option("--out", help="Write the fitted laws as JSON.")] = None,
+    json: opt.Json = False,
+) -> None:
+    """-log pass@k = E(k) + A(k)/N^beta(k) + B(k)/D^gamma(k) across models (Schaeffer, Levi et al. 2025)."""
+    from scalinglab.testtime.data import load_counts
+    from scalinglab.testtime.sizes import fit_sizes
+
+    result = fit_sizes(load_counts(data), parse_ints(ks, "--ks"))
+    if out is not None:
+        result.save(out)
+    if json:
+        echo_json(result.to_dict())
+        return
+    typer.echo(result.text())
+    if out is not None:
+        typer.echo(f"wrote {out}")
+
+
 @test_time_app.command("laws")
 @handle_errors
 def laws(json: opt.Json = False) -> None:
