@@ -175,18 +175,80 @@ def moe(
 @plan_app.command("test-time")
 @handle_errors
 def test_time(
-    size_ratio: Annotated[float, typer.Option("--size-ratio", help="M: how many times larger the big model is.")],
+    size_ratio: Annotated[float | None, typer.Option(
+        "--size-ratio", help="Snell's K: M, how many times larger the big model is.")] = None,
     inference_ratio: Annotated[float | None, typer.Option(
-        "--inference-ratio", help="R = inference tokens / pretraining tokens.")] = None,
+        "--inference-ratio", help="Snell's K: R = inference tokens / pretraining tokens.")] = None,
     pretrain_tokens: Annotated[float | None, typer.Option("--pretrain-tokens", help="D_pretrain.")] = None,
     inference_tokens: Annotated[float | None, typer.Option("--inference-tokens", help="D_inference.")] = None,
+    test_time_fit: Annotated[Path | None, typer.Option(
+        "--test-time-fit", help="FIT from `scalinglab test-time fit --out`: plan model size × samples k.")] = None,
+    queries: Annotated[float | None, typer.Option("--queries", help="Queries answered over the model's life.")]
+    = None,
+    prompt_tokens: Annotated[float, typer.Option("--prompt-tokens", help="Prompt tokens per query.")] = 0.0,
+    output_tokens: Annotated[float | None, typer.Option("--output-tokens",
+                                                        help="Generated tokens per sample.")] = None,
+    verifier_params: Annotated[float, typer.Option(
+        "--verifier-params", help="Verifier size V: 2V FLOPs per prompt + sample token (0: free).")] = 0.0,
+    budget_flops: Annotated[float | None, typer.Option("--budget-flops", help="Lifetime FLOPs budget.")] = None,
+    budget_dollars: Annotated[float | None, typer.Option("--budget-dollars",
+                                                         help="Lifetime USD budget (priced as `plan cost`).")]
+    = None,
+    target_accuracy: Annotated[float | None, typer.Option("--target-accuracy",
+                                                          help="Cheapest candidate reaching this coverage.")]
+    = None,
+    train_tokens: Annotated[float | None, typer.Option("--train-tokens",
+                                                       help="Training tokens D of every model.")] = None,
+    fit: Annotated[Path | None, typer.Option("--fit", help="Training law FIT.json: D = its compute-optimal "
+                                                          "tokens for each model's N.")] = None,
+    preset: PresetOpt = None,
+    ks: Annotated[str | None, typer.Option("--ks", help="Samples k to try (default 1, 2, 4, … 8192, 10000).")]
+    = None,
+    gpu: Annotated[str, typer.Option("--gpu", help="Accelerator for --budget-dollars.")] = "h100",
+    price: Annotated[float | None, typer.Option("--price", help="USD per GPU-hour.")] = None,
+    mfu_train: Annotated[float, typer.Option("--mfu-train", help="Training MFU.")] = 0.40,
+    mfu_prompt: Annotated[float, typer.Option("--mfu-prompt", help="MFU on prompt tokens.")] = 0.50,
+    mfu_generate: Annotated[float, typer.Option("--mfu-generate", help="MFU on generated tokens.")] = 0.10,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Accuracy vs lifetime cost frontier figure.")] = None,
     json: opt.Json = False,
 ) -> None:
-    """Test-time compute multiplier K = M + 3(M − 1)/R that matches an M× larger model (Snell et al. 2024)."""
-    from scalinglab.planning.test_time import test_time_tradeoff
+    """Bigger model or more samples? Snell et al.'s FLOPs-matched K = M + 3(M − 1)/R, or with
+    --test-time-fit the best (model, k) for a budget or a target accuracy, by lifetime cost."""
+    if test_time_fit is None:
+        if size_ratio is None:
+            raise PlanningError("give --size-ratio (Snell's K) or --test-time-fit (plan model size × samples)")
+        from scalinglab.planning.test_time import test_time_tradeoff
 
-    emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
-                             inference_tokens=inference_tokens), json)
+        emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
+                                 inference_tokens=inference_tokens), json)
+        return
+    from scalinglab.cli.test_time import parse_ints
+    from scalinglab.planning.test_time_budget import DEFAULT_KS, Workload, plan_test_time
+    from scalinglab.testtime.result import TestTimeFit
+
+    if queries is None or output_tokens is None:
+        raise PlanningError("--test-time-fit needs --queries and --output-tokens")
+    if budget_flops is not None and budget_dollars is not None:
+        raise PlanningError("give --budget-flops or --budget-dollars, not both")
+    setup = None
+    if budget_dollars is not None:
+        from scalinglab.planning.cost import CostSetup, get_accelerator
+
+        acc = get_accelerator(gpu, price)
+        setup = CostSetup(acc, acc, queries, prompt_tokens, output_tokens, mfu_train, mfu_prompt, mfu_generate)
+    training_law = _load(fit, preset) if (fit is not None or preset is not None) else None
+    plan = plan_test_time(TestTimeFit.load(test_time_fit), Workload(queries, prompt_tokens, output_tokens,
+                                                                    verifier_params),
+                          budget=budget_flops if budget_flops is not None else budget_dollars,
+                          target_accuracy=target_accuracy, setup=setup, train_tokens=train_tokens,
+                          training_law=training_law, ks=parse_ints(ks, "--ks") if ks else DEFAULT_KS)
+    if plot is not None:
+        from scalinglab.report.test_time_figures import frontier_figure
+
+        frontier_figure(plan, plot)
+    emit(plan, json)
+    if plot is not None and not json:
+        typer.echo(f"wrote {plot}")
 
 
 def register(app: typer.Typer) -> None:
