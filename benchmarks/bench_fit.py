@@ -21,7 +21,7 @@ from scipy.special import logsumexp
 
 from scalinglab import ScalingLawFit, load_runs
 
-DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chinchilla" / "svg_extracted_data.csv"
+DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "data" / "chinchilla" / "svg_extracted_data.csv"
 
 
 def baseline_objective(p: np.ndarray, lN: np.ndarray, lD: np.ndarray, lL: np.ndarray, delta: float = 1e-3):
