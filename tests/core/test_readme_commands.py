@@ -27,7 +27,7 @@ def code_lines(text: str) -> list[tuple[str, str]]:
     """(block language, line) for every non-empty line of every fenced code block, ``$ `` prompts removed."""
     out = []
     for lang, body in FENCE.findall(text):
-        for line in body.splitlines():
+        for line in re.sub(r"\\\n\s*", " ", body).splitlines():  # join `\` continuation lines
             line = line.strip()
             if lang in ("console", "text"):
                 if not line.startswith("$ "):
@@ -111,6 +111,7 @@ def test_the_check_accepts_files_written_earlier_and_repo_files():
           ".venv/bin/scalinglab predict --fit fit.json --params 1e9 --tokens 2e10\n"
           ".venv/bin/scalinglab sweep run --preset tiny --out sweep-out/tiny\n"
           ".venv/bin/scalinglab fit sweep-out/tiny/runs.csv\n"
-          ".venv/bin/scalinglab fit tests/data/chinchilla/svg_extracted_data.csv\n```\n"
+          ".venv/bin/scalinglab fit tests/data/chinchilla/svg_extracted_data.csv \\\n    --out b.json\n"
+          ".venv/bin/scalinglab predict --fit b.json --params 1e9 --tokens 2e10\n```\n"
           "```console\n$ scalinglab laws\nE 1.69 (output, not a command: x.csv)\n```\n")
     assert check(ok) == []
