@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
+
+from scalinglab.atomic import write_bytes_atomic, write_text_atomic
+
+__all__ = ["dumps", "jsonable", "write_bytes_atomic", "write_text_atomic"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -31,22 +32,3 @@ def dumps(obj: Any) -> str:
     """Indented JSON with lists of numbers kept on one line (bootstrap draws stay readable)."""
     text = json.dumps(jsonable(obj), indent=2, allow_nan=False)
     return _NUM_LIST.sub(lambda m: "[" + ", ".join(s.strip() for s in m.group(1).split(",")) + "]", text)
-
-
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and os.replace: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Atomic write of UTF-8 text (see :func:`write_bytes_atomic`)."""
-    write_bytes_atomic(path, text.encode("utf-8"))

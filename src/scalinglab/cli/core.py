@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from scalinglab.atomic import check_writable
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors, progress_bar
+from scalinglab.cli.common import echo_json, handle_errors, number, progress_bar
 from scalinglab.errors import ScalingLabError
 
 
@@ -87,6 +89,8 @@ def fit(
     from scalinglab.laws.registry import get_law
     from scalinglab.serialize import dumps, write_text_atomic
 
+    if out is not None:
+        check_writable(out)  # before the fit spends any compute
     the_law = get_law(law)
     budget_values = _parse_budgets(budgets)
     require = ("N", "D", "C", "loss") if approach in (1, 2) else tuple(the_law.column_of(k) for k in the_law.inputs) + ("loss",)
@@ -159,6 +163,9 @@ def predict(
         raise ScalingLabError(f"law {result.law.name!r} needs {', '.join(missing)}")
     X = {k: given[k] for k in result.law.inputs}
     value = float(result.predict(**X))
+    if not math.isfinite(value):
+        raise ScalingLabError(f"the predicted loss at {', '.join(f'{k}={v:g}' for k, v in X.items())} is "
+                              "outside the float range; check the fit's parameters and the inputs")
     out = {"law": result.law.name, "inputs": X, "loss": value}
     interval = result.predict_interval(**X)
     if interval is not None:
@@ -167,9 +174,9 @@ def predict(
         echo_json(out)
     else:
         where = ", ".join(f"{k}={v:.4g}" for k, v in X.items())
-        txt = f"predicted loss at {where}: {value:.5f}"
+        txt = f"predicted loss at {where}: {number(value)}"
         if interval is not None:
-            txt += f"  (95% interval {interval[0]:.5f} – {interval[1]:.5f})"
+            txt += f"  (95% interval {number(interval[0])} – {number(interval[1])})"
         typer.echo(txt)
 
 

@@ -93,6 +93,10 @@ def evaluate(
     from scalinglab.curves.estimate import parse_fixed
     from scalinglab.curves.evaluate import are_grid, evaluate_curves, grid_table
 
+    if out is not None:
+        from scalinglab.atomic import check_writable
+
+        check_writable(out)  # before the fit spends any compute
     if plot is not None:
         from scalinglab.report.skill_figures import check_plot_path
 
@@ -257,8 +261,10 @@ def import_curves(
     """Convert tracker exports (W&B, TensorBoard, MLflow) to a long curves CSV: model, N, D, step, loss."""
     import pandas as pd
 
+    from scalinglab.atomic import check_writable
     from scalinglab.curves import importers as imp
 
+    check_writable(out)
     if model is not None and len(sources) > 1:
         raise InputError("--model names one run; give one source, or let names come from the files")
     frames = []
@@ -280,13 +286,16 @@ def import_curves(
             frames.append(imp.guide_family(family, src))
         else:
             raise InputError(f"unknown --format {fmt!r}; choose wandb, tensorboard, mlflow or guide")
+    dropped = sum(int(f.attrs.get("dropped", 0)) for f in frames)
     df = pd.concat(frames, ignore_index=True)
     from scalinglab.serialize import write_text_atomic
 
     write_text_atomic(out, df.to_csv(index=False))
-    summary = {"out": str(out), "rows": int(len(df)),
+    summary = {"out": str(out), "rows": int(len(df)), "dropped": dropped,
                "models": {str(m): int(n) for m, n in df.groupby("model").size().items()}}
     if json:
         echo_json(summary)
     else:
         typer.echo(f"wrote {out}: {len(df)} checkpoints of {df['model'].nunique()} run(s)")
+    if dropped:
+        typer.echo(f"dropped {dropped} row(s) without a finite positive loss and token count", err=True)

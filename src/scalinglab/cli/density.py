@@ -23,19 +23,16 @@ _console = Console(soft_wrap=True, width=120)
 
 def _load(data: str, benchmarks: list[str], family_col: str, params_col: str, tokens_col: str,
           date_col: str, loss_col: str | None) -> pd.DataFrame:
-    df = _obs.read_table(_obs.resolve_path(data))
-    _obs.check_columns(df, benchmarks, file=data)
+    from scalinglab.data import io, validate
+
+    df = io.read_table(data)
+    validate.check_columns(df, benchmarks, file=data, what="benchmark")
     _obs.check_unit_interval(df, benchmarks, file=data)
     for col in (family_col, params_col, tokens_col, date_col, *([loss_col] if loss_col else [])):
         if col not in df.columns:
             raise InputError(f"column {col!r} not found", file=data, column=col)
     for col in (params_col, tokens_col, *([loss_col] if loss_col else [])):
-        vals = pd.to_numeric(df[col], errors="coerce")
-        bad = np.flatnonzero((vals <= 0).to_numpy() | (vals.isna() & df[col].notna()).to_numpy())
-        if bad.size:
-            raise InputError(f"{df[col].iloc[bad[0]]!r} is not a positive number", file=data,
-                             row=int(bad[0]) + 1, column=col)
-        df[col] = vals
+        df[col] = validate.numeric_column(df, col, file=data, positive=True)
     dates = pd.to_datetime(df[date_col], errors="coerce")
     bad = np.flatnonzero((dates.isna() & df[date_col].notna()).to_numpy())
     if bad.size:

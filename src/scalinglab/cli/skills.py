@@ -91,8 +91,12 @@ def _given(ctx: typer.Context | None, name: str) -> bool:
 
 
 def _check_out(out: Path | None) -> None:
+    from scalinglab.atomic import check_writable
+
     if out is not None and out.is_dir():
         raise InputError("is a directory; give a file name such as model.json", file=str(out))
+    if out is not None:
+        check_writable(out)
 
 
 def _training_models(table) -> dict[str, list[str]]:
