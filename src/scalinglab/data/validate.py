@@ -46,7 +46,8 @@ def numeric_column(df: pd.DataFrame, col: str, *, file: str, positive: bool = Fa
                    limit: float | None = LIMIT, what: str = "value", hint: str = "") -> np.ndarray:
     """``df[col]`` as floats; missing cells stay NaN, anything else must be a finite number.
 
-    ``positive``: > 0; ``unit``: in [0, 1]; ``limit``: magnitude at most this (None: no limit).
+    ``positive``: > 0; ``unit``: in [0, 1] (``hint`` follows that error); ``limit``: magnitude at most
+    this (None: no limit).
     """
     raw = df[col]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
@@ -60,10 +61,10 @@ def numeric_column(df: pd.DataFrame, col: str, *, file: str, positive: bool = Fa
         if positive:
             checks.append((values <= 0, "must be positive"))
         if unit:
-            checks.append(((values < 0) | (values > 1), "is outside [0, 1]"))
+            checks.append(((values < 0) | (values > 1), f"is outside [0, 1]{hint}"))
     for mask, problem in checks:
         if mask.any():
             i = int(np.flatnonzero(mask)[0])
             shown = plain(raw.iloc[i]) if problem == "is not a number" else plain(values[i])
-            raise InputError(f"{what} {shown} {problem}{hint}", file=file, row=i + 1, column=str(col))
+            raise InputError(f"{what} {shown} {problem}", file=file, row=i + 1, column=str(col))
     return values
