@@ -99,7 +99,7 @@ def test_runs_value_near_float_limit(tmp_path: Path, cli) -> None:
 
 def test_derived_compute_out_of_range(tmp_path: Path, cli) -> None:
     path = tmp_path / "runs.csv"
-    pd.DataFrame({"N": [1e149, 1e9], "C": [1e9, 1e20], "loss": [3.0, 2.9]}).to_csv(path, index=False)
+    pd.DataFrame({"N": [1e-10, 1e9], "C": [1e150, 1e20], "loss": [3.0, 2.9]}).to_csv(path, index=False)
     _clean_error(cli("fit", path), str(path), "row 1", "D = C/(6N)", "outside the supported range")
 
 
@@ -142,12 +142,15 @@ def test_huge_inputs_give_a_correct_short_answer(tmp_path: Path, cli, fit_json: 
 
 
 def test_overflowing_prediction_is_a_range_error_not_300_digits(tmp_path: Path, cli, fit_json: dict) -> None:
-    fit_json["params"].update(A=1e100, alpha=0.001)  # allowed values whose loss at N = 1e-300 overflows
+    fit_json["params"].update(A=1e100, alpha=5.0)  # allowed values: A / N^alpha overflows at N = 1e-300
     path = _write_json(tmp_path / "fit.json", fit_json)
     proc = cli("predict", "--fit", path, "--params", "1e-300", "--tokens", "2e10")
     _clean_error(proc, "outside the float range")
+    fit_json["params"].update(alpha=0.001)  # a finite but huge loss, about 1e100
+    path = _write_json(tmp_path / "fit.json", fit_json)
     proc = cli("predict", "--fit", path, "--params", "1e9", "--tokens", "2e10")
-    assert proc.returncode == 0 and len(proc.stdout.strip()) < 80, proc.stdout  # 1e+100, not 101 digits
+    assert proc.returncode == 0 and len(proc.stdout.strip()) < 80, proc.stdout  # 9.8e+99, not 100 digits
+    assert "e+99" in proc.stdout
 
 
 # -- skills and density tables with inf/NaN ---------------------------------------------------------------
@@ -182,14 +185,26 @@ def test_where_must_be_row_wise(cli, where: str) -> None:
 
 
 # -- file formats --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("sep", [";", "\t"])
-def test_semicolon_and_tab_separated_csv_are_detected(tmp_path: Path, cli, sep: str) -> None:
-    path = tmp_path / "runs.csv"
-    _runs().to_csv(path, index=False, sep=sep)
-    comma = tmp_path / "comma.csv"
-    _runs().to_csv(comma, index=False)
-    got, want = (json.loads(cli("fit", p, "--law", "compute", "--json", check=True).stdout) for p in (path, comma))
-    assert got["params"] == want["params"] and got["n_points"] == 12
+def _history() -> pd.DataFrame:
+    return pd.DataFrame({"_step": [1, 2, 3], "train/loss": [4.0, 3.5, 3.2], "tokens": [1e6, 2e6, 3e6]})
+
+
+def _imported(cli, source: Path, out: Path) -> pd.DataFrame:
+    """``import-curves`` reads a table through the one loader and writes it back: no fit, so quick."""
+    cli("import-curves", source, "--params", "1e8", "--out", out, check=True)
+    return pd.read_csv(out)
+
+
+def test_semicolon_and_tab_separated_csv_are_detected(tmp_path: Path, cli) -> None:
+    _history().to_csv(tmp_path / "comma.csv", index=False)
+    want = _imported(cli, tmp_path / "comma.csv", tmp_path / "want.csv")
+    for name, sep in (("semi", ";"), ("tab", "\t")):
+        _history().to_csv(tmp_path / f"{name}.csv", index=False, sep=sep)
+        got = _imported(cli, tmp_path / f"{name}.csv", tmp_path / f"{name}-out.csv")
+        pd.testing.assert_frame_equal(got.drop(columns="model"), want.drop(columns="model"))
+    path = tmp_path / "runs.csv"  # and a fit reads all rows of a semicolon-separated runs table
+    _runs().to_csv(path, index=False, sep=";")
+    assert json.loads(cli("fit", path, "--law", "compute", "--json", check=True).stdout)["n_points"] == 12
 
 
 def test_duplicate_column_names(tmp_path: Path, cli) -> None:
@@ -207,9 +222,11 @@ def test_json_with_a_bom_loads(tmp_path: Path, cli, fit_json: dict) -> None:
     bom.write_text(json.dumps(fit_json), encoding="utf-8-sig")
     got = [cli("predict", "--fit", p, "--params", "1e9", "--tokens", "2e10", check=True).stdout for p in (plain, bom)]
     assert got[0] == got[1]
-    runs = tmp_path / "runs.jsonl"
-    runs.write_text("\n".join(json.dumps(r) for r in _runs().to_dict("records")), encoding="utf-8-sig")
-    assert cli("fit", runs, "--law", "compute", "--json").returncode == 0
+    lines = "\n".join(json.dumps(r) for r in _history().to_dict("records"))
+    (tmp_path / "plain.jsonl").write_text(lines)
+    (tmp_path / "bom.jsonl").write_text(lines, encoding="utf-8-sig")
+    got = [_imported(cli, tmp_path / f"{n}.jsonl", tmp_path / f"{n}.csv") for n in ("plain", "bom")]
+    pd.testing.assert_frame_equal(got[0].drop(columns="model"), got[1].drop(columns="model"))
 
 
 def test_jsonl_error_names_the_line(tmp_path: Path, cli) -> None:

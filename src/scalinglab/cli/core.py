@@ -162,7 +162,10 @@ def predict(
     if missing:
         raise ScalingLabError(f"law {result.law.name!r} needs {', '.join(missing)}")
     X = {k: given[k] for k in result.law.inputs}
-    value = float(result.predict(**X))
+    import numpy as np
+
+    with np.errstate(over="ignore"):  # an overflow is reported below, in one line
+        value = float(result.predict(**X))
     if not math.isfinite(value):
         raise ScalingLabError(f"the predicted loss at {', '.join(f'{k}={v:g}' for k, v in X.items())} is "
                               "outside the float range; check the fit's parameters and the inputs")
