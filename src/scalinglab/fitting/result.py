@@ -57,11 +57,11 @@ class FitResult:
         if not isinstance(d, dict) or "law" not in d or "params" not in d:
             raise InputError("a fit needs at least 'law' and 'params'", file=source)
         if not isinstance(d["law"], str):
-            raise InputError("'law' must be a law name", file=source, column="law")
+            raise InputError("'law' must be a law name", file=source, key="law")
         try:
             law = get_law(d["law"])
         except ScalingLabError as exc:
-            raise InputError(str(exc), file=source, column="law") from None
+            raise InputError(str(exc), file=source, key="law") from None
         from scalinglab.fitting.schema import check_fit_fields, check_params
 
         check_params(law, d["params"], source)
