@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from scalinglab.curves.estimate import load_curves
 from scalinglab.data.runs import load_runs
 from scalinglab.errors import ScalingLabError
+from scalinglab.fitting.loading import load_fit
 from scalinglab.fitting.result import FitResult
 from scalinglab.skills.observational import load_score_table
 from scalinglab.skills.sloth import Sloth
@@ -131,7 +132,7 @@ def test_observational_scores_loader(tmp_path: Path, table) -> None:
 
 # -- JSON documents ------------------------------------------------------------------------------------------
 FIT_KEYS = ["law", "params", "formula", "objective", "objective_spec", "n_points", "fit_seconds", "converged",
-            "convergence", "warnings", "ci", "optimal", "source", "bootstrap", "zzz"]
+            "convergence", "warnings", "ci", "optimal", "source", "bootstrap", "zzz", "kind", "approach", "a", "b"]
 numbers = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**400, 10**400),
                     st.sampled_from([0.34, 0.28, 1.69, 406.4, 1e308, 1e-308, 0.0]))
 boot_docs = st.fixed_dictionaries({}, optional={
@@ -145,7 +146,13 @@ valid_fit = st.fixed_dictionaries(
               "bootstrap": st.fixed_dictionaries({"draws": st.lists(st.lists(st.floats(0.01, 1e4), min_size=5,
                                                                              max_size=5), min_size=1, max_size=4),
                                                   "seed": st.integers(0, 9)})})
-fit_docs = valid_fit | valid_fit | st.fixed_dictionaries(
+valid_allocation = st.fixed_dictionaries(
+    {"kind": st.just("allocation"), "approach": st.sampled_from([1, 2]), "a": st.floats(0, 1),
+     "b": st.floats(0, 1), "log10_kN": st.floats(-5, 5), "log10_kD": st.floats(-5, 5)},
+    optional={"points": json_values, "settings": json_values, "convention": json_values,
+              "bootstrap": st.fixed_dictionaries({"draws": st.lists(st.lists(numbers, min_size=4, max_size=4),
+                                                                    max_size=3) | json_values})})
+fit_docs = valid_fit | valid_fit | valid_allocation | st.fixed_dictionaries(
     {"law": st.sampled_from(["chinchilla", "kaplan-n", "compute", "nope"]) | json_values,
      "params": st.dictionaries(st.sampled_from(["E", "A", "B", "alpha", "beta", "N_c", "alpha_N", "q"]),
                                numbers | json_values, max_size=6) | json_values},
@@ -164,6 +171,7 @@ def _dump(doc: Any) -> str:
 def test_fit_json_loader(tmp_path: Path, doc: dict, bom: bool) -> None:
     path = tmp_path / "FIT.json"
     path.write_text(_dump(doc), encoding="utf-8-sig" if bom else "utf-8")
+    _loads_or_own_error(load_fit, path)  # the CLI's loader: loss-law fits and allocation laws
     fit = _loads_or_own_error(FitResult.load, path)
     if fit is not None:  # a loaded fit is usable: finite parameters, a JSON round trip
         assert all(math.isfinite(v) for v in fit.params.values())

@@ -96,3 +96,31 @@ def check_fit_fields(law: Law, d: dict[str, Any], source: str) -> np.ndarray | N
         for name, v in zip(law.param_names, row, strict=True):
             _check_value(law, name, v, source, f"bootstrap.draws[{i}]")
     return np.asarray(draws, dtype=float)
+
+
+#: Optional keys of an allocation law (``fit --approach 1|2 --out``) and their JSON types.
+ALLOCATION_TYPES: dict[str, tuple[type, ...]] = {
+    "points": (list,), "method": (str,), "loss_fit": (dict,), "source": (str,), "n_points": (int,),
+    "settings": (dict,), "convention": (str,), "bootstrap": (dict,)}
+
+
+def check_allocation_fields(d: Any, source: str) -> np.ndarray | None:
+    """An allocation law's fields: finite exponents and coefficients, typed extras; returns its draws."""
+    if not isinstance(d, dict):
+        raise InputError("a fit must be a JSON object", file=source)
+    for key in ("approach", "a", "b", "log10_kN", "log10_kD"):
+        v = d.get(key)
+        if not _number(v) or abs(v) > LIMIT:
+            raise InputError(f"{key!r} must be a finite number, got {_show(v)}", file=source, key=key)
+    for key, types in ALLOCATION_TYPES.items():
+        v = d.get(key)
+        if v is not None and (not isinstance(v, types) or isinstance(v, bool)):
+            raise InputError(f"{key!r} has the wrong type ({type(v).__name__})", file=source, key=key)
+    draws = (d.get("bootstrap") or {}).get("draws")
+    if not draws:
+        return None
+    if not (isinstance(draws, list) and all(isinstance(r, list) and len(r) == 4
+                                            and all(_number(x) and abs(x) <= LIMIT for x in r) for r in draws)):
+        raise InputError("bootstrap draws must be rows of 4 finite numbers (a, log10_kN, b, log10_kD)",
+                         file=source, key="bootstrap.draws")
+    return np.asarray(draws, dtype=float)
