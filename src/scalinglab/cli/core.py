@@ -15,13 +15,21 @@ from scalinglab.errors import ScalingLabError
 
 
 def fit_with_progress(estimator, runs):
-    """Fit, showing a progress bar while the bootstrap runs; returns the FitResult."""
-    if estimator.bootstrap > 0:
-        bar, update = progress_bar(estimator.bootstrap, "bootstrap")
-        with bar:
-            estimator.fit(runs, progress=update)
-    else:
-        estimator.fit(runs)
+    """Fit, with a progress bar for the start scan, then one for the bootstrap; returns the FitResult."""
+    bar, update = progress_bar(max(estimator.bootstrap, 1), "bootstrap")
+    boot = bar.task_ids[0]
+    bar.update(boot, visible=False)
+    scan = bar.add_task("scan", total=None)
+
+    def scan_progress(done: int, total: int) -> None:
+        bar.update(scan, completed=done, total=total, visible=done < total)
+
+    def boot_progress(done: int) -> None:
+        bar.update(boot, visible=True)
+        update(done)
+
+    with bar:
+        estimator.fit(runs, progress=boot_progress if estimator.bootstrap else None, scan_progress=scan_progress)
     return estimator.result_
 
 

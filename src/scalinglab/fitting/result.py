@@ -36,6 +36,8 @@ class FitResult:
     draws: np.ndarray | None = None  # (K, P) raw-unit bootstrap draws
     bootstrap_seed: int | None = None
     source: str | None = None
+    #: How the refits went: {"converged": count, "seconds": refit time, "method": solver}.
+    bootstrap_info: dict[str, Any] | None = None
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -72,7 +74,8 @@ class FitResult:
                    objective_spec=d.get("objective_spec"), n_points=d.get("n_points"),
                    fit_seconds=d.get("fit_seconds"), converged=d.get("converged"),
                    convergence=d.get("convergence") or {}, warnings=list(d.get("warnings") or []),
-                   draws=draws, bootstrap_seed=boot.get("seed"), source=d.get("source", source))
+                   draws=draws, bootstrap_seed=boot.get("seed"), source=d.get("source", source),
+                   bootstrap_info=_bootstrap_info(boot))
 
     @classmethod
     def load(cls, path: str | Path) -> FitResult:
@@ -187,7 +190,7 @@ class FitResult:
             d["source"] = self.source
         if self.draws is not None and include_draws:
             d["bootstrap"] = {"n": int(self.draws.shape[0]), "seed": self.bootstrap_seed, "level": 0.95,
-                              "draws": self.draws.tolist()}
+                              **(self.bootstrap_info or {}), "draws": self.draws.tolist()}
         return d
 
     def to_json(self, include_draws: bool = True) -> str:
@@ -210,6 +213,11 @@ class FitResult:
             lines.append(f"Convergence: {'yes' if self.converged else 'NO'}; {c.get('n_starts')} starts polished "
                          f"after scanning {c.get('n_scanned')}, {c.get('n_agree')} reached the optimum; "
                          f"|grad| = {c.get('grad_norm', float('nan')):.2g}; {self.fit_seconds:.3g} s")
+        b = self.bootstrap_info
+        if b and self.draws is not None:
+            lines.append(f"Bootstrap: {b.get('converged')} of {len(self.draws)} refits converged "
+                         f"({b.get('method')}, {b.get('seconds', float('nan')):.3g} s, "
+                         f"{b.get('cpu_seconds', float('nan')):.3g} s CPU)")
         ci = self.ci()
         lines.append("")
         lines.append(f"  {'parameter':<10} {'value':>14}" + (f"   {'95% interval':>30}" if ci else ""))
@@ -251,3 +259,10 @@ class FitResult:
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
         return f"FitResult(law={self.law.name!r}, {ps})"
+
+
+def _bootstrap_info(boot: dict[str, Any]) -> dict[str, Any] | None:
+    """The refit summary kept from a FIT.json's ``bootstrap`` block (well-typed keys only)."""
+    out = {k: boot[k] for k in ("converged", "seconds", "cpu_seconds", "method")
+           if k in boot and isinstance(boot[k], (int, float, str)) and not isinstance(boot[k], bool)}
+    return out or None
