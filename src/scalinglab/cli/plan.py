@@ -128,6 +128,10 @@ def data_constrained_fit(
     """Fit R_D*, R_N* with the base law frozen (default: the paper's C4 base terms)."""
     from scalinglab.planning.data_constrained import fit_repetition_file
 
+    if out is not None:
+        from scalinglab.atomic import check_writable
+
+        check_writable(out)  # before the fit spends any compute
     base = None
     if fit is not None:
         from scalinglab.fitting.result import FitResult
