@@ -173,6 +173,7 @@ def load_runs(
     if "model" in (columns or {}):
         model_col = columns["model"]
     found: dict[str, str] = {}
+    products: dict[str, tuple[str, str]] = {}
     for canonical, aliases in ALIASES.items():
         extra = specs[canonical].aliases if canonical in specs else ()
         col = _find_column(raw, given.get(canonical), src, tuple(aliases) + tuple(extra))
@@ -182,6 +183,12 @@ def load_runs(
         if canonical in ALIASES:
             continue
         col = _find_column(raw, given.get(canonical), src, spec.aliases or (spec.name,))
+        factors = getattr(spec, "product_of", None)
+        if col is None and factors:
+            pair = [_find_column(raw, None, src, f) for f in factors]
+            if all(p is not None for p in pair):
+                products[canonical] = (pair[0], pair[1])
+                continue
         if col is None:
             looked = ", ".join((spec.aliases or (spec.name,))[:6])
             what = f" ({spec.description})" if spec.description else ""
@@ -192,6 +199,7 @@ def load_runs(
     model_name = _find_column(raw, model_col, src, MODEL_ALIASES)
 
     need = set(require)
+    need -= set(products)
     if "D" in need and "D" not in found and not ("C" in found and "N" in found):
         need.discard("D")
         if "C" not in found or "N" not in found:
@@ -220,6 +228,9 @@ def load_runs(
         elif canonical == "loss" and signed_loss:
             positive = False
         out[canonical] = _parse_numeric(raw, col, canonical, src, row_numbers, drop_invalid, bad, positive)
+    for canonical, (c1, c2) in products.items():
+        out[canonical] = (_parse_numeric(raw, c1, canonical, src, row_numbers, drop_invalid, bad, True)
+                          * _parse_numeric(raw, c2, canonical, src, row_numbers, drop_invalid, bad, True))
     if "D" not in out and "C" in out and "N" in out:
         out["D"] = out["C"] / (6.0 * out["N"])
     if "C" not in out and "D" in out and "N" in out:

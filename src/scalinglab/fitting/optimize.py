@@ -97,7 +97,7 @@ def scan_starts(problem: Problem, top_k: int = 8) -> tuple[np.ndarray, int]:
     law = problem.law
     if isinstance(law, ProjectableLaw):
         grid = law.nonlinear_grid()
-        y = np.exp(problem.log_y)
+        y = np.exp(problem.log_y) if law.log_response else problem.log_y
         w = np.ones_like(y) if problem.weights is None else problem.weights
         sw = np.sqrt(w)
         M = law.basis(grid, problem.F) * (sw / y)[None, :, None]
@@ -107,6 +107,9 @@ def scan_starts(problem: Problem, top_k: int = 8) -> tuple[np.ndarray, int]:
         names = law.param_names
         axes = [np.asarray(law.start_grid[n], dtype=float) for n in names]
         theta = np.array(list(itertools.product(*axes)))
+    extra = law.data_starts(problem.F, problem.log_y)
+    if extra is not None and len(extra):
+        theta = np.vstack([theta, np.atleast_2d(extra)])
     lo, hi = np.array(law.bounds).T
     theta = np.clip(theta, lo, hi)
     vals = problem.values(theta)
