@@ -91,7 +91,7 @@ def task_vocab() -> dict:
     test_mask = frame.vocab_size == frame.vocab_size.max()
     train, test = frame[~test_mask], frame[test_mask]
     cands = {f"vocab/Nv={name}": (lambda tr, te, c=cols: fit_and_score("vocab", tr, te, "lsq", columns=c,
-                                                                       loss_col="Lossu"))
+                                                                       loss_col="Lossu", top_k=2))
              for name, cols in (("vocab_size*embed_dim", None), ("vocab_size", {"Nv": "vocab_size"}))}
     return _select_and_test(train, test, "vocab_size", cands)
 

@@ -12,6 +12,8 @@ log L̂ = LSE(e, log a + η(log M − log C), log b − η(log M + log C)).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from scalinglab.laws.base import Parameter, ProjectableLaw, logsumexp_terms
@@ -61,6 +63,17 @@ class OvertrainLaw(ProjectableLaw):
 
     def assemble(self, theta_nl, coef):
         return np.column_stack([np.log(np.maximum(coef, np.exp(-20.0))), theta_nl])
+
+    def optimal(self, params: Mapping[str, float], C):
+        """Closed form: a M^η + b M^−η is least at M* = (b/a)^(1/(2η)), for every C; N = √(C/(6M*))."""
+        C = np.asarray(C, dtype=float)
+        m_star = (params["b"] / params["a"]) ** (1.0 / (2.0 * params["eta"]))
+        N = np.sqrt(C / (6.0 * m_star))
+        D = m_star * N
+        return {"N": N, "D": D, "loss": self.predict(params, N=N, D=D)}
+
+    def optimal_exponents(self, params):
+        return {"a": 0.5, "b": 0.5}
 
 
 LAWS = (OvertrainLaw,)
