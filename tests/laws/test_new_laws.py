@@ -91,7 +91,7 @@ def _recover(law: str, truth: dict, X: dict, rel: float = 0.05, noise: float = 0
 
 
 def test_sft_rectified_law_recovers_the_pre_power_phase() -> None:
-    """Lin et al. 2024, Eq. 3: a flat start (D^β ≪ D_l), then a power law; D_l and β recovered."""
+    """Lin et al. 2024, rectified law: a flat start (D^β ≪ D_l), then a power law; D_l and β recovered."""
     D = np.geomspace(200, 1.6e6, 14)
     p = _recover("sft", {"B": 40.0, "D_l": 30.0, "beta": 0.45, "E": 1.2}, {"D": D}, noise=0.001)
     assert p["beta"] == pytest.approx(0.45, rel=0.1) and p["E"] == pytest.approx(1.2, rel=0.05)
@@ -149,6 +149,6 @@ def test_hyperparams_law_recovers_optimal_lr_and_batch_and_plan_intervals(cli, t
     assert d["lr"] == pytest.approx(float(best["lr"]), rel=0.1)
     assert d["lr_interval"][0] <= d["lr"] <= d["lr_interval"][1]
     pub = json.loads(cli("plan", "hyperparams", "--params", "1e9", "--tokens", "1e11", "--json", check=True).stdout)
-    # Li et al. 2025, Eq. 1-2: η* = 1.79 N^-0.713 D^0.307, B* = 0.58 D^0.571
+    # Li et al. 2025, Step Law: η* = 1.79 N^-0.713 D^0.307, B* = 0.58 D^0.571
     assert pub["lr"] == pytest.approx(1.79 * 1e9 ** -0.713 * 1e11 ** 0.307, rel=1e-9)
     assert pub["batch"] == pytest.approx(0.58 * 1e11 ** 0.571, rel=1e-9) and pub["lr_interval"] is None

@@ -5,11 +5,11 @@
 
 The optimal learning rate and batch size follow the power laws of Li et al. 2025 ("Predictable Scale:
 Part I — Optimal Hyperparameter Scaling Law in Large Language Model Pretraining", arXiv:2503.04715,
-Eq. 1–2: η* = 1.79·N^−0.713·D^0.307, B* = 0.58·D^0.571, N non-embedding parameters, D tokens, B in
+the Step Law: η* = 1.79·N^−0.713·D^0.307, B* = 0.58·D^0.571, N non-embedding parameters, D tokens, B in
 tokens); the loss at the optimum is the Chinchilla form (Hoffmann et al. 2022, Eq. 2) and, near it, a
-bowl in log η and log b (Li et al. report a convex landscape in log-lr × log-batch, their Fig. 2). The
+bowl in log η and log b (Li et al. report a convex landscape in log-lr × log-batch). The
 bowl is this project's composition, not a published loss law. DeepSeek-AI 2024 (DeepSeek LLM,
-arXiv:2401.02954, Eq. 1) gives the optima in compute instead: η* = 0.3118·C^−0.1250,
+arXiv:2401.02954, Sec. 3.1) gives the optima in compute instead: η* = 0.3118·C^−0.1250,
 B* = 0.2920·C^0.3271 (B in tokens, C = M·D with M non-embedding FLOPs per token); both are in
 ``OPTIMA`` for ``scalinglab plan hyperparams``.
 """
@@ -44,10 +44,10 @@ class HyperparamOptimum:
 
 OPTIMA = {
     "li2025": HyperparamOptimum((1.79, -0.713, 0.307, 0.0), (0.58, 0.0, 0.571, 0.0), "tokens",
-                                "Li et al. 2025, Predictable Scale Part I, Eq. 1-2 (Step Law; N non-embedding "
+                                "Li et al. 2025, Predictable Scale Part I, Step Law ( N non-embedding "
                                 "parameters, D tokens)"),
     "deepseek2024": HyperparamOptimum((0.3118, 0.0, 0.0, -0.1250), (0.2920, 0.0, 0.0, 0.3271), "tokens",
-                                      "DeepSeek-AI 2024, DeepSeek LLM, Eq. 1 (C = M·D FLOPs, M non-embedding "
+                                      "DeepSeek-AI 2024, DeepSeek LLM, Sec. 3.1 (C = M·D FLOPs, M non-embedding "
                                       "FLOPs/token; here C = 6ND unless given)"),
 }
 

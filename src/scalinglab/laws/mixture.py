@@ -1,5 +1,5 @@
 """Data mixing law (Ye et al. 2024, "Data Mixing Laws: Optimizing Data Mixtures by Predicting Language
-Modeling Performance", arXiv:2403.16952, Eq. 1 and its multi-domain form Eq. 6):
+Modeling Performance", arXiv:2403.16952, the mixing law and its multi-domain form):
 
     L_i(r_1, …, r_M) = c_i + k_i · exp(Σ_j t_ij r_j)
 
@@ -19,7 +19,7 @@ from scalinglab.laws.base import Input, Law, Parameter, logsumexp_terms
 
 
 class _MixtureLaw(Law):
-    """L(r) = c + k·exp(Σ_j t_j r_j) over ``domains`` proportions (Ye et al. 2024, Eq. 1)."""
+    """L(r) = c + k·exp(Σ_j t_j r_j) over ``domains`` proportions (Ye et al. 2024)."""
 
     domains = 5
 
@@ -67,7 +67,7 @@ def _mixture_class(m: int, name: str) -> type[Law]:
     return type(f"MixtureLaw{m}", (_MixtureLaw,), {
         "name": name, "title": f"Data mixing law, {m} domains (Ye et al. 2024)", "domains": m,
         "formula": "L_i = c + k*exp(sum_j t_j r_j)", "variables": variables, "parameters": params,
-        "start_grid": grid, "__doc__": f"Ye et al. 2024, Eq. 1, over {m} domain proportions.",
+        "start_grid": grid, "__doc__": f"Ye et al. 2024 mixing law over {m} domain proportions.",
         "__module__": __name__})
 
 

@@ -1,5 +1,5 @@
 """Over-training law (Gadre et al. 2024, "Language models scale reliably with over-training and on
-downstream tasks", arXiv:2403.08540, Eq. 4):
+downstream tasks", arXiv:2403.08540, its scaling law for over-training):
 
     L(C, M) = E + (a·M^η + b·M^−η)·C^−η,   C = 6ND,  M = D/N (the token multiplier)
 

@@ -1,5 +1,5 @@
 """Parallel scaling (Chen et al. 2025, "Parallel Scaling Law for Language Models", ParScale,
-arXiv:2505.10475, Eq. 5 / Proposition 1):
+arXiv:2505.10475, the parallel scaling law):
 
     L(N, P) = (A / (N·(k·ln P + 1)))^α + E
 

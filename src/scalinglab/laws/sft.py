@@ -1,12 +1,12 @@
 """Fine-tuning laws.
 
 * ``sft`` — Lin et al. 2024, "Selecting Large Language Model to Fine-tune via Rectified Scaling Law"
-  (arXiv:2402.02314, Eq. 3): L(D) = B/(D_l + D^β) + E, with D the fine-tuning data size (examples or
+  (arXiv:2402.02314, the rectified scaling law): L(D) = B/(D_l + D^β) + E, with D the fine-tuning data size (examples or
   tokens, as your table counts them) and D_l the "pre-learned data size" the pre-trained model
   brings: the curve is flat (the pre-power phase) while D^β ≪ D_l, then a power law.
   log L̂ = LSE(log B − log(D_l + D^β), log E).
 * ``sft-multiplicative`` — Zhang et al. 2024, "When Scaling Meets LLM Finetuning: The Effect of Data,
-  Model and Finetuning Method" (arXiv:2402.17193, Eq. 1): L̂(X, D_f) = A·X^−α·D_f^−β + E, multiplicative
+  Model and Finetuning Method" (arXiv:2402.17193, the multiplicative joint law): L̂(X, D_f) = A·X^−α·D_f^−β + E, multiplicative
   in the scaled factor X (here the base-model size N) and the fine-tuning data D_f.
 """
 

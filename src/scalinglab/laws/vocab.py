@@ -1,5 +1,5 @@
 """Vocabulary law (Tao et al. 2024, "Scaling Laws with Vocabulary: Larger Models Deserve Larger
-Vocabularies", arXiv:2407.13623, Approach 3, Eq. 5):
+Vocabularies", arXiv:2407.13623, Approach 3, the parametric loss fit):
 
     L_u = −E + A1/N_nv^α1 + A2/N_v^α2 + B/H^β
 
