@@ -28,6 +28,7 @@ from scalinglab.fitting.optimize import Problem, minimise_from, scan_starts
 from scalinglab.fitting.result import FitResult
 from scalinglab.laws.base import Law
 from scalinglab.laws.registry import get_law
+from scalinglab.threads import single_blas_thread
 
 #: Checkpoints with D ≤ this many tokens are dropped (the guide's ``cut_beginning``, §3).
 DEFAULT_MIN_TOKENS = 1e10
@@ -294,6 +295,7 @@ def _global_fit(problem: Problem, extra_starts: np.ndarray | None, max_scan_poin
     return minimise_from(problem, starts)
 
 
+@single_blas_thread
 def fit_curves(train: pd.DataFrame, law: str | Law = "chinchilla", method: str = "curve_fit",
                fixed: Mapping[str, float] | None = None, weighting: str = "none",
                delta: float = 1e-3) -> FitResult:
@@ -341,6 +343,7 @@ def fit_curves(train: pd.DataFrame, law: str | Law = "chinchilla", method: str =
                      fit_seconds=time.perf_counter() - start, converged=converged)
 
 
+@single_blas_thread
 def bootstrap_curves(train: pd.DataFrame, n: int, seed: int | None = 0, law: str | Law = "chinchilla",
                      method: str = "curve_fit", fixed: Mapping[str, float] | None = None,
                      weighting: str = "none", delta: float = 1e-3,

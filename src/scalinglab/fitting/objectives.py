@@ -1,6 +1,6 @@
 """Objectives on log residuals r = log L̂ − log L, summed over points (Hoffmann et al. 2022; Epoch 2024).
 
-Each returns per-point values ρ(r) and derivatives ψ(r) = ρ'(r), vectorised over any shape, so the
+Each returns per-point values ρ(r), derivatives ψ(r) = ρ'(r) and curvatures ρ''(r), vectorised over any shape, so the
 fitter can evaluate many parameter vectors at once and weight points (bootstrap multiplicities).
 """
 
@@ -24,7 +24,10 @@ class Objective:
     def rho(self, r: np.ndarray) -> np.ndarray:
         if self.name == "huber":
             a = np.abs(r)
-            return np.where(a <= self.delta, 0.5 * r * r, self.delta * (a - 0.5 * self.delta))
+            c = np.minimum(a, self.delta)  # ½r² inside the band, δ(|r| − δ/2) outside, without a branch
+            a -= 0.5 * c
+            a *= c
+            return a
         if self.name == "lsq":
             return r * r
         if self.name == "asymmetric":
@@ -38,6 +41,16 @@ class Objective:
             return 2.0 * r
         if self.name == "asymmetric":
             return 2.0 * np.where(r < 0, self.tau, 1.0 - self.tau) * r
+        raise ScalingLabError(f"unknown objective {self.name!r}")
+
+    def curvature(self, r: np.ndarray) -> np.ndarray:
+        """ρ''(r) (Huber: 1 inside the δ band, 0 outside; its kink at ±δ takes the inside value)."""
+        if self.name == "huber":
+            return (np.abs(r) <= self.delta).astype(float)
+        if self.name == "lsq":
+            return np.full_like(r, 2.0, dtype=float)
+        if self.name == "asymmetric":
+            return 2.0 * np.where(r < 0, self.tau, 1.0 - self.tau)
         raise ScalingLabError(f"unknown objective {self.name!r}")
 
     def describe(self) -> str:

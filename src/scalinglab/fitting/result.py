@@ -36,6 +36,8 @@ class FitResult:
     draws: np.ndarray | None = None  # (K, P) raw-unit bootstrap draws
     bootstrap_seed: int | None = None
     source: str | None = None
+    #: How the refits went: {"converged": count, "seconds": refit time, "method": solver}.
+    bootstrap_info: dict[str, Any] | None = None
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -81,7 +83,8 @@ class FitResult:
                    objective_spec=d.get("objective_spec"), n_points=d.get("n_points"),
                    fit_seconds=d.get("fit_seconds"), converged=d.get("converged"),
                    convergence=d.get("convergence") or {}, warnings=list(d.get("warnings") or []),
-                   draws=draws, bootstrap_seed=boot.get("seed"), source=d.get("source", source))
+                   draws=draws, bootstrap_seed=boot.get("seed"), source=d.get("source", source),
+                   bootstrap_info=_bootstrap_info(boot))
 
     @classmethod
     def load(cls, path: str | Path) -> FitResult:
@@ -103,8 +106,20 @@ class FitResult:
         """(K, ...) predictions under every bootstrap draw, or None without draws."""
         if self.draws is None:
             return None
-        return np.array([self.law.predict(dict(zip(self.law.param_names, row, strict=True)), **X)
-                         for row in self.draws])
+        missing = [k for k in self.law.inputs if X.get(k) is None]
+        if missing:
+            raise ValueError(f"law {self.law.name!r} needs inputs {', '.join(self.law.inputs)}; missing {missing}")
+        arrays = {k: np.asarray(X[k], dtype=float) for k in self.law.inputs}
+        shape = np.broadcast(*arrays.values()).shape
+        F = self.law.features({k: np.broadcast_to(v, shape).ravel() for k, v in arrays.items()})
+        theta = self.draws.copy()  # raw → internal (logs of scale parameters), all draws in one batch
+        for j, p in enumerate(self.law.parameters):
+            if p.log:
+                theta[:, j] = np.log(theta[:, j])
+        n = max(1, len(next(iter(F.values()))))
+        step = max(1, 400_000 // n)  # draws per batch: arrays of ~0.4M values stay in cache
+        out = np.concatenate([self.law.log_predict(theta[i:i + step], F) for i in range(0, len(theta), step)])
+        return np.exp(out).reshape((len(theta), *shape))
 
     def predict_interval(self, level: float = 0.95, **X: Any) -> tuple[np.ndarray, np.ndarray] | None:
         draws = self.predict_draws(**X)
@@ -171,7 +186,7 @@ class FitResult:
             d["source"] = self.source
         if self.draws is not None and include_draws:
             d["bootstrap"] = {"n": int(self.draws.shape[0]), "seed": self.bootstrap_seed, "level": 0.95,
-                              "draws": self.draws.tolist()}
+                              **(self.bootstrap_info or {}), "draws": self.draws.tolist()}
         return d
 
     def to_json(self, include_draws: bool = True) -> str:
@@ -194,6 +209,11 @@ class FitResult:
             lines.append(f"Convergence: {'yes' if self.converged else 'NO'}; {c.get('n_starts')} starts polished "
                          f"after scanning {c.get('n_scanned')}, {c.get('n_agree')} reached the optimum; "
                          f"|grad| = {c.get('grad_norm', float('nan')):.2g}; {self.fit_seconds:.3g} s")
+        b = self.bootstrap_info
+        if b and self.draws is not None:
+            lines.append(f"Bootstrap: {b.get('converged')} of {len(self.draws)} refits converged "
+                         f"({b.get('method')}, {b.get('seconds', float('nan')):.3g} s, "
+                         f"{b.get('cpu_seconds', float('nan')):.3g} s CPU)")
         ci = self.ci()
         lines.append("")
         lines.append(f"  {'parameter':<10} {'value':>14}" + (f"   {'95% interval':>30}" if ci else ""))
@@ -235,3 +255,10 @@ class FitResult:
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
         return f"FitResult(law={self.law.name!r}, {ps})"
+
+
+def _bootstrap_info(boot: dict[str, Any]) -> dict[str, Any] | None:
+    """The refit summary kept from a FIT.json's ``bootstrap`` block (well-typed keys only)."""
+    out = {k: boot[k] for k in ("converged", "seconds", "cpu_seconds", "method")
+           if k in boot and isinstance(boot[k], (int, float, str)) and not isinstance(boot[k], bool)}
+    return out or None

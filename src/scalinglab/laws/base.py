@@ -190,6 +190,19 @@ class Law(ABC):
 
         For a law with ``log_response = False`` this is L̂ itself (the scale it is fitted on)."""
 
+    def second_order(self, theta: np.ndarray, F: Mapping[str, np.ndarray], weigh):
+        """(log L̂, Jacobian, Σ_n v_n ∇²_θ log L̂_n) with v = ``weigh(log L̂)`` (K, n) → (K, P, P).
+
+        Optional: laws that implement it get the bootstrap's second-order solver; the default raises
+        NotImplementedError and the solver falls back to damped Gauss–Newton (see ``has_hessian``).
+        """
+        raise NotImplementedError
+
+    @property
+    def has_hessian(self) -> bool:
+        """Whether this law implements ``second_order`` (the exact Hessian of log L̂)."""
+        return type(self).second_order is not Law.second_order
+
     def predict(self, params: Mapping[str, float], **X: np.ndarray) -> np.ndarray:
         """Predicted loss in raw units for raw ``params`` at inputs such as ``N=..., D=...``."""
         missing = [k for k in self.inputs if X.get(k) is None]
@@ -260,3 +273,23 @@ def logsumexp_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ex = np.exp(terms - m)
     s = ex.sum(axis=-1, keepdims=True)
     return (m + np.log(s))[..., 0], ex / s
+
+
+def logsumexp_arrays(terms: tuple[np.ndarray, ...]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """LSE of a few same-shape arrays and their softmax weights, without stacking them on a new axis."""
+    m = np.maximum(terms[0], terms[1])
+    for t in terms[2:]:
+        np.maximum(m, t, out=m)
+    ex = []
+    for t in terms:
+        x = t - m
+        np.exp(x, out=x)
+        ex.append(x)
+    s = ex[0] + ex[1]
+    for x in ex[2:]:
+        s += x
+    for x in ex:
+        x /= s
+    np.log(s, out=s)
+    s += m
+    return s, tuple(ex)
