@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from scalinglab.events import ProgressCallback, report
 from scalinglab.fitting.objectives import Objective
 from scalinglab.fitting.optimize import SCAN_ELEMENTS, minimise_batched
 from scalinglab.laws.base import Law
@@ -34,11 +35,12 @@ def _weight_chunks(n: int, k: int, seed: int | None, chunk: int) -> Iterator[np.
 
 def bootstrap_draws(law: Law, objective: Objective, F: Mapping[str, np.ndarray], log_y: np.ndarray,
                     theta_hat: np.ndarray, k: int, seed: int | None, chunk: int = 500,
-                    progress=None) -> tuple[np.ndarray, np.ndarray]:
+                    progress: ProgressCallback | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Refit ``k`` resamples; returns raw-unit parameter draws (k, P) and a converged mask (k,).
 
     Resamples are drawn and refitted ``chunk`` at a time (fewer on big tables, so that a chunk's
-    (resamples, rows) arrays stay near ``SCAN_ELEMENTS``); BLAS is held to one thread.
+    (resamples, rows) arrays stay near ``SCAN_ELEMENTS``); BLAS is held to one thread. ``progress`` gets a
+    :class:`~scalinglab.events.Progress` ("bootstrap", refits done, k) per chunk.
     """
     n = len(log_y)
     chunk = max(1, min(chunk, SCAN_ELEMENTS // max(1, n)))
@@ -48,6 +50,5 @@ def bootstrap_draws(law: Law, objective: Objective, F: Mapping[str, np.ndarray],
             th, _, done = minimise_batched(law, objective, F, log_y, weights, theta_hat)
             thetas.append(th)
             ok.append(done)
-            if progress is not None:
-                progress(sum(len(t) for t in thetas))
+            report(progress, "bootstrap", sum(len(t) for t in thetas), k)
     return law.raw_array(np.vstack(thetas)), np.concatenate(ok)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from scalinglab.data.runs import RunsTable, load_law_inputs
 from scalinglab.errors import InputError
+from scalinglab.events import ProgressCallback
 from scalinglab.fitting.bootstrap import bootstrap_draws
 from scalinglab.fitting.diagnostics import design_warnings, fit_warnings
 from scalinglab.fitting.objectives import make_objective
@@ -39,18 +40,18 @@ class ScalingLawFit:
         self.top_k = top_k
 
     def fit(self, runs: RunsTable | pd.DataFrame | str | Path,
-            progress: Callable[[int], None] | None = None,
+            progress: ProgressCallback | None = None,
             scan_progress: Callable[[int, int], None] | None = None) -> ScalingLawFit:
         """Fit on ``runs`` (a RunsTable, a DataFrame with canonical columns, or a file path).
 
-        ``progress(done)`` is called as bootstrap refits finish, ``scan_progress(done, total)`` as the
+        ``progress`` gets a :class:`~scalinglab.events.Progress` as bootstrap refits finish, ``scan_progress(done, total)`` as the
         start scan walks its grid (worth showing on big tables).
         """
         start = time.perf_counter()
         law = get_law(self.law)
         objective = make_objective(self.loss, self.delta, self.tau)
         if self.bootstrap < 0:
-            raise InputError("--bootstrap must be 0 or a positive number of resamples")
+            raise InputError("`bootstrap` must be 0 or a positive number of resamples")
         if not isinstance(runs, RunsTable):
             runs = load_law_inputs(runs, law)
         for name in law.inputs:

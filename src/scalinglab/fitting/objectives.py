@@ -13,6 +13,19 @@ import numpy as np
 from scalinglab.errors import ScalingLabError
 
 
+def huber(r: np.ndarray, delta: float, *, scaled: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The one Huber loss: values ρ(r) and derivatives ψ(r) of residuals ``r``.
+
+    ``0.5 r²`` for ``|r| ≤ δ``, else ``δ(|r| − δ/2)``; ``scaled`` divides by δ (smooth-L1:
+    ``0.5 r²/δ``, else ``|r| − δ/2``, which behaves like the absolute error away from 0).
+    """
+    a = np.abs(r)
+    small = a <= delta
+    if scaled:
+        return np.where(small, 0.5 * r * r / delta, a - 0.5 * delta), np.clip(r / delta, -1.0, 1.0)
+    return np.where(small, 0.5 * r * r, delta * (a - 0.5 * delta)), np.clip(r, -delta, delta)
+
+
 @dataclass(frozen=True)
 class Objective:
     """A robust or least-squares loss on log residuals."""
@@ -24,7 +37,7 @@ class Objective:
     def rho(self, r: np.ndarray) -> np.ndarray:
         if self.name == "huber":
             a = np.abs(r)
-            c = np.minimum(a, self.delta)  # ½r² inside the band, δ(|r| − δ/2) outside, without a branch
+            c = np.minimum(a, self.delta)  # huber() without a branch or temporaries (the fitter's hot path)
             a -= 0.5 * c
             a *= c
             return a
@@ -36,7 +49,7 @@ class Objective:
 
     def psi(self, r: np.ndarray) -> np.ndarray:
         if self.name == "huber":
-            return np.clip(r, -self.delta, self.delta)
+            return np.clip(r, -self.delta, self.delta)  # huber()'s ψ
         if self.name == "lsq":
             return 2.0 * r
         if self.name == "asymmetric":

@@ -220,17 +220,13 @@ class Law(ABC):
         """N_opt, D_opt under C = 6ND, for laws of N and D (numerically unless a closed form exists)."""
         if set(self.inputs) != {"N", "D"}:
             return None
-        from scipy.optimize import minimize_scalar
-
         Cs = np.atleast_1d(np.asarray(C, dtype=float))
         N_opt = np.empty_like(Cs)
         for i, c in enumerate(Cs):
-            def f(logn: float, c: float = c) -> float:
+            def f(logn: np.ndarray, c: float = c) -> np.ndarray:
                 n = np.exp(logn)
-                return float(np.log(self.predict(params, N=n, D=c / (6 * n))))
-            lo, hi = np.log(c / 6) / 2 - 25, np.log(c / 6) / 2 + 25
-            res = minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
-            N_opt[i] = np.exp(res.x)
+                return np.log(self.predict(params, N=n, D=c / (6 * n)))
+            N_opt[i] = minimise_log_n(f, np.log(c / 6) / 2, half_width=25.0, xatol=1e-10, vectorised=True)[0]
         D_opt = Cs / (6 * N_opt)
         return {"N": N_opt, "D": D_opt, "loss": self.predict(params, N=N_opt, D=D_opt)}
 
@@ -265,6 +261,25 @@ class ProjectableLaw(Law):
     @abstractmethod
     def assemble(self, theta_nl: np.ndarray, coef: np.ndarray) -> np.ndarray:
         """Internal theta (K, P) from non-linear params (K, q) and linear coefficients (K, m)."""
+
+
+def minimise_log_n(loss_at, centre: float, half_width: float = 15.0, points: int = 301, *,
+                   xatol: float = 1e-9, vectorised: bool = False) -> tuple[float, float, bool]:
+    """The one budget minimiser: minimise ``loss_at(log N)`` over ``centre ± half_width``.
+
+    A grid of ``points`` values of log N, then a bounded polish between the best grid point's
+    neighbours. ``vectorised``: ``loss_at`` takes an array of log N. Returns (N, loss, whether the
+    grid's best point was on its edge, i.e. no interior optimum was found).
+    """
+    from scipy.optimize import minimize_scalar
+
+    grid = np.linspace(centre - half_width, centre + half_width, points)
+    values = np.asarray(loss_at(grid), dtype=float) if vectorised else np.array([loss_at(x) for x in grid])
+    i = int(np.argmin(np.where(np.isfinite(values), values, np.inf)))
+    scalar = (lambda x: float(np.asarray(loss_at(np.array([x])), dtype=float)[0])) if vectorised else loss_at
+    res = minimize_scalar(scalar, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, points - 1)]), method="bounded",
+                          options={"xatol": xatol})
+    return float(np.exp(res.x)), float(res.fun), i in (0, points - 1)
 
 
 def logsumexp_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
