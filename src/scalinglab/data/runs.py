@@ -238,6 +238,7 @@ def load_runs(
     if "model" in (columns or {}):
         model_col = columns["model"]
     found: dict[str, str] = {}
+    products: dict[str, tuple[str, str]] = {}
     for canonical, aliases in ALIASES.items():
         extra = specs[canonical].aliases if canonical in specs else ()
         col = _find_column(raw, given.get(canonical), src, tuple(aliases) + tuple(extra))
@@ -247,6 +248,12 @@ def load_runs(
         if canonical in ALIASES:
             continue
         col = _find_column(raw, given.get(canonical), src, spec.aliases or (spec.name,))
+        factors = getattr(spec, "product_of", None)
+        if col is None and factors:
+            pair = [_find_column(raw, None, src, f) for f in factors]
+            if all(p is not None for p in pair):
+                products[canonical] = (pair[0], pair[1])
+                continue
         if col is None:
             looked = ", ".join((spec.aliases or (spec.name,))[:6])
             what = f" ({spec.description})" if spec.description else ""
@@ -256,7 +263,7 @@ def load_runs(
     require = tuple(require) + tuple(c for c in specs if c not in require)
     model_name = _find_column(raw, model_col, src, MODEL_ALIASES)
 
-    _check_required(set(require), found, specs, src)
+    _check_required(set(require) - set(products), found, specs, src)
 
     bad = np.zeros(len(raw), dtype=bool)
     out = pd.DataFrame(index=raw.index)
@@ -268,6 +275,9 @@ def load_runs(
         elif canonical == "loss" and signed_loss:
             positive = False
         out[canonical] = _parse_numeric(raw, col, canonical, src, row_numbers, drop_invalid, bad, positive)
+    for canonical, (c1, c2) in products.items():
+        out[canonical] = (_parse_numeric(raw, c1, canonical, src, row_numbers, drop_invalid, bad, True)
+                          * _parse_numeric(raw, c2, canonical, src, row_numbers, drop_invalid, bad, True))
     if "D" not in out and "C" in out and "N" in out:
         out["D"] = out["C"] / (6.0 * out["N"])
     if "C" not in out and "D" in out and "N" in out:
