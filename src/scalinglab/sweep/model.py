@@ -68,11 +68,11 @@ class GPT(nn.Module):
     def __init__(self, s: Shape) -> None:
         super().__init__()
         self.shape = s
-        self.tok_emb = nn.Embedding(s.vocab_size, s.d_model)
+        self.tok_emb = nn.Embedding(s.padded_vocab, s.d_model)
         self.pos_emb = nn.Embedding(s.seq_len, s.d_model)
         self.blocks = nn.ModuleList(Block(s) for _ in range(s.n_layer))
         self.ln_f = nn.LayerNorm(s.d_model, bias=False)
-        self.head = nn.Linear(s.d_model, s.vocab_size, bias=False)
+        self.head = nn.Linear(s.d_model, s.padded_vocab, bias=False)
         self.head.weight = self.tok_emb.weight  # weight tying
         self.apply(self._init)
 
@@ -104,11 +104,18 @@ class GPT(nn.Module):
         return logits, loss
 
 
-def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
-    """AdamW groups: decay matrices (and the tied embedding), not LayerNorm gains."""
-    decay, no_decay = [], []
+def param_groups(model: GPT, weight_decay: float, hidden_lr_mult: float = 1.0) -> list[dict]:
+    """AdamW groups: embeddings (decayed), hidden matrices (decayed, lr x ``hidden_lr_mult``), gains (no decay).
+
+    ``hidden_lr_mult = base_width / d_model`` is muP's Adam rule for hidden weights (Yang et al. 2022,
+    Table 3: learning rate proportional to 1/fan_in); the tied embedding and the LayerNorm gains keep the
+    base rate. Each group's ``lr_mult`` multiplies the scheduled learning rate.
+    """
+    emb = {id(model.tok_emb.weight), id(model.pos_emb.weight)}
+    groups: dict[str, list[torch.Tensor]] = {"embedding": [], "hidden": [], "gain": []}
     for p in model.parameters():
-        if not p.requires_grad:
-            continue
-        (decay if p.dim() >= 2 else no_decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        if p.requires_grad:
+            groups["embedding" if id(p) in emb else "hidden" if p.dim() >= 2 else "gain"].append(p)
+    return [{"params": groups["embedding"], "weight_decay": weight_decay, "lr_mult": 1.0},
+            {"params": groups["hidden"], "weight_decay": weight_decay, "lr_mult": float(hidden_lr_mult)},
+            {"params": groups["gain"], "weight_decay": 0.0, "lr_mult": 1.0}]

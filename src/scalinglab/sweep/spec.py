@@ -59,6 +59,7 @@ class TrainRecipe:
     batch_size: int = 16
     micro_batch: int | None = None
     lr: float = 3e-3
+    lr_base_width: int | None = None
     min_lr_ratio: float = 0.1
     warmup_steps: int | None = None
     warmup_fraction: float = 0.05
@@ -119,6 +120,12 @@ class RunConfig:
     parallel: str = "ddp"
     divergence_factor: float = 2.0
     forecast: dict[str, float] | None = None
+    lr_base_width: int | None = None
+
+    @property
+    def hidden_lr_mult(self) -> float:
+        """muP-style learning-rate factor of the hidden matrices: ``lr_base_width / d_model`` (1 when unset)."""
+        return self.lr_base_width / self.d_model if self.lr_base_width else 1.0
 
     @property
     def shape(self) -> Shape:
@@ -317,7 +324,8 @@ def expand(spec: SweepSpec, data_dir: Path | str) -> list[RunConfig]:
             checkpoint_every=max(1, t.checkpoint_every), eval_windows=t.eval_windows,
             cpu_threads=t.cpu_threads, device=t.device,
             dtype=t.dtype, compile=t.compile, parallel=t.parallel,
-            divergence_factor=spec.gates.divergence_factor, forecast=spec.gates.forecast)
+            divergence_factor=spec.gates.divergence_factor, forecast=spec.gates.forecast,
+            lr_base_width=t.lr_base_width)
         overrides = p.get("overrides") or {}
         bad = sorted(set(overrides) - train_fields)
         if bad:

@@ -201,7 +201,7 @@ def train(cfg: RunConfig, run_dir: Path | str, on_progress: ProgressFn | None = 
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         ddp_model = DDP(model, device_ids=[d.local_rank] if dev.type == "cuda" else None)
-    optim = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
+    optim = torch.optim.AdamW(param_groups(model, cfg.weight_decay, cfg.hidden_lr_mult), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
                               fused=dev.type == "cuda")
     if ck is not None and fsdp:
         from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
@@ -287,7 +287,7 @@ def train(cfg: RunConfig, run_dir: Path | str, on_progress: ProgressFn | None = 
         step = state["step"]
         lr = lr_at(step, cfg)
         for group in optim.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_mult", 1.0)
         step_loss = 0.0
         for k in range(accum):
             x, y = batch(state["position"], d.rank * per_rank + k * micro, micro)
