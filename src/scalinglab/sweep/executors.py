@@ -96,7 +96,7 @@ def check_or_write_config(cfg: RunConfig, run_dir: Path) -> None:
     mine = cfg.to_dict()
     if path.exists():
         old = json.loads(path.read_text())
-        diff = sorted(k for k in mine if k != "data_dir" and old.get(k) != mine[k])
+        diff = sorted(k for k in mine if k not in ("data_dir", "peak_flops") and old.get(k) != mine[k])
         if diff:
             raise ScalingLabError(f"{run_dir} holds run {cfg.name!r} with a different config "
                                   f"({', '.join(diff)}); use a new --out folder")

@@ -166,7 +166,7 @@ QUALITY = {"min_chars": _int(0, 1 << 40), "max_chars": _int(1, 1 << 40), "max_sy
 MODEL = {"seq_len": _int(1, 1 << 20), "head_dim": _int(1, 4096), "aspect_ratio": _pos(1e6),
          "mlp_ratio": _int(1, 64)}
 
-TRAIN = {"batch_size": _int(1, 1 << 24), "micro_batch": _int(1, 1 << 24, optional=True), "lr": _pos(10.0),
+TRAIN = {"batch_size": _int(1, 1 << 24), "micro_batch": _int(1, 1 << 24, optional=True), "lr": _pos(1e6),
          "lr_base_width": _int(1, 1 << 20, optional=True), "min_lr_ratio": _frac(),
          "warmup_steps": _int(0, 2**31, optional=True), "warmup_fraction": Rule("float", 0.0, 0.999),
          "schedule": Rule("choice", choices=("cosine", "wsd")), "decay_fraction": _frac(),
@@ -177,7 +177,7 @@ TRAIN = {"batch_size": _int(1, 1 << 24), "micro_batch": _int(1, 1 << 24, optiona
          "device": Rule("choice", choices=("auto", "cpu", "cuda")),
          "dtype": Rule("choice", choices=("auto", "bf16", "fp32")),
          "compile": Rule("choice", choices=("auto", True, False)),  # auto: on CUDA only
-         "parallel": Rule("choice", choices=("ddp", "fsdp"))}
+         "parallel": Rule("choice", choices=("ddp", "fsdp")), "peak_flops": _pos(1e20, optional=True)}
 
 GATES = {"divergence_factor": Rule("float", 1.0, 1e6, lo_open=True), "forecast": Rule("dict", optional=True)}
 

@@ -79,6 +79,7 @@ class TrainRecipe:
     dtype: str = "auto"
     compile: bool | str = "auto"
     parallel: str = "ddp"
+    peak_flops: float | None = None  # dense peak FLOP/s of one device, for MFU (the CLI fills it in on CUDA)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class RunConfig:
     forecast: dict[str, float] | None = None
     lr_base_width: int | None = None
     keep_checkpoints: tuple[int, ...] = ()  # steps whose checkpoint is also kept as checkpoint-<step>.pt
+    peak_flops: float | None = None  # one device's dense peak FLOP/s: MFU is reported when known
 
     def __post_init__(self) -> None:
         """Every field typed and ranged (a config file edited by hand gets the same checks as a spec)."""
@@ -369,7 +371,7 @@ def expand(spec: SweepSpec, data_dir: Path | str) -> list[RunConfig]:
             cpu_threads=t.cpu_threads, device=t.device,
             dtype=t.dtype, compile=t.compile, parallel=t.parallel,
             divergence_factor=spec.gates.divergence_factor, forecast=spec.gates.forecast,
-            lr_base_width=t.lr_base_width, keep_checkpoints=t.keep_checkpoints)
+            lr_base_width=t.lr_base_width, keep_checkpoints=t.keep_checkpoints, peak_flops=t.peak_flops)
         overrides = p.get("overrides") or {}
         bad = sorted(set(overrides) - train_fields)
         if bad:
