@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from scalinglab.errors import ScalingLabError
+from scalinglab.sweep.flops import total_params
 from scalinglab.sweep.shards import prepare_data, write_json_atomic
 from scalinglab.sweep.spec import CHECKPOINT, CURVE, RESULT, RunConfig, SweepSpec, expand
 
-RUNS_COLUMNS = ["run", "N", "D", "C", "loss", "step", "seed", "non_embedding_params", "params", "layers",
-                "width", "heads", "seq_len", "batch_size", "lr", "schedule", "train_loss", "C_kaplan",
-                "C_chinchilla", "wall_s", "tokens_per_s"]
-CURVES_COLUMNS = ["run", "step", "N", "D", "C", "loss", "train_loss", "lr"]
+RUNS_COLUMNS = ["run", "N", "D", "C", "loss", "step", "seed", "non_embedding_params", "params", "N_total",
+                "C_total", "layers", "width", "heads", "seq_len", "batch_size", "lr", "schedule", "train_loss",
+                "C_kaplan", "C_chinchilla", "wall_s", "tokens_per_s", "mfu", "compile_s"]
+CURVES_COLUMNS = ["run", "step", "N", "D", "C", "loss", "train_loss", "lr", "tokens_per_s", "mfu"]
 
 
 def require_torch() -> None:
@@ -66,13 +67,14 @@ def write_tables(out: Path, runs: list[RunConfig]) -> tuple[int, int]:
     for cfg in runs:
         rd = out / "runs" / cfg.name
         result = _read_json(rd / RESULT)
+        n, n_total = cfg.non_embedding_params, total_params(cfg.shape)
         if result and result.get("status") == "finished" and math.isfinite(result.get("loss", math.nan)):
-            run_rows.append(result)
-        n = cfg.non_embedding_params
+            # N is Kaplan's non-embedding count; N_total (and C_total = 6 N_total D) count every parameter
+            run_rows.append({**result, "N_total": n_total, "C_total": 6.0 * n_total * result["D"]})
         for p in _read_json(rd / CURVE) or []:
             curve_rows.append({"run": cfg.name, "step": p["step"], "N": n, "D": p["tokens"],
                                "C": 6.0 * n * p["tokens"], "loss": p["loss"], "train_loss": p["train_loss"],
-                               "lr": p["lr"]})
+                               "lr": p["lr"], "tokens_per_s": p.get("tokens_per_s", ""), "mfu": p.get("mfu", "")})
     _write_csv_atomic(out / "runs.csv", run_rows, RUNS_COLUMNS)
     _write_csv_atomic(out / "curves.csv", curve_rows, CURVES_COLUMNS)
     return len(run_rows), len(curve_rows)
