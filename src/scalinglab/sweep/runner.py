@@ -136,7 +136,9 @@ def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, show_progress
 
         def on_event(kind: str, info: dict[str, Any]) -> None:
             name = info["run"]
-            if kind == "start":
+            if kind == "warning":
+                say(info["message"])
+            elif kind == "start":
                 bars[name] = progress.add_task(f"  {name}", total=info["steps"], info="")
             elif kind == "step" and name in bars:
                 progress.update(bars[name], completed=info["step"], info=f"loss {info['loss']:.3f}")

@@ -337,6 +337,16 @@ def save_checkpoint(model: GPT, optim: torch.optim.Optimizer, state: TrainState,
     d.barrier()
 
 
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """A checkpoint, loaded with ``weights_only=True``; an unreadable one is one clear error."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated by hand, another format, not a checkpoint at all
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ScalingLabError(f"{path}: unreadable checkpoint ({first[:120]}); delete it to restart this run") \
+            from None
+
+
 def kept_checkpoint_name(step: int) -> str:
     return f"checkpoint-{step:07d}.pt"
 
@@ -431,7 +441,7 @@ def train(cfg: RunConfig, run_dir: Path | str, on_progress: ProgressFn | None = 
     random.seed(cfg.seed)
     np.random.seed(cfg.seed % 2**32)  # noqa: NPY002
     ckpt_path = run_dir / CHECKPOINT
-    ck = torch.load(ckpt_path, map_location="cpu", weights_only=True) if ckpt_path.exists() else None
+    ck = load_checkpoint(ckpt_path) if ckpt_path.exists() else None
     model, wrapped, optim = build_model_and_optim(cfg, d, ck, fused_loss=dev.type == "cuda" or bf16)
     state = TrainState() if ck is None else TrainState.from_dict(ck["state"])
     if ck is not None:  # resume: every rank reads the same file
