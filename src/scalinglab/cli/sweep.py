@@ -218,9 +218,12 @@ def presets_cmd(json_out: JsonOpt = False) -> None:
     if json_out:
         echo_json(PRESETS)
         return
+    from scalinglab.sweep.spec import expand, spec_from_dict
+
     for name, p in PRESETS.items():
-        typer.echo(f"{name}: {len(p.get('runs') or []) or len(p['grid']['params']) * len(p['grid']['tokens'])} runs, "
-                   f"data {p['data']['source']}, vocab {p['data']['vocab_size']}")
+        design = "isoflop" if "isoflop" in p else "grid" if "grid" in p else "runs"
+        n_runs = len(expand(spec_from_dict(p, f"preset:{name}"), ""))
+        typer.echo(f"{name}: {n_runs} runs ({design}), data {p['data']['source']}, vocab {p['data']['vocab_size']}")
 
 
 def register(app: typer.Typer) -> None:
