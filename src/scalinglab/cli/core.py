@@ -160,6 +160,8 @@ def predict(
     X = {k: given[k] for k in result.law.inputs}
     value = float(result.predict(**X))
     out = {"law": result.law.name, "inputs": X, "loss": value}
+    if result.intervals_withheld:
+        out["intervals"] = result.intervals_withheld
     interval = result.predict_interval(**X)
     if interval is not None:
         out["interval"] = [float(interval[0]), float(interval[1])]
@@ -171,6 +173,9 @@ def predict(
         if interval is not None:
             txt += f"  (95% interval {interval[0]:.5f} – {interval[1]:.5f})"
         typer.echo(txt)
+    far = result.extrapolation(float(given["C"])) if given.get("C") is not None else None
+    if far:
+        typer.echo(f"warning: {far}", err=True)
 
 
 @handle_errors
@@ -203,6 +208,9 @@ def optimal(
             txt += f"\n  95%: N in ({row['N_interval'][0]:.3g}, {row['N_interval'][1]:.3g}), " \
                    f"D in ({row['D_interval'][0]:.3g}, {row['D_interval'][1]:.3g})"
         typer.echo(txt)
+        far = result.extrapolation(row["C"])
+        if far:
+            typer.echo(f"warning: {far}", err=True)
 
 
 @handle_errors

@@ -62,10 +62,11 @@ class ScalingLawFit:
         info = minimise(Problem(law, objective, F, log_y), top_k=self.top_k)
         warnings = design_warnings(law, X) + fit_warnings(law, info.at_bounds, info.success, info.message,
                                                           info.n_agree, info.n_starts)
-        draws = None
+        draws, n_ok = None, None
         if self.bootstrap:
             draws, ok = bootstrap_draws(law, objective, F, log_y, info.theta, self.bootstrap, self.seed,
                                         progress=progress)
+            n_ok = int(ok.sum())
             if not ok.all():
                 warnings.append(f"{int((~ok).sum())} of {len(ok)} bootstrap refits stopped before converging")
         spec = objective.to_dict() | {"description": objective.describe()}
@@ -75,7 +76,7 @@ class ScalingLawFit:
             convergence={"n_starts": info.n_starts, "n_scanned": info.n_scanned, "n_agree": info.n_agree,
                          "iterations": info.nit, "grad_norm": info.grad_norm, "message": info.message},
             warnings=warnings, draws=draws, bootstrap_seed=self.seed if self.bootstrap else None,
-            source=runs.source)
+            source=runs.source, bootstrap_converged=n_ok, data_compute=_data_compute(X))
         self.params_ = self.result_.params
         self.objective_ = info.value
         self.theta_ = info.theta
@@ -83,3 +84,15 @@ class ScalingLawFit:
 
     def predict(self, **X: np.ndarray) -> np.ndarray:
         return self.result_.predict(**X)
+
+
+def _data_compute(X: dict[str, np.ndarray]) -> list[float] | None:
+    """[min, max] training compute C = 6ND of the fitted runs (or the C column), None for other laws."""
+    if "C" in X:
+        C = np.asarray(X["C"], dtype=float)
+    elif "N" in X and "D" in X:
+        C = 6.0 * np.asarray(X["N"], dtype=float) * np.asarray(X["D"], dtype=float)
+    else:
+        return None
+    C = C[np.isfinite(C)]
+    return [float(C.min()), float(C.max())] if C.size else None

@@ -36,6 +36,11 @@ class FitResult:
     draws: np.ndarray | None = None  # (K, P) raw-unit bootstrap draws
     bootstrap_seed: int | None = None
     source: str | None = None
+    bootstrap_converged: int | None = None  # how many of the K refits converged
+    data_compute: list[float] | None = None  # [min, max] of C = 6ND over the fitted runs
+
+    #: Allocations and predictions beyond this factor of the largest run's compute are flagged.
+    EXTRAPOLATION_FACTOR = 1e3
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -81,7 +86,8 @@ class FitResult:
                    objective_spec=d.get("objective_spec"), n_points=d.get("n_points"),
                    fit_seconds=d.get("fit_seconds"), converged=d.get("converged"),
                    convergence=d.get("convergence") or {}, warnings=list(d.get("warnings") or []),
-                   draws=draws, bootstrap_seed=boot.get("seed"), source=d.get("source", source))
+                   draws=draws, bootstrap_seed=boot.get("seed"), source=d.get("source", source),
+                   bootstrap_converged=boot.get("converged"), data_compute=d.get("data_compute"))
 
     @classmethod
     def load(cls, path: str | Path) -> FitResult:
@@ -99,12 +105,32 @@ class FitResult:
         """Predicted loss at inputs (``N=``, ``D=``, or ``C=`` as the law needs)."""
         return self.law.predict(self.params, **X)
 
+    @property
+    def intervals_withheld(self) -> str | None:
+        """Why no interval is shown (most bootstrap refits did not converge), or None."""
+        k, n = self.bootstrap_converged, (0 if self.draws is None else len(self.draws))
+        if self.draws is None or k is None or 2 * k > n:
+            return None
+        return f"only {k} of {n} bootstrap refits converged: no intervals shown"
+
+    @property
+    def _interval_draws(self) -> np.ndarray | None:
+        return None if self.intervals_withheld else self.draws
+
+    def extrapolation(self, C: float) -> str | None:
+        """A note when ``C`` is more than ~3 orders of magnitude of compute beyond the fitted runs."""
+        if not self.data_compute or not C > self.EXTRAPOLATION_FACTOR * self.data_compute[1]:
+            return None
+        return (f"C = {C:.3g} FLOPs is {C / self.data_compute[1]:.2g}x the largest fitted run's compute "
+                f"({self.data_compute[1]:.3g}): an extrapolation over more than 3 orders of magnitude")
+
     def predict_draws(self, **X: Any) -> np.ndarray | None:
-        """(K, ...) predictions under every bootstrap draw, or None without draws."""
-        if self.draws is None:
+        """(K, ...) predictions under every bootstrap draw, or None without (trustworthy) draws."""
+        draws = self._interval_draws
+        if draws is None:
             return None
         return np.array([self.law.predict(dict(zip(self.law.param_names, row, strict=True)), **X)
-                         for row in self.draws])
+                         for row in draws])
 
     def predict_interval(self, level: float = 0.95, **X: Any) -> tuple[np.ndarray, np.ndarray] | None:
         draws = self.predict_draws(**X)
@@ -127,7 +153,7 @@ class FitResult:
             raise ScalingLabError(f"law {self.law.name!r} has no compute-optimal allocation (it needs N and D)")
         out: dict[str, Any] = {"C": C, "N": sol["N"], "D": sol["D"], "tokens_per_param": sol["D"] / sol["N"],
                                "loss": sol["loss"]}
-        if self.draws is not None:
+        if self._interval_draws is not None:
             q = 100 * (1 - level) / 2
             sols = [self.law.optimal(dict(zip(self.law.param_names, row, strict=True)), C) for row in self.draws]
             for key in ("N", "D", "loss"):
@@ -136,8 +162,8 @@ class FitResult:
         return out
 
     def ci(self, level: float = 0.95) -> dict[str, list[float]] | None:
-        """Percentile intervals for every parameter and, where defined, for a and b."""
-        if self.draws is None:
+        """Percentile intervals for every parameter and, where defined, for a and b (None if withheld)."""
+        if self._interval_draws is None:
             return None
         q = 100 * (1 - level) / 2
         out = {name: [float(np.percentile(self.draws[:, j], q)), float(np.percentile(self.draws[:, j], 100 - q))]
@@ -169,9 +195,16 @@ class FitResult:
             d["optimal"] = self.optimal_exponents
         if self.source:
             d["source"] = self.source
-        if self.draws is not None and include_draws:
-            d["bootstrap"] = {"n": int(self.draws.shape[0]), "seed": self.bootstrap_seed, "level": 0.95,
-                              "draws": self.draws.tolist()}
+        if self.data_compute:
+            d["data_compute"] = list(self.data_compute)
+        if self.draws is not None:
+            d["bootstrap"] = {"n": int(self.draws.shape[0]), "seed": self.bootstrap_seed, "level": 0.95}
+            if self.bootstrap_converged is not None:
+                d["bootstrap"]["converged"] = self.bootstrap_converged
+            if self.intervals_withheld:
+                d["bootstrap"]["intervals"] = self.intervals_withheld
+            if include_draws:
+                d["bootstrap"]["draws"] = self.draws.tolist()
         return d
 
     def to_json(self, include_draws: bool = True) -> str:
@@ -195,6 +228,9 @@ class FitResult:
                          f"after scanning {c.get('n_scanned')}, {c.get('n_agree')} reached the optimum; "
                          f"|grad| = {c.get('grad_norm', float('nan')):.2g}; {self.fit_seconds:.3g} s")
         ci = self.ci()
+        if self.draws is not None and self.bootstrap_converged is not None:
+            lines.append(f"Bootstrap: {self.bootstrap_converged} of {len(self.draws)} refits converged"
+                         + (f"; {self.intervals_withheld}" if self.intervals_withheld else ""))
         lines.append("")
         lines.append(f"  {'parameter':<10} {'value':>14}" + (f"   {'95% interval':>30}" if ci else ""))
         for name, value in self.params.items():
@@ -221,7 +257,11 @@ class FitResult:
                 if "N_interval" in opt:
                     (n_lo, n_hi), (d_lo, d_hi) = opt["N_interval"], opt["D_interval"]
                     row += f"   ({n_lo[i]:>9.3g}, {n_hi[i]:>9.3g})   ({d_lo[i]:>9.3g}, {d_hi[i]:>9.3g})"
-                lines.append(row)
+                lines.append(row + ("  *" if self.extrapolation(c) else ""))
+            far = [c for c in budgets if self.extrapolation(c)]
+            if far and self.data_compute:
+                lines.append(f"  * more than 3 orders of magnitude of compute beyond the fitted runs (largest "
+                             f"{self.data_compute[1]:.3g} FLOPs): an extrapolation, not a measurement")
         for w in self.warnings:
             lines.append(f"warning: {w}")
         return "\n".join(lines)
