@@ -5,7 +5,9 @@ Layout of ``OUT``::
     sweep.json            the spec and the expanded runs (what a rerun must match)
     data/<fingerprint>/   tokenizer and token shards (shared by all runs, cached)
     runs/<name>/          config.json, checkpoint.pt, curve.json, result.json
-    runs.csv              one row per finished run: run, N, D, C, loss, step, seed, ...
+    runs.csv              one row per finished run: run, N (non-embedding), N_total, D, C, loss, ..., mfu
+    runs/<name>/curve.json  also each checkpoint's tokens/s and MFU (the GPU's peak from --peak-tflops or
+                          the accelerator catalogue)
     curves.csv            one row per checkpoint: run, step, N, D (tokens so far), C, loss, train_loss, lr
 
 Tables are rebuilt from the run folders (the source of truth) after every checkpoint and run, and
@@ -31,7 +33,7 @@ from scalinglab.sweep.spec import CHECKPOINT, CURVE, RESULT, RunConfig, SweepSpe
 RUNS_COLUMNS = ["run", "N", "D", "C", "loss", "step", "seed", "non_embedding_params", "params", "N_total",
                 "C_total", "layers", "width", "heads", "seq_len", "batch_size", "lr", "schedule", "train_loss",
                 "C_kaplan", "C_chinchilla", "wall_s", "tokens_per_s", "mfu", "compile_s"]
-CURVES_COLUMNS = ["run", "step", "N", "D", "C", "loss", "train_loss", "lr", "tokens_per_s", "mfu"]
+CURVES_COLUMNS = ["run", "step", "N", "D", "C", "loss", "train_loss", "lr"]  # timing per checkpoint: curve.json
 
 
 def require_torch() -> None:
@@ -74,7 +76,7 @@ def write_tables(out: Path, runs: list[RunConfig]) -> tuple[int, int]:
         for p in _read_json(rd / CURVE) or []:
             curve_rows.append({"run": cfg.name, "step": p["step"], "N": n, "D": p["tokens"],
                                "C": 6.0 * n * p["tokens"], "loss": p["loss"], "train_loss": p["train_loss"],
-                               "lr": p["lr"], "tokens_per_s": p.get("tokens_per_s", ""), "mfu": p.get("mfu", "")})
+                               "lr": p["lr"]})
     _write_csv_atomic(out / "runs.csv", run_rows, RUNS_COLUMNS)
     _write_csv_atomic(out / "curves.csv", curve_rows, CURVES_COLUMNS)
     return len(run_rows), len(curve_rows)

@@ -402,6 +402,28 @@ def train_step(model: GPT, fwd: torch.nn.Module, wrapped: torch.nn.Module, optim
     return step_loss
 
 
+def read_losses(pending: list[torch.Tensor], state: TrainState, d: Dist) -> tuple[float, bool]:
+    """Bring the pending step losses to the host (one sync): add them up; (last loss, any not finite on any rank)."""
+    losses = torch.stack(pending).tolist()
+    pending.clear()
+    state.train_loss_sum += sum(losses)
+    state.train_loss_n += len(losses)
+    bad = not all(math.isfinite(v) for v in losses)
+    if d.on:  # agree across ranks, so every rank takes the same (collective) evaluation branch
+        bad = d.sum(float(bad))[0] > 0
+    return losses[-1], bad
+
+
+def record_checkpoint(state: TrainState, cfg: RunConfig, point: dict[str, Any]) -> str | None:
+    """Append the curve point, reset the train-loss sums, update the best loss; returns the gate's verdict."""
+    state.curve.append(point)
+    state.train_loss_sum, state.train_loss_n = 0.0, 0
+    stop = gate(point["loss"], state, cfg)
+    if math.isfinite(point["loss"]):
+        state.best = min(state.best, point["loss"])
+    return stop
+
+
 def checkpoint_point(state: TrainState, cfg: RunConfig, lr: float, val: float, d: Dist, t_ckpt: float,
                      tokens_before: int) -> dict[str, Any]:
     """The curve point of a checkpoint: losses, lr, time, and the interval's tokens/s and MFU."""
@@ -476,15 +498,9 @@ def train(cfg: RunConfig, run_dir: Path | str, on_progress: ProgressFn | None = 
         ckpt = state.step % cfg.checkpoint_every == 0 or state.step == cfg.steps
         if not (ckpt or state.step % read_every == 0):
             continue
-        losses = torch.stack(pending).tolist()
-        pending.clear()
-        state.train_loss_sum += sum(losses)
-        state.train_loss_n += len(losses)
-        bad = not all(math.isfinite(v) for v in losses)
-        if d.on:  # agree across ranks, so every rank takes the same (collective) evaluation branch
-            bad = d.sum(float(bad))[0] > 0
+        last, bad = read_losses(pending, state, d)
         if on_progress and d.main:
-            on_progress(state.step, cfg.steps, {"loss": losses[-1], "lr": lr})
+            on_progress(state.step, cfg.steps, {"loss": last, "lr": lr})
         if not (ckpt or bad):
             continue
         val = evaluate(model, val_data, val_batches, d, autocast)
@@ -492,11 +508,7 @@ def train(cfg: RunConfig, run_dir: Path | str, on_progress: ProgressFn | None = 
         state.wall_s += now - t_last
         point = checkpoint_point(state, cfg, lr, val, d, now - t_last, tokens_last)
         t_last, tokens_last = now, point["tokens"]
-        state.curve.append(point)
-        state.train_loss_sum, state.train_loss_n = 0.0, 0
-        stop = gate(val, state, cfg)
-        if math.isfinite(val):
-            state.best = min(state.best, val)
+        stop = record_checkpoint(state, cfg, point)
         save_checkpoint(model, optim, state, cfg, run_dir, d)
         if on_progress and d.main:
             on_progress(state.step, cfg.steps, {"val_loss": val, "checkpoint": True})
