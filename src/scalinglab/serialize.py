@@ -50,3 +50,18 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 def write_text_atomic(path: str | Path, text: str) -> None:
     """Atomic write of UTF-8 text (see :func:`write_bytes_atomic`)."""
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def read_json(path: str | Path) -> Any:
+    """Parse a JSON file; a missing or malformed file is a one-line InputError naming it."""
+    import json as _json
+
+    from scalinglab.errors import InputError
+
+    path = Path(path)
+    try:
+        return _json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError("no such file", file=str(path)) from None
+    except (_json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON: {exc}", file=str(path)) from None

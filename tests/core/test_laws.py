@@ -15,10 +15,7 @@ from scalinglab.laws import PRESETS
 def test_analytic_jacobian_matches_finite_differences(name: str) -> None:
     law = get_law(name)
     rng = np.random.default_rng(1)
-    X = {"N": 10 ** rng.uniform(7, 10, 15), "D": 10 ** rng.uniform(8, 11, 15), "C": 10 ** rng.uniform(18, 22, 15),
-         "U": 10 ** rng.uniform(7, 8, 15), "G": rng.uniform(1, 16, 15), "E": rng.uniform(2, 64, 15),
-         "S": 10 ** rng.uniform(3, 5, 15), "A": rng.uniform(0.02, 1.0, 15)}
-    F = law.features({k: X[k] for k in law.inputs})
+    F = law.features(law.example_inputs(15, seed=1))
     theta = np.array([[rng.uniform(max(p.lower, 0.1), min(p.upper, 0.6)) if not p.log else rng.uniform(2, 8)
                        for p in law.parameters]])
     value, J = law.log_predict(theta, F, jac=True)

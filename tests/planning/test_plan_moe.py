@@ -52,7 +52,7 @@ def test_routed_law_effective_parameter_count() -> None:
     assert np.allclose(law.effective_parameter_count(params, N, np.ones(2)), N, rtol=1e-9)
     epc = law.effective_parameter_count(params, N, np.full(2, 64.0))
     assert np.all(epc > N)
-    assert np.allclose(law.predict(params, N=epc, E=np.ones(2)), law.predict(params, N=N, E=np.full(2, 64.0)))
+    assert np.allclose(law.predict(params, N=epc, experts=np.ones(2)), law.predict(params, N=N, experts=np.full(2, 64.0)))
 
 
 def test_krajewski_preset_is_table1_moe_row(kraj: FitResult) -> None:

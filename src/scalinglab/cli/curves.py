@@ -37,11 +37,13 @@ def register(app: typer.Typer) -> None:
     app.command("import-curves")(import_curves)
 
 
-def _load(curves: str, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid):
+def _load(curves: str, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid, col=None):
     from scalinglab.curves.estimate import load_curves
+    from scalinglab.data.runs import parse_col_options
 
     table = load_curves(curves, params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
-                        loss_col=loss_col, model_col=model_col, where=where, drop_invalid=drop_invalid)
+                        loss_col=loss_col, model_col=model_col, where=where, drop_invalid=drop_invalid,
+                        columns=parse_col_options(col))
     if table.dropped:
         typer.echo(f"skipped {table.dropped} invalid row(s) of {table.source}", err=True)
     return table
@@ -88,6 +90,7 @@ def evaluate(
     model_col: opt.ModelCol = None,
     where: opt.Where = None,
     drop_invalid: opt.DropInvalid = False,
+    col: opt.Col = None,
 ) -> None:
     """Fit on the m smallest models' checkpoints; report ARE (%) on the largest model's last 30 %."""
     from scalinglab.curves.estimate import parse_fixed
@@ -101,7 +104,7 @@ def evaluate(
             raise InputError("--plot draws one evaluation; it cannot be combined with --grid")
     if bootstrap and grid:
         raise InputError("--bootstrap refits one evaluation; it cannot be combined with --grid")
-    table = _load(curves, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid)
+    table = _load(curves, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid, col)
     fixed = parse_fixed(fix)
     kwargs = {"min_tokens": min_tokens, "method": loss, "law": law, "fixed": fixed, "weighting": weighting,
               "target": target}

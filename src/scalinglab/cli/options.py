@@ -19,3 +19,6 @@ Law = Annotated[str, typer.Option("--law", help="Law to fit: chinchilla, kaplan,
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a report.")]
 UniqueTokensCol = Annotated[str | None, typer.Option("--unique-tokens-col",
                                                     help="Column with unique tokens U (data-constrained).")]
+Col = Annotated[list[str] | None, typer.Option(
+    "--col", help="Map a law input (or loss/model) to a column, INPUT=COLUMN (repeatable), e.g. "
+                  "--col experts=num_experts; `scalinglab laws` lists each law's inputs.")]

@@ -26,7 +26,11 @@ def _load(fit: Path | None, preset: str | None, default: str | None = None):
 
     if fit is None and preset is None:
         preset = default
-    return load_fit_or_preset(fit, preset)
+    result = load_fit_or_preset(fit, preset)
+    if getattr(result, "kind", "") == "allocation":
+        raise PlanningError(f"{fit or preset} is an allocation law (N*(C), D*(C) only); this planner needs a "
+                            "loss law L(N, D) — use `scalinglab optimal` with it, or a loss-law fit here")
+    return result
 
 
 def _emit(result, json: bool) -> None:

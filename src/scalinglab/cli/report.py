@@ -58,10 +58,11 @@ def report(
     model_col: opt.ModelCol = None,
     where: opt.Where = None,
     drop_invalid: opt.DropInvalid = False,
+    col: opt.Col = None,
 ) -> None:
     """Fit a law and write a report: figures, fit, intervals, allocation table and the data, in one file."""
     from scalinglab.cli.core import _parse_budgets, fit_with_progress
-    from scalinglab.data.runs import load_runs
+    from scalinglab.data.runs import load_law_inputs, parse_col_options
     from scalinglab.fitting.result import FitResult
     from scalinglab.laws.registry import get_law
     from scalinglab.report.build import FORMATS
@@ -75,9 +76,9 @@ def report(
     uniques = list(_parse_budgets(unique_tokens)) if unique_tokens else None
     result = FitResult.load(fit) if fit is not None else None
     the_law = result.law if result is not None else get_law(law)
-    runs = load_runs(data, params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
-                     loss_col=loss_col, model_col=model_col, where=where, drop_invalid=drop_invalid,
-                     require=tuple(the_law.inputs) + ("loss",))
+    runs = load_law_inputs(data, the_law, columns=parse_col_options(col), params_col=params_col,
+                           tokens_col=tokens_col, flops_col=flops_col, loss_col=loss_col, model_col=model_col,
+                           where=where, drop_invalid=drop_invalid)
     if runs.dropped:
         typer.echo(f"skipped {runs.dropped} invalid row(s) of {runs.source}", err=True)
     if result is None:

@@ -20,7 +20,6 @@ from scalinglab.curves.importers import (
     read_tensorboard,
     read_tracker_export,
 )
-from scalinglab.laws import kaplan_ns  # noqa: F401  (registers kaplan-ns and its preset)
 
 __all__ = [
     "DEFAULT_MIN_TOKENS", "FixedLaw", "Selection", "are_grid", "are_percent", "evaluate_curves",

@@ -45,7 +45,7 @@ WEIGHTINGS = ("none", "model")
 def load_curves(source: str | Path | pd.DataFrame, *, params_col: str | None = None,
                 tokens_col: str | None = None, flops_col: str | None = None, loss_col: str | None = None,
                 model_col: str | None = None, where: str | None = None, drop_invalid: bool = False,
-                name: str | None = None) -> RunsTable:
+                name: str | None = None, columns: dict[str, str] | None = None) -> RunsTable:
     """Load a long-format curves table: one row per checkpoint (model, N, D = tokens seen, loss[, seed]).
 
     Parsing and validation are the runs table's (``load_runs``): same aliases, flags and one-line
@@ -55,7 +55,7 @@ def load_curves(source: str | Path | pd.DataFrame, *, params_col: str | None = N
     """
     table = load_runs(source, params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
                       loss_col=loss_col, model_col=model_col, where=where, drop_invalid=drop_invalid,
-                      require=("N", "D", "loss"), name=name)
+                      require=("N", "D", "loss"), name=name, columns=columns)
     frame = table.frame
     if "model" not in table.columns_used:
         frame["model"] = [f"N={n:.4g}" for n in frame["N"]]

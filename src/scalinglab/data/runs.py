@@ -7,9 +7,10 @@ C = 6ND when only D is (Kaplan et al. 2020, Sec. 2.1). Every bad value is report
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,7 @@ def _find_column(frame: pd.DataFrame, given: str | None, source: str,
 
 
 def _parse_numeric(frame: pd.DataFrame, col: str, canonical: str, source: str, row_numbers: np.ndarray,
-                   drop_invalid: bool, bad: np.ndarray) -> np.ndarray:
+                   drop_invalid: bool, bad: np.ndarray, positive: bool | None = None) -> np.ndarray:
     raw = frame[col]
     coerced = pd.to_numeric(raw, errors="coerce")
     values = coerced.to_numpy(dtype=float)
@@ -94,7 +95,7 @@ def _parse_numeric(frame: pd.DataFrame, col: str, canonical: str, source: str, r
         (coerced.isna().to_numpy() & ~missing, "is not a number"),
         (np.isinf(values), "is infinite"),
     ]
-    if canonical in POSITIVE:
+    if (canonical in POSITIVE) if positive is None else positive:
         with np.errstate(invalid="ignore"):
             problems.append((np.isfinite(values) & (values <= 0), "must be positive"))
     for mask, what in problems:
@@ -106,6 +107,32 @@ def _parse_numeric(frame: pd.DataFrame, col: str, canonical: str, source: str, r
                 raise InputError(text, file=source, row=int(row_numbers[i]), column=str(col))
             bad |= mask
     return values
+
+
+def parse_col_options(items: Iterable[str] | None) -> dict[str, str]:
+    """``["experts=num_experts", ...]`` (the CLI's repeatable ``--col INPUT=COLUMN``) → {input: column}."""
+    out: dict[str, str] = {}
+    for item in items or ():
+        key, sep, value = str(item).partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError(f"--col expects INPUT=COLUMN, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _mapped_columns(columns: Mapping[str, str], specs: Mapping[str, Any], model_col: str | None) -> dict:
+    """Explicit columns by canonical name, from {input or canonical name: column}."""
+    by_name = {v.name: canonical for canonical, v in specs.items()}
+    known = set(ALIASES) | set(by_name) | {"model", "U"}
+    out = {}
+    for key, col in columns.items():
+        if key not in known:
+            raise InputError(f"--col {key}={col}: no such input (the law's inputs: "
+                             f"{', '.join(by_name) or 'none'}; also loss, model)")
+        if key == "model":
+            continue
+        out[by_name.get(key, "unique_tokens" if key == "U" else key)] = col
+    return out
 
 
 def load_runs(
@@ -121,11 +148,18 @@ def load_runs(
     drop_invalid: bool = False,
     require: Sequence[str] = ("N", "D", "loss"),
     name: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    inputs: Sequence[Any] = (),
+    signed_loss: bool = False,
 ) -> RunsTable:
     """Load and validate a runs table from a file (CSV/TSV/Parquet/JSONL, or ``bundled:NAME``) or a frame.
 
     ``require`` names the canonical columns the caller needs: ("N", "D", "loss") for a law of N and D,
     ("C", "loss") for the compute law. ``where`` is a pandas query on canonical and original columns.
+    ``inputs`` are a law's declared inputs (``scalinglab.laws.Input``: name, aliases, table column); each
+    is found by its aliases or by ``columns`` ({input name: column}, the CLI's ``--col NAME=COLUMN``),
+    stored under its table column and required. ``signed_loss`` lets the loss be ≤ 0 (e.g. Tao et al.'s
+    unigram-normalised loss).
     """
     if isinstance(source, pd.DataFrame):
         raw, src = source.reset_index(drop=True), name or "<table>"
@@ -134,11 +168,27 @@ def load_runs(
     row_numbers = np.arange(1, len(raw) + 1)
     given = {"N": params_col, "D": tokens_col, "C": flops_col, "loss": loss_col,
              "unique_tokens": unique_tokens_col}
+    specs = {v.table_column: v for v in inputs}
+    given |= _mapped_columns(columns or {}, specs, model_col)
+    if "model" in (columns or {}):
+        model_col = columns["model"]
     found: dict[str, str] = {}
     for canonical, aliases in ALIASES.items():
-        col = _find_column(raw, given.get(canonical), src, aliases)
+        extra = specs[canonical].aliases if canonical in specs else ()
+        col = _find_column(raw, given.get(canonical), src, tuple(aliases) + tuple(extra))
         if col is not None:
             found[canonical] = col
+    for canonical, spec in specs.items():
+        if canonical in ALIASES:
+            continue
+        col = _find_column(raw, given.get(canonical), src, spec.aliases or (spec.name,))
+        if col is None:
+            looked = ", ".join((spec.aliases or (spec.name,))[:6])
+            what = f" ({spec.description})" if spec.description else ""
+            raise InputError(f"no column for the law's input {spec.name!r}{what} (looked for {looked}); "
+                             f"map it with --col {spec.name}=COLUMN", file=src, column=spec.name)
+        found[canonical] = col
+    require = tuple(require) + tuple(c for c in specs if c not in require)
     model_name = _find_column(raw, model_col, src, MODEL_ALIASES)
 
     need = set(require)
@@ -154,15 +204,22 @@ def load_runs(
         if canonical not in found and canonical not in ("C", "D"):
             flag = {"N": "--params-col", "loss": "--loss-col", "unique_tokens": "--unique-tokens-col"}.get(
                 canonical, "")
-            raise InputError(f"missing column for {canonical} (looked for "
-                             f"{', '.join(ALIASES[canonical][:6])}); name it with {flag}".rstrip("; "),
-                             file=src, column=canonical)
+            col_name = specs[canonical].name if canonical in specs else canonical
+            how = f"{flag} or --col {col_name}=COLUMN" if flag else f"--col {col_name}=COLUMN"
+            raise InputError(f"missing column for {col_name} (looked for "
+                             f"{', '.join(ALIASES[canonical][:6])}); name it with {how}",
+                             file=src, column=col_name)
 
     bad = np.zeros(len(raw), dtype=bool)
     out = pd.DataFrame(index=raw.index)
     out["model"] = raw[model_name].astype(str) if model_name else [f"run{i}" for i in row_numbers]
     for canonical, col in found.items():
-        out[canonical] = _parse_numeric(raw, col, canonical, src, row_numbers, drop_invalid, bad)
+        positive = None
+        if canonical in specs:
+            positive = bool(specs[canonical].positive)
+        elif canonical == "loss" and signed_loss:
+            positive = False
+        out[canonical] = _parse_numeric(raw, col, canonical, src, row_numbers, drop_invalid, bad, positive)
     if "D" not in out and "C" in out and "N" in out:
         out["D"] = out["C"] / (6.0 * out["N"])
     if "C" not in out and "D" in out and "N" in out:
@@ -189,3 +246,13 @@ def load_runs(
     if model_name:
         used["model"] = str(model_name)
     return RunsTable(out.reset_index(drop=True), src, dropped, used)
+
+
+def load_law_inputs(source: str | Path | pd.DataFrame, law: Any, *, columns: Mapping[str, str] | None = None,
+                    with_loss: bool = True, **kwargs: Any) -> RunsTable:
+    """A runs (or points) table with a column for each of ``law``'s declared inputs (``law.variables``),
+    found by alias or by ``columns`` ({input: column}); the loss too unless ``with_loss`` is False.
+    Other keywords go to ``load_runs``. Input ``X`` is then ``table.column(law.column_of(X))``."""
+    require = tuple(law.column_of(k) for k in law.inputs) + (("loss",) if with_loss else ())
+    return load_runs(source, columns=columns, inputs=law.variables, require=require,
+                     signed_loss=not getattr(law, "log_response", True), **kwargs)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scalinglab.data.runs import RunsTable, load_runs
+from scalinglab.data.runs import RunsTable, load_law_inputs
 from scalinglab.errors import InputError
 from scalinglab.fitting.bootstrap import bootstrap_draws
 from scalinglab.fitting.diagnostics import design_warnings, fit_warnings
@@ -47,18 +47,18 @@ class ScalingLawFit:
         if self.bootstrap < 0:
             raise InputError("--bootstrap must be 0 or a positive number of resamples")
         if not isinstance(runs, RunsTable):
-            runs = load_runs(runs, require=tuple(law.column_of(k) for k in law.inputs) + ("loss",))
+            runs = load_law_inputs(runs, law)
         for name in law.inputs:
             if law.column_of(name) not in runs.frame:
-                raise InputError(f"law {law.name!r} needs a column for {name}", file=runs.source,
-                                 column=law.column_of(name))
+                raise InputError(f"law {law.name!r} needs a column for its input {name!r}; map it with "
+                                 f"--col {name}=COLUMN", file=runs.source, column=law.column_of(name))
         n = len(runs)
         if n < law.min_points:
             raise InputError(f"only {n} valid rows; the {law.name} law needs at least {law.min_points}",
                              file=runs.source)
         X = {k: runs.column(law.column_of(k)) for k in law.inputs}
         F = law.features(X)
-        log_y = np.log(runs.loss)
+        log_y = law.response_of(runs.loss)
         info = minimise(Problem(law, objective, F, log_y), top_k=self.top_k)
         warnings = design_warnings(law, X) + fit_warnings(law, info.at_bounds, info.success, info.message,
                                                           info.n_agree, info.n_starts)

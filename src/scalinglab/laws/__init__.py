@@ -1,8 +1,16 @@
-"""Law library: one module per family, registered by name."""
+"""Law library: one module per family, collected once into the catalogue (``laws/catalogue.py``)."""
 
-from scalinglab.laws.base import Law, Parameter, ProjectableLaw
-from scalinglab.laws.presets import PRESETS, Preset, get_preset
-from scalinglab.laws.registry import available_laws, get_law, register_law
+from scalinglab.laws.base import Input, Law, Parameter, Preset, ProjectableLaw
+from scalinglab.laws.catalogue import (
+    LAWS,
+    PRESETS,
+    available_laws,
+    available_presets,
+    get_law,
+    get_preset,
+    register_law,
+    register_preset,
+)
 
-__all__ = ["PRESETS", "Law", "Parameter", "Preset", "ProjectableLaw", "available_laws", "get_law",
-           "get_preset", "register_law"]
+__all__ = ["LAWS", "PRESETS", "Input", "Law", "Parameter", "Preset", "ProjectableLaw", "available_laws",
+           "available_presets", "get_law", "get_preset", "register_law", "register_preset"]

@@ -15,6 +15,59 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class Input:
+    """An input variable of a law: its name (never a parameter's), unit and the runs-table columns it is
+    found under (matched case-insensitively; ``--col NAME=COLUMN`` overrides).
+
+    ``column`` is the canonical runs-table column holding it where that differs from ``name`` (U is the
+    ``unique_tokens`` column). ``example`` is a (low, high) range of typical values (tests, docs);
+    ``positive`` inputs enter the formula through their logs.
+    """
+
+    name: str
+    unit: str = ""
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    example: tuple[float, float] = (1.0, 10.0)
+    positive: bool = True
+    column: str | None = None
+
+    @property
+    def table_column(self) -> str:
+        return self.column or self.name
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "unit": self.unit, "description": self.description,
+                "aliases": list(self.aliases), "column": self.table_column}
+
+
+#: Inputs shared by many laws; a law may declare its own ``variables`` instead.
+STANDARD_INPUTS: dict[str, Input] = {i.name: i for i in (
+    Input("N", "parameters", ("N", "params", "parameters", "num_params", "n_params", "model_size"),
+          "model parameter count", (1e7, 1e10)),
+    Input("D", "tokens", ("D", "tokens", "num_tokens", "training_tokens", "train_tokens"),
+          "training tokens", (1e8, 1e11)),
+    Input("C", "FLOPs", ("C", "flops", "compute", "training_flops"), "training compute", (1e18, 1e22)),
+    Input("U", "tokens", ("unique_tokens", "U", "unique"), "unique training tokens", (1e7, 1e8),
+          column="unique_tokens"),
+    Input("S", "steps", ("step", "steps", "S"), "optimiser steps", (1e3, 1e5)),
+    Input("G", "", ("G", "granularity"), "MoE granularity (FFN size / expert size)", (1.0, 16.0)),
+    Input("A", "fraction", ("A", "active_fraction"), "active fraction of experts, 1 − sparsity", (0.02, 1.0)),
+    Input("N_active", "parameters", ("active_params", "n_active", "active_parameters"),
+          "active parameters per token", (1e7, 1e10), column="active_params"),
+)}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Published constants of a law, with their source (table/equation)."""
+
+    law: str
+    params: dict[str, float]
+    source: str
+
+
+@dataclass(frozen=True)
 class Parameter:
     """A named law parameter. ``log`` means it is fitted as its natural log; bounds are internal."""
 
@@ -31,17 +84,50 @@ class Law(ABC):
     name: str = ""
     title: str = ""
     formula: str = ""
+    #: Input names, in order (derived from ``variables`` when a law declares those).
     inputs: tuple[str, ...] = ()
+    #: The inputs with units and column aliases; laws of standard inputs (N, D, C, U, ...) may give
+    #: ``inputs`` alone and get these from ``STANDARD_INPUTS``.
+    variables: tuple[Input, ...] = ()
+    #: Name of the fitted quantity (a runs-table column alias) and whether it is fitted as its log.
+    response: str = "loss"
+    log_response: bool = True
     parameters: tuple[Parameter, ...] = ()
     #: Names of raw parameters that enter the loss linearly for fixed exponents (variable projection).
     linear: tuple[str, ...] = ()
     #: Internal grid of starting points per parameter (Hoffmann et al. style multi-start).
     start_grid: Mapping[str, tuple[float, ...]] = {}
-    #: Runs-table column of each input, where its name differs (U is the ``unique_tokens`` column).
-    input_columns: Mapping[str, str] = {"U": "unique_tokens", "N_active": "active_params"}
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "variables" in cls.__dict__:
+            cls.inputs = tuple(v.name for v in cls.variables)
+        elif "inputs" in cls.__dict__:
+            cls.variables = tuple(STANDARD_INPUTS.get(k, Input(k, aliases=(k,))) for k in cls.inputs)
+        clash = set(cls.inputs) & {p.name for p in cls.parameters}
+        if clash:
+            raise TypeError(f"law {cls.name!r}: input names {sorted(clash)} collide with parameter names")
+
+    def input_spec(self, name: str) -> Input:
+        """The declared input called ``name``."""
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(f"law {self.name!r} has no input {name!r}")
 
     def column_of(self, name: str) -> str:
-        return self.input_columns.get(name, name)
+        """Runs-table column of input ``name`` (U is the ``unique_tokens`` column)."""
+        return self.input_spec(name).table_column if name in self.inputs else name
+
+    def example_inputs(self, n: int = 15, seed: int = 1) -> dict[str, np.ndarray]:
+        """Random inputs in each variable's example range (log-uniform for positive ones)."""
+        rng = np.random.default_rng(seed)
+        out = {}
+        for v in self.variables:
+            lo, hi = v.example
+            out[v.name] = (np.exp(rng.uniform(np.log(lo), np.log(hi), n)) if v.positive and lo > 0
+                           else rng.uniform(lo, hi, n))
+        return out
 
     #: Minimum number of data points a fit needs (at least one more than the parameters).
     @property
@@ -83,9 +169,16 @@ class Law(ABC):
         """Log-inputs the formula works with (computed once per data set)."""
         return {f"log{k}": np.log(np.asarray(X[k], dtype=float)) for k in self.inputs}
 
+    def response_of(self, y: np.ndarray) -> np.ndarray:
+        """The fitted response of observed values: log y (or y itself when ``log_response`` is False)."""
+        y = np.asarray(y, dtype=float)
+        return np.log(y) if self.log_response else y
+
     @abstractmethod
     def log_predict(self, theta: np.ndarray, F: Mapping[str, np.ndarray], jac: bool = False):
-        """log L̂ for internal ``theta`` (K, P) on features ``F`` → (K, n) [and Jacobian (K, n, P)]."""
+        """log L̂ for internal ``theta`` (K, P) on features ``F`` → (K, n) [and Jacobian (K, n, P)].
+
+        For a law with ``log_response = False`` this is L̂ itself (the scale it is fitted on)."""
 
     def predict(self, params: Mapping[str, float], **X: np.ndarray) -> np.ndarray:
         """Predicted loss in raw units for raw ``params`` at inputs such as ``N=..., D=...``."""
@@ -96,7 +189,8 @@ class Law(ABC):
         shape = np.broadcast(*arrays.values()).shape
         flat = {k: np.broadcast_to(v, shape).ravel() for k, v in arrays.items()}
         theta = self.to_internal(params)[None, :]
-        return np.exp(self.log_predict(theta, self.features(flat))[0]).reshape(shape)
+        out = self.log_predict(theta, self.features(flat))[0]
+        return (np.exp(out) if self.log_response else out).reshape(shape)
 
     # -- compute-optimal allocation ---------------------------------------------------------------
     def optimal(self, params: Mapping[str, float], C: float | np.ndarray) -> dict[str, np.ndarray] | None:

@@ -10,11 +10,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scalinglab.laws.base import Parameter, ProjectableLaw, logsumexp_terms
-from scalinglab.laws.registry import register_law
+from scalinglab.laws.base import Parameter, Preset, ProjectableLaw, logsumexp_terms
 
 
-@register_law
 class ChinchillaLaw(ProjectableLaw):
     name = "chinchilla"
     title = "Chinchilla (Hoffmann et al. 2022)"
@@ -77,3 +75,19 @@ class ChinchillaLaw(ProjectableLaw):
     def optimal_exponents(self, params):
         s = params["alpha"] + params["beta"]
         return {"a": params["beta"] / s, "b": params["alpha"] / s}
+
+
+LAWS = (ChinchillaLaw,)
+PRESETS = {
+    "hoffmann2022": Preset("chinchilla", {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28},
+                           "Hoffmann et al. 2022, Eq. 10 (Approach 3, rounded)"),
+    "hoffmann2022-tex": Preset(
+        "chinchilla", {"E": 1.6934, "A": 406.4, "B": 410.7, "alpha": 0.33917, "beta": 0.28491},
+        "Hoffmann et al. 2022, unrounded values in the arXiv TeX source"),
+    "epoch2024": Preset("chinchilla", {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478,
+                                       "beta": 0.3658},
+                        "Besiroglu et al. 2024 (Epoch AI), 'Chinchilla scaling: a replication attempt', Table 1"),
+    "sardana2024": Preset(
+        "chinchilla", {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.336, "beta": 0.283},
+        "Sardana et al. 2024, Beyond Chinchilla-Optimal (Chinchilla Approach-3 constants as used there)"),
+}

@@ -9,10 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from scalinglab.laws.base import Parameter, ProjectableLaw, logsumexp_terms
-from scalinglab.laws.registry import register_law
 
 
-@register_law
 class ComputeLaw(ProjectableLaw):
     name = "compute"
     title = "Compute law"
@@ -50,3 +48,6 @@ class ComputeLaw(ProjectableLaw):
 
     def assemble(self, theta_nl, coef):
         return np.column_stack([np.log(np.maximum(coef, np.exp(-10.0))), theta_nl])
+
+
+LAWS = (ComputeLaw,)

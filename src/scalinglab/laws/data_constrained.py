@@ -21,9 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from scalinglab.errors import ScalingLabError
-from scalinglab.laws.base import Law, Parameter, logsumexp_terms
-from scalinglab.laws.presets import Preset, register_preset
-from scalinglab.laws.registry import register_law
+from scalinglab.laws.base import Law, Parameter, Preset, logsumexp_terms
 
 #: The paper's C4 constants (datablations notebook, base law fitted with α = β, then R_D*, R_N*).
 MUENNIGHOFF_C4 = {
@@ -51,7 +49,6 @@ def _effective(log_u: np.ndarray, log_x: np.ndarray, r_star: np.ndarray) -> np.n
     return log_u + np.log1p(r_star * -np.expm1(-repeats / r_star))
 
 
-@register_law
 class DataConstrainedLaw(Law):
     name = "data-constrained"
     title = "Data-constrained (Muennighoff et al. 2023)"
@@ -110,9 +107,14 @@ class DataConstrainedLaw(Law):
         return super().predict(params, **X)
 
 
-register_preset("data-constrained", Preset(
+PRESETS = {
+    "data-constrained": Preset(
     "data-constrained", dict(MUENNIGHOFF_C4),
     "Muennighoff et al. 2023, C4 fit (datablations utils/parametric_fit.ipynb; README example "
-    "L(6.34e9, 242e9, U=25e9) = 2.2256441)"))
-register_preset("muennighoff2023", Preset(
-    "data-constrained", dict(MUENNIGHOFF_C4), "Muennighoff et al. 2023, C4 fit (same as data-constrained)"))
+    "L(6.34e9, 242e9, U=25e9) = 2.2256441)"),
+    "muennighoff2023": Preset(
+        "data-constrained", dict(MUENNIGHOFF_C4), "Muennighoff et al. 2023, C4 fit (same as data-constrained)"),
+}
+
+
+LAWS = (DataConstrainedLaw,)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from scalinglab.laws.base import Law, Parameter, logsumexp_terms
-from scalinglab.laws.registry import register_law
+from scalinglab.laws.base import Law, Parameter, Preset, logsumexp_terms
+
+PF_DAY = 8.64e19  # FLOPs in one petaflop/s-day (Kaplan et al. 2020)
 
 
 class _PowerLaw(Law):
@@ -27,7 +28,6 @@ class _PowerLaw(Law):
         return out, np.stack([np.broadcast_to(alpha, out.shape), logc - logx], axis=-1)
 
 
-@register_law
 class KaplanN(_PowerLaw):
     name, variable, inputs = "kaplan-n", "N", ("N",)
     title = "Kaplan L(N)"
@@ -37,7 +37,6 @@ class KaplanN(_PowerLaw):
     start_grid = {"N_c": (20.0, 30.0, 40.0), "alpha_N": (0.05, 0.1, 0.3)}
 
 
-@register_law
 class KaplanD(_PowerLaw):
     name, variable, inputs = "kaplan-d", "D", ("D",)
     title = "Kaplan L(D)"
@@ -47,7 +46,6 @@ class KaplanD(_PowerLaw):
     start_grid = {"D_c": (20.0, 30.0, 40.0), "alpha_D": (0.05, 0.1, 0.3)}
 
 
-@register_law
 class KaplanC(_PowerLaw):
     name, variable, inputs = "kaplan-c", "C", ("C",)
     title = "Kaplan L(C)"
@@ -57,7 +55,6 @@ class KaplanC(_PowerLaw):
     start_grid = {"C_c": (40.0, 60.0, 80.0), "alpha_C": (0.02, 0.05, 0.2)}
 
 
-@register_law
 class KaplanND(Law):
     """L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D, in log space α_D · LSE(r(log N_c − log N), log D_c − log D)."""
 
@@ -88,3 +85,14 @@ class KaplanND(Law):
         w1, w2 = w[..., 0], w[..., 1]
         J = np.stack([w1 * an, ad * w2, w1 * u, lse - w1 * t1], axis=-1)
         return out, J
+
+
+LAWS = (KaplanN, KaplanD, KaplanC, KaplanND)
+PRESETS = {
+    "kaplan2020": Preset("kaplan", {"N_c": 6.4e13, "D_c": 1.8e13, "alpha_N": 0.076, "alpha_D": 0.103},
+                         "Kaplan et al. 2020, Eq. 1.5 / Table 2 (non-embedding N, tokens D)"),
+    "kaplan2020-n": Preset("kaplan-n", {"N_c": 8.8e13, "alpha_N": 0.076}, "Kaplan et al. 2020, Eq. 1.1"),
+    "kaplan2020-d": Preset("kaplan-d", {"D_c": 5.4e13, "alpha_D": 0.095}, "Kaplan et al. 2020, Eq. 1.2"),
+    "kaplan2020-c": Preset("kaplan-c", {"C_c": 3.1e8 * PF_DAY, "alpha_C": 0.050},
+                           "Kaplan et al. 2020, Eq. 1.3 (C_min; C_c = 3.1e8 PF-days in FLOPs)"),
+}

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from scalinglab.laws.base import Law, Parameter, logsumexp_terms
-from scalinglab.laws.presets import Preset, register_preset
-from scalinglab.laws.registry import register_law
+from scalinglab.laws.base import Law, Parameter, Preset, logsumexp_terms
 
 
-@register_law
 class KaplanNS(Law):
     """L(N, S) = (N_c/N)^α_N + (S_c/S)^α_S (Kaplan et al. 2020, Eq. 1.6)."""
 
@@ -48,6 +45,9 @@ class KaplanNS(Law):
         return lse, J
 
 
-register_preset("kaplan2020-ns", Preset(
+PRESETS = {"kaplan2020-ns": Preset(
     "kaplan-ns", {"N_c": 6.4e13, "S_c": 2.1e3, "alpha_N": 0.076, "alpha_S": 0.76},
-    "Kaplan et al. 2020, Eq. 1.6 / Table 2 (non-embedding N, S = S_min optimiser steps)"))
+    "Kaplan et al. 2020, Eq. 1.6 / Table 2 (non-embedding N, S = S_min optimiser steps)")}
+
+
+LAWS = (KaplanNS,)

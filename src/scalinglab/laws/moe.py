@@ -29,12 +29,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scalinglab.laws.base import Law, Parameter, logsumexp_terms
-from scalinglab.laws.presets import Preset, register_preset
-from scalinglab.laws.registry import register_law
+from scalinglab.laws.base import Input, Law, Parameter, Preset, logsumexp_terms
 
 
-@register_law
 class GranularMoELaw(Law):
     """Krajewski et al. 2024: L(N, D, G) = c + (g/G^γ + a)/N^α + b/D^β."""
 
@@ -76,14 +73,18 @@ def saturating_experts(E: np.ndarray, e_start: float | np.ndarray, e_max: float 
     return 1.0 / (1.0 / (np.asarray(E, dtype=float) - 1.0 + s) + 1.0 / e_max)
 
 
-@register_law
 class RoutedLMLaw(Law):
     """Clark et al. 2022: log L = a log N + b log Ê + c log N log Ê + d (bilinear in log N, log Ê)."""
 
     name = "moe-routed"
     title = "Routed LMs (Clark et al. 2022)"
     formula = "log L = a log N + b log Ehat + c log N log Ehat + d"
-    inputs = ("N", "E")
+    variables = (
+        Input("N", "parameters", ("N", "dense_parameter_count", "params", "parameters"),
+              "dense base model size (≈ active parameters)", (1e7, 1e10)),
+        Input("experts", "experts", ("experts", "num_experts", "n_experts", "E"),
+              "number of experts (1 = dense)", (2.0, 64.0)),
+    )
     parameters = (
         Parameter("a", -2.0, 2.0, description="dense exponent (negative)"),
         Parameter("b", -2.0, 2.0, description="expert exponent (negative)"),
@@ -99,7 +100,7 @@ class RoutedLMLaw(Law):
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
         a, b, c, d, ls, lm = (theta[:, i:i + 1] for i in range(6))
         logN = F["logN"][None, :]
-        E = np.exp(F["logE"][None, :])
+        E = np.exp(F["logexperts"][None, :])
         S, m = np.exp(ls), np.exp(lm)
         s = 1.0 / (1.0 / S - 1.0 / m)
         q = 1.0 / (E - 1.0 + s) + 1.0 / m  # 1/Ê
@@ -115,15 +116,15 @@ class RoutedLMLaw(Law):
                                          -slope * dq_dls / q, -slope * dq_dlm / q), axis=-1)
         return out, J
 
-    def effective_parameter_count(self, params: Mapping[str, float], N: np.ndarray, E: np.ndarray) -> np.ndarray:
+    def effective_parameter_count(self, params: Mapping[str, float], N: np.ndarray,
+                                  experts: np.ndarray) -> np.ndarray:
         """N̄: the dense (E = 1) model size with the same predicted loss as N with E experts (Clark's EPC)."""
-        log_l = np.log(self.predict(params, N=N, E=E))
+        log_l = np.log(self.predict(params, N=N, experts=experts))
         e1 = float(np.log(saturating_experts(np.array(1.0), params["E_start"], params["E_max"])))
         a, b, c, d = (params[k] for k in ("a", "b", "c", "d"))
         return np.exp((log_l - b * e1 - d) / (a + c * e1))
 
 
-@register_law
 class SparsityMoELaw(Law):
     """Abnar et al. 2025: L(N, D, S) = a/N^α + b/D^β + c/(1−S)^λ + d/((1−S)^δ N^γ) + e, with A = 1 − S."""
 
@@ -161,8 +162,11 @@ class SparsityMoELaw(Law):
         return out, J
 
 
-register_preset("krajewski2024", Preset(
+PRESETS = {"krajewski2024": Preset(
     "moe-granularity",
     {"c": 0.47, "a": 18.1, "g": 2.1, "gamma": 0.58, "alpha": 0.115, "b": 30.8, "beta": 0.147},
     "Krajewski et al. 2024 (arXiv:2402.07871), Table 1 'MoE' row: fitted coefficients of Eq. 9, "
-    "L(N, D, G) at expansion rate E = 64; N = total non-embedding parameters"))
+    "L(N, D, G) at expansion rate E = 64; N = total non-embedding parameters")}
+
+
+LAWS = (GranularMoELaw, RoutedLMLaw, SparsityMoELaw)

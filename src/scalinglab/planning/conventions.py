@@ -1,0 +1,80 @@
+"""Compute conventions: how training FLOPs C relate to a model and its tokens.
+
+- ``6nd``: C = 6·N·D (Kaplan et al. 2020, Sec. 2.1), N the parameter count.
+- ``deepseek``: C = M·D with M the non-embedding FLOPs per token, attention included (DeepSeek-AI 2024,
+  "DeepSeek LLM", Sec. 3.2): M = 72·n_layer·d_model² + 12·n_layer·d_model·l_seq. With
+  N = 12·n_layer·d_model² non-embedding parameters this is M = 6·N + 12·n_layer·d_model·l_seq; a model of
+  N parameters takes its shape from an aspect ratio d_model / n_layer.
+
+``optimal_under`` minimises a loss law L(N, D) along C = M(N)·D for either convention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from scalinglab.errors import PlanningError
+
+CONVENTIONS = ("6nd", "deepseek")
+
+
+def deepseek_flops_per_token(n_layer: float | np.ndarray, d_model: float | np.ndarray,
+                             seq_len: float) -> np.ndarray:
+    """M = 72·n_layer·d_model² + 12·n_layer·d_model·l_seq (DeepSeek LLM 2024, Sec. 3.2)."""
+    n_layer, d_model = np.asarray(n_layer, dtype=float), np.asarray(d_model, dtype=float)
+    return 72.0 * n_layer * d_model ** 2 + 12.0 * n_layer * d_model * seq_len
+
+
+@dataclass(frozen=True)
+class Convention:
+    """A compute convention: FLOPs per training token of a model with N non-embedding parameters."""
+
+    name: str = "6nd"
+    seq_len: float = 4096.0  # DeepSeek LLM's training context
+    aspect_ratio: float = 128.0  # d_model / n_layer when a shape must be assumed
+
+    def __post_init__(self) -> None:
+        if self.name not in CONVENTIONS:
+            raise PlanningError(f"compute convention must be one of {', '.join(CONVENTIONS)}, got {self.name!r}")
+        if not (self.seq_len > 0 and self.aspect_ratio > 0):
+            raise PlanningError("sequence length and aspect ratio must be positive")
+
+    def shape(self, N: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n_layer, d_model) of N = 12·n_layer·d_model² at the convention's aspect ratio."""
+        n_layer = (np.asarray(N, dtype=float) / (12.0 * self.aspect_ratio ** 2)) ** (1.0 / 3.0)
+        return n_layer, self.aspect_ratio * n_layer
+
+    def flops_per_token(self, N: float | np.ndarray) -> np.ndarray:
+        """6N under ``6nd``; DeepSeek's M (attention included) under ``deepseek``."""
+        N = np.asarray(N, dtype=float)
+        if self.name == "6nd":
+            return 6.0 * N
+        n_layer, d_model = self.shape(N)
+        return deepseek_flops_per_token(n_layer, d_model, self.seq_len)
+
+    def to_dict(self) -> dict:
+        d: dict = {"name": self.name}
+        if self.name == "deepseek":
+            d |= {"seq_len": self.seq_len, "aspect_ratio": self.aspect_ratio}
+        return d
+
+
+def optimal_under(predict, params: Mapping[str, float], C: np.ndarray, conv: Convention) -> dict[str, np.ndarray]:
+    """N, D minimising ``predict(params, N=, D=)`` along C = M(N)·D (bounded search in log N per budget)."""
+    from scipy.optimize import minimize_scalar
+
+    C = np.atleast_1d(np.asarray(C, dtype=float))
+    N_opt = np.empty_like(C)
+    for i, c in enumerate(C):
+        def f(logn: float, c: float = c) -> float:
+            n = np.exp(logn)
+            return float(np.log(predict(params, N=n, D=c / conv.flops_per_token(n))))
+        centre = np.log(c / 6) / 2
+        res = minimize_scalar(f, bounds=(centre - 25, centre + 25), method="bounded", options={"xatol": 1e-10})
+        N_opt[i] = np.exp(res.x)
+    D_opt = C / conv.flops_per_token(N_opt)
+    return {"N": N_opt, "D": D_opt, "M": conv.flops_per_token(N_opt),
+            "loss": predict(params, N=N_opt, D=D_opt)}
