@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up .venv with every extra (training, trackers, cluster, dev) and run the whole test suite + lint.
+# Set up .venv with every extra (training, trackers, cluster, dev) and run lint, import contracts, tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/venv.sh "train,trackers,cluster,dev"
 .venv/bin/ruff check src tests benchmarks
+.venv/bin/lint-imports  # import contracts in pyproject.toml [tool.importlinter]
 .venv/bin/python -m pytest "$@"

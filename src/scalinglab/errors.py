@@ -27,3 +27,13 @@ class InputError(ScalingLabError):
 
 class PlanningError(ScalingLabError):
     """A planning request that has no answer (unreachable loss, negative budget, ...)."""
+
+
+class NotFittedError(ScalingLabError):
+    """An estimator was used (predict, save, ...) before it was fitted."""
+
+
+def check_is_fitted(estimator: object, attribute: str) -> None:
+    """Raise :class:`NotFittedError` unless ``estimator`` has ``attribute`` (set by its ``fit``)."""
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(f"{type(estimator).__name__} is not fitted; call fit() first")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,21 +21,91 @@ def echo_json(obj: Any) -> None:
     typer.echo(dumps(obj))
 
 
+def emit(result: Any, as_json: bool) -> None:
+    """Print a result: its ``to_dict()`` as JSON with ``--json``, else its ``text()``."""
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.text())
+
+
+def parse_floats(text: str, flag: str, *, positive: bool = False, what: str = "numbers") -> tuple[float, ...]:
+    """Comma-separated numbers of option ``flag``; a bad or empty list is one ScalingLabError naming it."""
+    try:
+        values = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise ScalingLabError(f"{flag} must be comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise ScalingLabError(f"{flag} is empty")
+    if positive and any(not v > 0 for v in values):
+        raise ScalingLabError(f"{flag} must be positive {what}")
+    return values
+
+
+def with_progress(total: int, label: str, call: Callable[[Any], Any]) -> Any:
+    """``call(progress)`` with a progress bar of ``total`` steps (``call(None)`` when total is 0)."""
+    if not total:
+        return call(None)
+    bar, update = progress_bar(total, label)
+    with bar:
+        return call(update)
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print ``error: message`` on stderr and exit with ``code``."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
+_PARAM = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
+
+#: Library parameter names whose CLI flag is not the command's option of the same name.
+FLAG_ALIASES = {"points": "--at", "only": "--fold", "n_skills": "--skills", "k": "--train-per-family",
+                "price_per_hour": "--price"}
+
+
+def command_flags(func: Callable[..., Any]) -> dict[str, str]:
+    """Parameter name → long flag of a typer command function (``tokens_per_param`` → ``--tokens-per-param``)."""
+    import inspect
+    import typing
+
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except Exception:  # noqa: BLE001 (an unresolvable annotation: fall back to the names)
+        hints = {}
+    flags = {}
+    for name, param in inspect.signature(func).parameters.items():
+        infos = [*getattr(hints.get(name), "__metadata__", ()), param.default]
+        info = next((m for m in infos if type(m).__name__ in ("OptionInfo", "ArgumentInfo")), None)
+        if info is not None and type(info).__name__ == "ArgumentInfo":
+            continue
+        longs = [d for d in (getattr(info, "param_decls", None) or ()) if d.startswith("--")]
+        flags[name] = longs[0] if longs else "--" + name.replace("_", "-")
+    return flags
+
+
+def flag_names(message: str, flags: dict[str, str] | None = None) -> str:
+    """Library errors name parameters as `name`; in the CLI they read as the command's flag.
+
+    ``flags`` maps the command's parameters to its options (:func:`command_flags`);
+    :data:`FLAG_ALIASES` covers library names that differ from the CLI's.
+    """
+    opts = {**FLAG_ALIASES, **(flags or {})}
+    return _PARAM.sub(lambda m: opts.get(m.group(1), m.group(1)), message)
+
+
 def handle_errors(func: F) -> F:
-    """Decorator for commands: library errors become one line on stderr and exit code 2."""
+    """Decorator for commands: library errors become one line on stderr and exit code 2.
+
+    Parameter names in the message (`name`) become the command's flags (:func:`flag_names`).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except ScalingLabError as exc:
-            fail(str(exc), exc.exit_code)
+            fail(flag_names(str(exc), command_flags(func)), exc.exit_code)
         except FileNotFoundError as exc:
             fail(f"{exc.filename}: no such file")
         except BrokenPipeError:  # e.g. `scalinglab fit ... | head`
@@ -61,11 +132,14 @@ class LazyModule:
 
 
 def progress_bar(total: int, label: str):
-    """A rich progress bar on stderr (hidden when stderr is not a terminal); returns (bar, update)."""
+    """A rich progress bar on stderr (hidden when stderr is not a terminal); returns (bar, callback).
+
+    The callback takes the library's :class:`scalinglab.events.Progress` events.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
     task = bar.add_task(label, total=total)
-    return bar, lambda done: bar.update(task, completed=done)
+    return bar, lambda event: bar.update(task, completed=event.done)

@@ -8,29 +8,31 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors, progress_bar
+from scalinglab.cli.common import echo_json, emit, handle_errors, parse_floats, progress_bar
 from scalinglab.errors import ScalingLabError
 
 
 def fit_with_progress(estimator, runs):
-    """Fit, showing a progress bar while the bootstrap runs; returns the FitResult."""
-    if estimator.bootstrap > 0:
-        bar, update = progress_bar(estimator.bootstrap, "bootstrap")
-        with bar:
-            estimator.fit(runs, progress=update)
-    else:
-        estimator.fit(runs)
+    """Fit, with a progress bar for the start scan, then one for the bootstrap; returns the FitResult."""
+    bar, update = progress_bar(max(estimator.bootstrap, 1), "bootstrap")
+    boot = bar.task_ids[0]
+    bar.update(boot, visible=False)
+    scan = bar.add_task("scan", total=None)
+
+    def scan_progress(done: int, total: int) -> None:
+        bar.update(scan, completed=done, total=total, visible=done < total)
+
+    def boot_progress(event) -> None:
+        bar.update(boot, visible=True)
+        update(event)
+
+    with bar:
+        estimator.fit(runs, progress=boot_progress if estimator.bootstrap else None, scan_progress=scan_progress)
     return estimator.result_
 
 
-def _parse_budgets(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise ScalingLabError(f"--budgets must be comma-separated numbers, got {text!r}") from None
-    if not values or any(not v > 0 for v in values):
-        raise ScalingLabError("--budgets must be positive FLOP counts")
-    return values
+def _parse_budgets(text: str, flag: str = "--budgets") -> tuple[float, ...]:
+    return parse_floats(text, flag, positive=True, what="FLOP counts")
 
 
 def _parse_inputs(items: list[str] | None, law) -> dict[str, float]:
@@ -280,8 +282,6 @@ def optimal(
 ) -> None:
     """Compute-optimal N and D for a FLOP budget (C = 6ND, or C = M·D with --compute-convention deepseek),
     from a loss law or an allocation law, with intervals when the fit has draws."""
-    import numpy as np
-
     from scalinglab.planning.conventions import Convention
 
     result = load_fit_or_preset(fit, preset)
@@ -294,26 +294,9 @@ def optimal(
         return _emit_allocation(result, compute, json)
     if conv.name != "6nd":
         return _optimal_convention(result, compute, conv, json)
-    sol = result.optimal(np.array(compute))
-    rows = []
-    for i, c in enumerate(compute):
-        row = {"C": c, "N": float(sol["N"][i]), "D": float(sol["D"][i]),
-               "tokens_per_param": float(sol["tokens_per_param"][i]), "loss": float(sol["loss"][i])}
-        for key in ("N", "D", "loss"):
-            if f"{key}_interval" in sol:
-                row[f"{key}_interval"] = [float(sol[f"{key}_interval"][0][i]), float(sol[f"{key}_interval"][1][i])]
-        rows.append(row)
-    if json:
-        echo_json(rows[0] if len(rows) == 1 else rows)
-        return
-    for row in rows:
-        txt = (f"C = {row['C']:.4g} FLOPs: N = {row['N']:.4g} params, D = {row['D']:.4g} tokens "
-               f"({row['tokens_per_param']:.1f} tokens/param), loss {row['loss']:.4f}")
-        if "N_interval" in row:
-            txt += f"\n  95%: N in ({row['N_interval'][0]:.3g}, {row['N_interval'][1]:.3g}), " \
-                   f"D in ({row['D_interval'][0]:.3g}, {row['D_interval'][1]:.3g})"
-        typer.echo(txt)
-        far = result.extrapolation(row["C"])
+    emit(result.allocation(compute), json)
+    for c in compute:
+        far = result.extrapolation(c)
         if far:
             typer.echo(f"warning: {far}", err=True)
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors, progress_bar
+from scalinglab.cli.common import emit, handle_errors, parse_floats, with_progress
 from scalinglab.errors import InputError
 
 CurvesArg = Annotated[str, typer.Argument(
@@ -49,16 +49,6 @@ def _load(curves: str, params_col, tokens_col, flops_col, loss_col, model_col, w
     return table
 
 
-def _parse_fractions(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise InputError(f"--fractions must be comma-separated numbers, got {text!r}") from None
-    if not values:
-        raise InputError("--fractions is empty")
-    return values
-
-
 @handle_errors
 def evaluate(
     curves: CurvesArg,
@@ -94,7 +84,7 @@ def evaluate(
 ) -> None:
     """Fit on the m smallest models' checkpoints; report ARE (%) on the largest model's last 30 %."""
     from scalinglab.curves.estimate import parse_fixed
-    from scalinglab.curves.evaluate import are_grid, evaluate_curves, grid_table
+    from scalinglab.curves.evaluate import AreGrid, are_grid, evaluate_curves
 
     if plot is not None:
         from scalinglab.report.skill_figures import check_plot_path
@@ -110,76 +100,20 @@ def evaluate(
               "target": target}
     if grid:
         ms = [train_models] if train_models else None
-        rows = are_grid(table, ms, _parse_fractions(fractions), **kwargs)
-        if json:
-            echo_json({"source": table.source, "options": kwargs, "cells": rows})
-            return
-        tab = grid_table(rows)
-        from rich.console import Console
-        from rich.table import Table
-
-        t = Table(title=f"ARE (%) predicting the largest model, {table.source}")
-        t.add_column("train models (target/largest)")
-        for p in tab.columns:
-            t.add_column(f"p={p:g}", justify="right")
-        for label, row in tab.iterrows():
-            t.add_row(str(label), *("" if v != v else f"{v:.2f}" for v in row))
-        Console(soft_wrap=True, width=160).print(t)
+        emit(AreGrid(are_grid(table, ms, parse_floats(fractions, "--fractions"), **kwargs), table.source, kwargs), json)
         return
-    import contextlib
-
-    bar, update = progress_bar(bootstrap, "bootstrap over models") if bootstrap else (contextlib.nullcontext(), None)
-    with bar:
-        res = evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target,
-                              bootstrap=bootstrap, seed=seed, progress=update)
-    res["source"] = table.source
+    res = with_progress(bootstrap, "bootstrap over models", lambda update: evaluate_curves(
+        table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target, bootstrap=bootstrap,
+        seed=seed, progress=update))
     if out is not None:
-        import numpy as np
-
-        from scalinglab.fitting.result import FitResult
-
-        boot = res.get("bootstrap")
-        result = FitResult.from_params(res["law"], res["params"], source=f"{table.source} (curves, {loss})")
-        result.objective = res["objective"]
-        if boot:
-            result.draws, result.bootstrap_seed = np.asarray(boot["draws"], dtype=float), seed
-        result.save(out)
+        res.fit_result().save(out)
     if plot is not None:
-        from scalinglab.curves.estimate import Selection, select
-        from scalinglab.fitting.result import FitResult
-        from scalinglab.report.figures import learning_curves, save
+        from scalinglab.curves.estimate import Selection
+        from scalinglab.report.figures import curve_evaluation_figure, save
 
-        train, test, info = select(table, Selection(train_models, min_tokens, train_fraction, target=target))
-        frame = table.frame
-        shown = frame[frame["model"].isin([*info["train_models"], info["target"]])]
-        are = res["are_percent"]
-        save(learning_curves(train, test, FitResult.from_params(res["law"], res["params"]), all_checkpoints=shown,
-                             title=f"{table.source}: ARE " + ("n/a" if are is None else f"{are:.2f} %")), plot)
-    if json:
-        if res.get("bootstrap"):
-            res["bootstrap"] = {k: v for k, v in res["bootstrap"].items() if k != "draws"}
-        echo_json(res)
-        return
-    tg, tr = res["target"], res["train"]
-    typer.echo(f"Target {tg['model']} (N={tg['N']:.4g}), {tg['n_checkpoints']} checkpoints in its last "
-               f"30 % (D {tg['D_range'][0]:.3g}–{tg['D_range'][1]:.3g})")
-    typer.echo(f"Train: {len(tr['models'])} models ({', '.join(tr['models'])}), {tr['n_checkpoints']} "
-               f"checkpoints, target {tr['scale_ratio']:.1f}x the largest")
-    typer.echo(f"Fit ({loss}): " + ", ".join(f"{k}={v:.4g}" for k, v in res["params"].items()))
-    are = res["are_percent"]
-    typer.echo(f"ARE: {are:.2f} %" if are is not None else "ARE: undefined (non-finite prediction)")
-    if res.get("bootstrap"):
-        b = res["bootstrap"]
-        typer.echo(f"Bootstrap over train models ({b['n']} refits), 95 % intervals: "
-                   + ", ".join(f"{k} {lo:.4g}–{hi:.4g}" for k, (lo, hi) in b["intervals"].items()))
-        lo, hi = b["mean_predicted_interval"]
-        typer.echo(f"Target's mean loss {res['target']['mean_loss']:.4f}: predicted "
-                   f"{res['target']['mean_predicted']:.4f} (95 % band {lo:.4f}–{hi:.4f}, "
-                   f"{'covers' if b['covers_mean_loss'] else 'misses'} it)")
-    if res.get("seeds"):
-        sd = res["seeds"]
-        typer.echo(f"Seed spread of the target: {sd['seed_are_percent']:.2f} % ARE between its {sd['n_seeds']} "
-                   "seeds (the floor a law can reach)")
+        save(curve_evaluation_figure(table, res, Selection(train_models, min_tokens, train_fraction, target=target)),
+             plot)
+    emit(res, json)
 
 
 @handle_errors
@@ -218,21 +152,7 @@ def forecast(
     table = _load(curves, params_col, tokens_col, flops_col, loss_col, model_col, where, drop_invalid)
     res = forecast_run(table, FitResult.load(fit), run, final_tokens, level, bootstrap, seed, min_tokens,
                        tolerance=tolerance, target_loss=target_loss, method=method, run_seed=run_seed)
-    if json:
-        echo_json(res)
-    else:
-        iv = res["interval"]
-        typer.echo(f"Run {run}" + (f" (seed {res['seed']:g})" if res["seed"] is not None else "")
-                   + f": N={res['N']:.4g}, {res['tokens_seen']:.3g} of {final_tokens:.3g} tokens, "
-                   f"last loss {res['last_loss']:.4f}")
-        typer.echo(f"Forecast at {final_tokens:.3g} tokens: {res['forecast']:.4f}"
-                   + (f"  ({100 * level:g}% interval {iv[0]:.4f}–{iv[1]:.4f})" if iv else "")
-                   + f"; the family's law alone: {res['family_forecast']:.4f}")
-        g = res["gate"]
-        typer.echo(f"Gate: {g['status']} (run is {100 * g['relative_gap']:+.2f} % vs the law, tolerance "
-                   f"{100 * g['tolerance']:g} %)" + (f"; meets target {g['target_loss']:g}: "
-                                                     f"{'yes' if g['meets_target'] else 'no'}"
-                                                     if "target_loss" in g else ""))
+    emit(res, json)
     if strict and not res["gate"]["passed"]:
         raise typer.Exit(1)
 
@@ -258,38 +178,9 @@ def import_curves(
     json: opt.Json = False,
 ) -> None:
     """Convert tracker exports (W&B, TensorBoard, MLflow) to a long curves CSV: model, N, D, step, loss."""
-    import pandas as pd
+    from scalinglab.curves.importers import import_curves as run
 
-    from scalinglab.curves import importers as imp
-
-    if model is not None and len(sources) > 1:
-        raise InputError("--model names one run; give one source, or let names come from the files")
-    frames = []
-    for src in sources:
-        if fmt == "wandb":
-            frames.append(imp.read_tracker_export(src, metric=metric, tokens_col=tokens_metric,
-                                                  tokens_per_step=tokens_per_step, model=model,
-                                                  n_params=n_params))
-        elif fmt == "tensorboard":
-            frames.append(imp.read_tensorboard(src, tag=metric, tokens_tag=tokens_metric,
-                                               tokens_per_step=tokens_per_step, model=model, n_params=n_params))
-        elif fmt == "mlflow":
-            frames.append(imp.read_mlflow(src, metric=metric or "train/loss", tokens_metric=tokens_metric,
-                                          params_param=params_param, n_params=n_params,
-                                          tokens_per_step=tokens_per_step))
-        elif fmt == "guide":
-            if family is None:
-                raise InputError("--format guide needs --family gpt3|opt|t5-pile")
-            frames.append(imp.guide_family(family, src))
-        else:
-            raise InputError(f"unknown --format {fmt!r}; choose wandb, tensorboard, mlflow or guide")
-    df = pd.concat(frames, ignore_index=True)
-    from scalinglab.serialize import write_text_atomic
-
-    write_text_atomic(out, df.to_csv(index=False))
-    summary = {"out": str(out), "rows": int(len(df)),
-               "models": {str(m): int(n) for m, n in df.groupby("model").size().items()}}
-    if json:
-        echo_json(summary)
-    else:
-        typer.echo(f"wrote {out}: {len(df)} checkpoints of {df['model'].nunique()} run(s)")
+    res = run(sources, fmt, metric=metric, tokens_metric=tokens_metric, tokens_per_step=tokens_per_step,
+              n_params=n_params, params_param=params_param, model=model, family=family)
+    res.write(out)
+    emit(res, json)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import emit, handle_errors, parse_floats
 from scalinglab.errors import PlanningError
 
 plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, "
@@ -33,13 +33,6 @@ def _load(fit: Path | None, preset: str | None, default: str | None = None):
     return result
 
 
-def _emit(result, json: bool) -> None:
-    if json:
-        echo_json(result.to_dict())
-    else:
-        typer.echo(result.text())
-
-
 @plan_app.command("inference")
 @handle_errors
 def inference(
@@ -55,7 +48,7 @@ def inference(
     from scalinglab.planning.inference import plan_inference
 
     result = _load(fit, preset)
-    _emit(plan_inference(result, inference_tokens=inference_tokens, target_loss=target_loss,
+    emit(plan_inference(result, inference_tokens=inference_tokens, target_loss=target_loss,
                          reference_params=reference_params), json)
 
 
@@ -89,25 +82,16 @@ def cost(
     inf_acc = get_accelerator(inference_gpu or gpu, inference_price if inference_price is not None else price)
     setup = CostSetup(train_acc, inf_acc, requests, input_tokens, output_tokens, mfu_train, mfu_prompt,
                       mfu_generate, "int8" if int8 else "bf16")
-    _emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
+    emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
 
 
 @plan_app.command("accelerators")
 @handle_errors
 def accelerators(json: opt.Json = False) -> None:
     """The accelerator catalogue: dense peak throughput, power, default price, datasheet."""
-    from dataclasses import asdict
+    from scalinglab.planning.cost import AcceleratorCatalogue
 
-    from scalinglab.planning.cost import ACCELERATORS
-
-    if json:
-        echo_json({k: asdict(v) for k, v in ACCELERATORS.items()})
-        return
-    typer.echo(f"  {'name':<10} {'bf16 TFLOP/s':>12} {'int8 TOP/s':>11} {'W':>5} {'$/h':>6}  source")
-    for a in ACCELERATORS.values():
-        typer.echo(f"  {a.name:<10} {a.bf16_tflops:>12g} {a.int8_tops:>11g} {a.power_w:>5g} "
-                   f"{a.price_per_hour:>6.2f}  {a.source}")
-    typer.echo("  (prices are illustrative defaults; override with --price)")
+    emit(AcceleratorCatalogue(), json)
 
 
 @plan_app.command("data-constrained")
@@ -123,7 +107,7 @@ def data_constrained(
     from scalinglab.planning.data_constrained import plan_data_constrained
 
     result = _load(fit, preset, default="data-constrained")
-    _emit(plan_data_constrained(result, compute, unique_tokens), json)
+    emit(plan_data_constrained(result, compute, unique_tokens), json)
 
 
 @plan_app.command("data-constrained-fit")
@@ -147,18 +131,14 @@ def data_constrained_fit(
     base = None
     if fit is not None:
         from scalinglab.fitting.result import FitResult
-        from scalinglab.laws.data_constrained import BASE_NAMES
+        from scalinglab.planning.data_constrained import base_terms
 
-        loaded = FitResult.load(fit)
-        missing = [k for k in BASE_NAMES if k not in loaded.params]
-        if missing:
-            raise PlanningError(f"{fit}: the base fit needs {', '.join(BASE_NAMES)}; missing {', '.join(missing)}")
-        base = {k: loaded.params[k] for k in BASE_NAMES}
+        base = base_terms(FitResult.load(fit), str(fit))
     res = fit_repetition_file(data, base=base, params_col=params_col, tokens_col=tokens_col,
                               unique_tokens_col=unique_tokens_col, loss_col=loss_col, where=where)
     if out is not None:
         res.result.save(out)
-    _emit(res, json)
+    emit(res, json)
     if out is not None and not json:
         typer.echo(f"wrote {out}")
 
@@ -182,37 +162,93 @@ def moe(
     moe-sparsity fit, sparsity S (Abnar et al. 2025): N_total, N_active and D."""
     from scalinglab.planning.moe import DEFAULT_SPARSITIES, plan_moe, plan_sparsity
 
-    def parse(text: str, flag: str) -> tuple[float, ...]:
-        try:
-            return tuple(float(g) for g in text.split(",") if g.strip())
-        except ValueError:
-            raise PlanningError(f"{flag} must be comma-separated numbers, got {text!r}") from None
-
-    gs = parse(granularities, "--granularities")
+    gs = parse_floats(granularities, "--granularities")
     result = _load(fit, preset, default="krajewski2024")
     if result.law.name == "moe-sparsity":
-        ss = parse(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
-        _emit(plan_sparsity(result, compute, sparsities=ss), json)
+        ss = parse_floats(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
+        emit(plan_sparsity(result, compute, sparsities=ss), json)
         return
     dense = _load(None, dense_preset) if dense_preset else None
-    _emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
+    emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
 
 
 @plan_app.command("test-time")
 @handle_errors
 def test_time(
-    size_ratio: Annotated[float, typer.Option("--size-ratio", help="M: how many times larger the big model is.")],
+    size_ratio: Annotated[float | None, typer.Option(
+        "--size-ratio", help="Snell's K: M, how many times larger the big model is.")] = None,
     inference_ratio: Annotated[float | None, typer.Option(
-        "--inference-ratio", help="R = inference tokens / pretraining tokens.")] = None,
+        "--inference-ratio", help="Snell's K: R = inference tokens / pretraining tokens.")] = None,
     pretrain_tokens: Annotated[float | None, typer.Option("--pretrain-tokens", help="D_pretrain.")] = None,
     inference_tokens: Annotated[float | None, typer.Option("--inference-tokens", help="D_inference.")] = None,
+    test_time_fit: Annotated[Path | None, typer.Option(
+        "--test-time-fit", help="FIT from `scalinglab test-time fit --out`: plan model size × samples k.")] = None,
+    queries: Annotated[float | None, typer.Option("--queries", help="Queries answered over the model's life.")]
+    = None,
+    prompt_tokens: Annotated[float, typer.Option("--prompt-tokens", help="Prompt tokens per query.")] = 0.0,
+    output_tokens: Annotated[float | None, typer.Option("--output-tokens",
+                                                        help="Generated tokens per sample.")] = None,
+    verifier_params: Annotated[float, typer.Option(
+        "--verifier-params", help="Verifier size V: 2V FLOPs per prompt + sample token (0: free).")] = 0.0,
+    budget_flops: Annotated[float | None, typer.Option("--budget-flops", help="Lifetime FLOPs budget.")] = None,
+    budget_dollars: Annotated[float | None, typer.Option("--budget-dollars",
+                                                         help="Lifetime USD budget (priced as `plan cost`).")]
+    = None,
+    target_accuracy: Annotated[float | None, typer.Option("--target-accuracy",
+                                                          help="Cheapest candidate reaching this coverage.")]
+    = None,
+    train_tokens: Annotated[float | None, typer.Option("--train-tokens",
+                                                       help="Training tokens D of every model.")] = None,
+    fit: Annotated[Path | None, typer.Option("--fit", help="Training law FIT.json: D = its compute-optimal "
+                                                          "tokens for each model's N.")] = None,
+    preset: PresetOpt = None,
+    ks: Annotated[str | None, typer.Option("--ks", help="Samples k to try (default 1, 2, 4, … 8192, 10000).")]
+    = None,
+    gpu: Annotated[str, typer.Option("--gpu", help="Accelerator for --budget-dollars.")] = "h100",
+    price: Annotated[float | None, typer.Option("--price", help="USD per GPU-hour.")] = None,
+    mfu_train: Annotated[float, typer.Option("--mfu-train", help="Training MFU.")] = 0.40,
+    mfu_prompt: Annotated[float, typer.Option("--mfu-prompt", help="MFU on prompt tokens.")] = 0.50,
+    mfu_generate: Annotated[float, typer.Option("--mfu-generate", help="MFU on generated tokens.")] = 0.10,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Accuracy vs lifetime cost frontier figure.")] = None,
     json: opt.Json = False,
 ) -> None:
-    """Test-time compute multiplier K = M + 3(M − 1)/R that matches an M× larger model (Snell et al. 2024)."""
-    from scalinglab.planning.test_time import test_time_tradeoff
+    """Bigger model or more samples? Snell et al.'s FLOPs-matched K = M + 3(M − 1)/R, or with
+    --test-time-fit the best (model, k) for a budget or a target accuracy, by lifetime cost."""
+    if test_time_fit is None:
+        if size_ratio is None:
+            raise PlanningError("give --size-ratio (Snell's K) or --test-time-fit (plan model size × samples)")
+        from scalinglab.planning.test_time import test_time_tradeoff
 
-    _emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
-                             inference_tokens=inference_tokens), json)
+        emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
+                                 inference_tokens=inference_tokens), json)
+        return
+    from scalinglab.cli.test_time import parse_ints
+    from scalinglab.planning.test_time_budget import DEFAULT_KS, Workload, plan_test_time
+    from scalinglab.testtime.result import TestTimeFit
+
+    if queries is None or output_tokens is None:
+        raise PlanningError("--test-time-fit needs --queries and --output-tokens")
+    if budget_flops is not None and budget_dollars is not None:
+        raise PlanningError("give --budget-flops or --budget-dollars, not both")
+    setup = None
+    if budget_dollars is not None:
+        from scalinglab.planning.cost import CostSetup, get_accelerator
+
+        acc = get_accelerator(gpu, price)
+        setup = CostSetup(acc, acc, queries, prompt_tokens, output_tokens, mfu_train, mfu_prompt, mfu_generate)
+    training_law = _load(fit, preset) if (fit is not None or preset is not None) else None
+    plan = plan_test_time(TestTimeFit.load(test_time_fit), Workload(queries, prompt_tokens, output_tokens,
+                                                                    verifier_params),
+                          budget=budget_flops if budget_flops is not None else budget_dollars,
+                          target_accuracy=target_accuracy, setup=setup, train_tokens=train_tokens,
+                          training_law=training_law, ks=parse_ints(ks, "--ks") if ks else DEFAULT_KS)
+    if plot is not None:
+        from scalinglab.report.test_time_figures import frontier_figure
+
+        frontier_figure(plan, plot)
+    emit(plan, json)
+    if plot is not None and not json:
+        typer.echo(f"wrote {plot}")
 
 
 def register(app: typer.Typer) -> None:

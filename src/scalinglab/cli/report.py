@@ -61,10 +61,7 @@ def report(
     col: opt.Col = None,
 ) -> None:
     """Fit a law and write a report: figures, fit, intervals, allocation table and the data, in one file."""
-    from scalinglab.cli.core import _parse_budgets, fit_with_progress
-    from scalinglab.data.runs import load_law_inputs, parse_col_options
-    from scalinglab.fitting.result import FitResult
-    from scalinglab.laws.registry import get_law
+    from scalinglab.cli.core import _parse_budgets
     from scalinglab.report.build import FORMATS
 
     fmt = fmt.lower()
@@ -73,19 +70,11 @@ def report(
     if not target > 0:
         raise ScalingLabError("--target-compute must be a positive number of FLOPs")
     budget_values = _parse_budgets(budgets)
-    uniques = list(_parse_budgets(unique_tokens)) if unique_tokens else None
-    result = FitResult.load(fit) if fit is not None else None
-    the_law = result.law if result is not None else get_law(law)
-    runs = load_law_inputs(data, the_law, columns=parse_col_options(col), params_col=params_col,
-                           tokens_col=tokens_col, flops_col=flops_col, loss_col=loss_col, model_col=model_col,
-                           where=where, drop_invalid=drop_invalid)
-    if runs.dropped:
-        typer.echo(f"skipped {runs.dropped} invalid row(s) of {runs.source}", err=True)
-    if result is None:
-        from scalinglab.fitting.estimator import ScalingLawFit
-
-        result = fit_with_progress(ScalingLawFit(law=the_law, loss=loss, delta=delta, bootstrap=bootstrap,
-                                                 seed=seed), runs)
+    uniques = list(_parse_budgets(unique_tokens, "--unique-tokens")) if unique_tokens else None
+    runs, result = _runs_and_fit(data, fit, law, loss, delta, bootstrap, seed,
+                                 dict(params_col=params_col, tokens_col=tokens_col, flops_col=flops_col,
+                                      loss_col=loss_col, model_col=model_col, where=where,
+                                      drop_invalid=drop_invalid), col)
     part = None
     if curves is not None:
         from scalinglab.curves.estimate import load_curves
@@ -102,7 +91,27 @@ def report(
     else:
         from scalinglab.report import write_figures
 
-        paths = write_figures(out, runs, result, fmt, target=target, planners=planners, unique_tokens=uniques,
-                              curves=part)
-        for p in paths:
+        for p in write_figures(out, runs, result, fmt, target=target, planners=planners, unique_tokens=uniques,
+                               curves=part):
             typer.echo(f"wrote {p}")
+
+
+def _runs_and_fit(data: str, fit: Path | None, law: str, loss: str, delta: float, bootstrap: int,
+                  seed: int | None, columns: dict, col: list[str] | None = None):
+    """The runs table and the fit: loaded from --fit, or fitted on the runs (with a progress bar)."""
+    from scalinglab.cli.core import fit_with_progress
+    from scalinglab.data.runs import load_law_inputs, parse_col_options
+    from scalinglab.fitting.result import FitResult
+    from scalinglab.laws.registry import get_law
+
+    result = FitResult.load(fit) if fit is not None else None
+    the_law = result.law if result is not None else get_law(law)
+    runs = load_law_inputs(data, the_law, columns=parse_col_options(col), **columns)
+    if runs.dropped:
+        typer.echo(f"skipped {runs.dropped} invalid row(s) of {runs.source}", err=True)
+    if result is None:
+        from scalinglab.fitting.estimator import ScalingLawFit
+
+        result = fit_with_progress(ScalingLawFit(law=the_law, loss=loss, delta=delta, bootstrap=bootstrap,
+                                                 seed=seed), runs)
+    return runs, result

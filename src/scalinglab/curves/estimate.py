@@ -23,11 +23,13 @@ import pandas as pd
 
 from scalinglab.data.runs import RunsTable, load_runs
 from scalinglab.errors import InputError, ScalingLabError
+from scalinglab.events import ProgressCallback, report
 from scalinglab.fitting.objectives import make_objective
 from scalinglab.fitting.optimize import Problem, minimise_from, scan_starts
 from scalinglab.fitting.result import FitResult
 from scalinglab.laws.base import Law
 from scalinglab.laws.registry import get_law
+from scalinglab.threads import single_blas_thread
 
 #: Checkpoints with D ≤ this many tokens are dropped (the guide's ``cut_beginning``, §3).
 DEFAULT_MIN_TOKENS = 1e10
@@ -96,11 +98,11 @@ class Selection:
 
     def validate(self) -> None:
         if not 0 < self.train_fraction <= 1:
-            raise InputError(f"--train-fraction must be in (0, 1], got {self.train_fraction:g}")
+            raise InputError(f"`train_fraction` must be in (0, 1], got {self.train_fraction:g}")
         if not 0 <= self.test_fraction < 1:
             raise InputError(f"test fraction must be in [0, 1), got {self.test_fraction:g}")
         if self.min_tokens < 0:
-            raise InputError(f"--min-tokens must be ≥ 0, got {self.min_tokens:g}")
+            raise InputError(f"`min_tokens` must be ≥ 0, got {self.min_tokens:g}")
 
 
 def select(curves: RunsTable | pd.DataFrame, sel: Selection) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -118,7 +120,7 @@ def select(curves: RunsTable | pd.DataFrame, sel: Selection) -> tuple[pd.DataFra
         train = others
     elif isinstance(sel.train_models, int):
         if not 1 <= sel.train_models <= len(others):
-            raise InputError(f"--train-models must be between 1 and {len(others)} "
+            raise InputError(f"`train_models` must be between 1 and {len(others)} "
                              f"(the family has {len(order)} models), got {sel.train_models}")
         train = others[: sel.train_models]
     else:
@@ -216,9 +218,9 @@ def parse_fixed(items: Sequence[str] | str | None) -> dict[str, float]:
                     raise ValueError
                 out[name.strip()] = float(value)
             except ValueError:
-                raise InputError(f"--fix expects NAME=VALUE, got {part!r}") from None
+                raise InputError(f"`fix` expects NAME=VALUE, got {part!r}") from None
             if not np.isfinite(out[name.strip()]):
-                raise InputError(f"--fix {name.strip()} must be finite")
+                raise InputError(f"`fix` {name.strip()} must be finite")
     return out
 
 
@@ -294,6 +296,7 @@ def _global_fit(problem: Problem, extra_starts: np.ndarray | None, max_scan_poin
     return minimise_from(problem, starts)
 
 
+@single_blas_thread
 def fit_curves(train: pd.DataFrame, law: str | Law = "chinchilla", method: str = "curve_fit",
                fixed: Mapping[str, float] | None = None, weighting: str = "none",
                delta: float = 1e-3) -> FitResult:
@@ -341,19 +344,20 @@ def fit_curves(train: pd.DataFrame, law: str | Law = "chinchilla", method: str =
                      fit_seconds=time.perf_counter() - start, converged=converged)
 
 
+@single_blas_thread
 def bootstrap_curves(train: pd.DataFrame, n: int, seed: int | None = 0, law: str | Law = "chinchilla",
                      method: str = "curve_fit", fixed: Mapping[str, float] | None = None,
                      weighting: str = "none", delta: float = 1e-3,
-                     progress: Any = None) -> np.ndarray:
+                     progress: ProgressCallback | None = None) -> np.ndarray:
     """(n, P) raw-unit parameter draws from a cluster bootstrap over the train models.
 
     Checkpoints of one curve are strongly correlated, so resampling checkpoints would give intervals far
     too narrow; whole models are resampled with replacement instead (all checkpoints of a drawn model,
     duplicates kept), and each resample is refitted with the same recipe. Resamples with fewer than two
-    model sizes cannot identify the law and are redrawn. ``progress(i)`` is called after each refit.
+    model sizes cannot identify the law and are redrawn. ``progress`` gets a :class:`~scalinglab.events.Progress` ("bootstrap", i, n) after each refit.
     """
     if n < 1:
-        raise InputError(f"--bootstrap must be ≥ 1, got {n}")
+        raise InputError(f"`bootstrap` must be ≥ 1, got {n}")
     sizes = train.groupby("model", sort=False)["N"].first()  # in order of appearance, like ``models``
     models = sizes.index.tolist()
     if sizes.nunique() < 2:
@@ -377,6 +381,5 @@ def bootstrap_curves(train: pd.DataFrame, n: int, seed: int | None = 0, law: str
             continue  # a resample whose fit fails is redrawn, as the guide drops failed fits
         draws[i] = [fit.params[k] for k in names]
         i += 1
-        if progress is not None:
-            progress(i)
+        report(progress, "bootstrap", i, n)
     return draws

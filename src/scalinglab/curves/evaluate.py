@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,9 @@ from scalinglab.curves.estimate import (
 )
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import ScalingLabError
+from scalinglab.events import ProgressCallback
+from scalinglab.fitting.result import FitResult
+from scalinglab.results import Result
 
 DEFAULT_FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
@@ -67,13 +71,55 @@ def seed_spread(test: pd.DataFrame) -> dict[str, Any] | None:
             "per_seed_are_percent": [float(v) for v in per_seed]}
 
 
+class CurveEvaluation(dict, Result):
+    """An evaluation of :func:`evaluate_curves` (a dict of its keys) with the text report and the fit."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` shape: every key, the bootstrap without its draws."""
+        out = dict(self)
+        if out.get("bootstrap"):
+            out["bootstrap"] = {k: v for k, v in out["bootstrap"].items() if k != "draws"}
+        return out
+
+    def fit_result(self) -> FitResult:
+        """The fitted law as a FitResult (with the bootstrap draws), e.g. to save as a FIT.json."""
+        res = FitResult.from_params(self["law"], self["params"],
+                                    source=f"{self.get('source', '<curves>')} (curves, {self['options']['method']})")
+        res.objective = self["objective"]
+        boot = self.get("bootstrap")
+        if boot:
+            res.draws, res.bootstrap_seed = np.asarray(boot["draws"], dtype=float), boot["seed"]
+        return res
+
+    def text(self) -> str:
+        tg, tr, are = self["target"], self["train"], self["are_percent"]
+        lines = [f"Target {tg['model']} (N={tg['N']:.4g}), {tg['n_checkpoints']} checkpoints in its last "
+                 f"30 % (D {tg['D_range'][0]:.3g}–{tg['D_range'][1]:.3g})",
+                 f"Train: {len(tr['models'])} models ({', '.join(tr['models'])}), {tr['n_checkpoints']} "
+                 f"checkpoints, target {tr['scale_ratio']:.1f}x the largest",
+                 f"Fit ({self['options']['method']}): " + ", ".join(f"{k}={v:.4g}" for k, v in self["params"].items()),
+                 f"ARE: {are:.2f} %" if are is not None else "ARE: undefined (non-finite prediction)"]
+        if self.get("bootstrap"):
+            b = self["bootstrap"]
+            lo, hi = b["mean_predicted_interval"]
+            lines += [f"Bootstrap over train models ({b['n']} refits), 95 % intervals: "
+                      + ", ".join(f"{k} {lo:.4g}–{hi:.4g}" for k, (lo, hi) in b["intervals"].items()),
+                      f"Target's mean loss {tg['mean_loss']:.4f}: predicted {tg['mean_predicted']:.4f} "
+                      f"(95 % band {lo:.4f}–{hi:.4f}, {'covers' if b['covers_mean_loss'] else 'misses'} it)"]
+        if self.get("seeds"):
+            sd = self["seeds"]
+            lines.append(f"Seed spread of the target: {sd['seed_are_percent']:.2f} % ARE between its "
+                         f"{sd['n_seeds']} seeds (the floor a law can reach)")
+        return "\n".join(lines)
+
+
 def evaluate_curves(curves: RunsTable | pd.DataFrame, train_models: int | Sequence[str] | None = None,
                     min_tokens: float = DEFAULT_MIN_TOKENS, train_fraction: float = 1.0,
                     method: str = "curve_fit", law: str = "chinchilla",
                     fixed: Mapping[str, float] | None = None, weighting: str = "none",
                     target: str | None = None, test_fraction: float = TEST_FRACTION,
                     delta: float = 1e-3, bootstrap: int = 0, seed: int | None = 0,
-                    progress: Any = None) -> dict[str, Any]:
+                    progress: ProgressCallback | None = None) -> CurveEvaluation:
     """Fit on the selected train checkpoints, predict the target's last 30 %, report ARE and the fit.
 
     ``bootstrap`` K > 0 adds a cluster bootstrap over the train models (:func:`bootstrap_curves`):
@@ -84,7 +130,7 @@ def evaluate_curves(curves: RunsTable | pd.DataFrame, train_models: int | Sequen
     sel = Selection(train_models, min_tokens, train_fraction, test_fraction, target)
     train, test, info = select(curves, sel)
     if len(test) == 0:
-        raise ScalingLabError(f"target {info['target']!r} has no checkpoints past --min-tokens in its "
+        raise ScalingLabError(f"target {info['target']!r} has no checkpoints past `min_tokens` in its "
                               f"last {100 * (1 - test_fraction):.0f} %")
     fit = fit_curves(train, law, method, fixed, weighting, delta)
     pred = fit.predict(**{k: test[k].to_numpy(dtype=float) for k in fit.law.inputs})
@@ -117,7 +163,9 @@ def evaluate_curves(curves: RunsTable | pd.DataFrame, train_models: int | Sequen
                             "covers_mean_loss": bool(band[0] <= out["target"]["mean_loss"] <= band[1]),
                             "draws": draws.tolist()}
         out["seconds"] = time.perf_counter() - start
-    return out
+    if isinstance(curves, RunsTable):
+        out["source"] = curves.source
+    return CurveEvaluation(out)
 
 
 def are_grid(curves: RunsTable | pd.DataFrame, train_models: Sequence[int] | None = None,
@@ -153,3 +201,25 @@ def grid_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     order = df.drop_duplicates("label").sort_values("train_models")["label"].tolist()
     table = df.pivot(index="label", columns="train_fraction", values="are_percent")
     return table.loc[order]
+
+
+@dataclass
+class AreGrid(Result):
+    """The guide's (m, p) ARE heatmap: :func:`are_grid`'s cells, with the table they form."""
+
+    cells: list[dict[str, Any]]
+    source: str
+    options: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "options": self.options, "cells": self.cells}
+
+    def text(self) -> str:
+        tab = grid_table(self.cells)
+        head = ["train models (target/largest)", *(f"p={p:g}" for p in tab.columns)]
+        rows = [[str(label), *("" if v != v else f"{v:.2f}" for v in row)] for label, row in tab.iterrows()]
+        w0 = max(len(head[0]), *(len(r[0]) for r in rows))
+        lines = [f"ARE (%) predicting the largest model, {self.source}",
+                 head[0].ljust(w0) + "".join(f"{h:>8}" for h in head[1:])]
+        lines += [r[0].ljust(w0) + "".join(f"{c:>8}" for c in r[1:]) for r in rows]
+        return "\n".join(lines)

@@ -27,41 +27,55 @@ import pandas as pd
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import InputError
 from scalinglab.fitting.result import FitResult
+from scalinglab.results import Result
 
 FORECAST_METHODS = ("drift", "checkpoints")
 FINAL_WINDOW = 0.98  # a finished curve's "final" loss: mean over checkpoints with D ≥ 98 % of its last D
 
 
-def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, final_tokens: float,
-                 level: float = 0.95, bootstrap: int = 500, seed: int | None = 0, min_tokens: float = 0.0,
-                 recent_fraction: float = 0.5, tolerance: float = 0.03,
-                 target_loss: float | None = None, method: str = "drift",
-                 run_seed: float | None = None) -> dict[str, Any]:
-    """Forecast ``run``'s loss at ``final_tokens`` with an interval, and say whether it is on track.
+class Forecast(dict, Result):
+    """The forecast of one run (a dict of the ``--json`` keys, with :meth:`text`; see :func:`forecast_run`)."""
 
-    ``method="checkpoints"`` is the original recipe (gap held constant; interval from the checkpoint
-    bootstrap and the FIT.json draws only). ``method="drift"`` (default) also accounts for the gap
-    changing over the rest of the run; see :func:`gap_drift`. When the curves carry a seed column and
-    ``run`` has several seeds, ``run_seed`` picks the one in progress.
-    """
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self)
+
+    def text(self) -> str:
+        iv, g = self["interval"], self["gate"]
+        seed = f" (seed {self['seed']:g})" if self["seed"] is not None else ""
+        target = (f"; meets target {g['target_loss']:g}: {'yes' if g['meets_target'] else 'no'}"
+                  if "target_loss" in g else "")
+        return "\n".join([
+            f"Run {self['run']}{seed}: N={self['N']:.4g}, {self['tokens_seen']:.3g} of {self['final_tokens']:.3g} "
+            f"tokens, last loss {self['last_loss']:.4f}",
+            f"Forecast at {self['final_tokens']:.3g} tokens: {self['forecast']:.4f}"
+            + (f"  ({100 * self['level']:g}% interval {iv[0]:.4f}–{iv[1]:.4f})" if iv else "")
+            + f"; the family's law alone: {self['family_forecast']:.4f}",
+            f"Gate: {g['status']} (run is {100 * g['relative_gap']:+.2f} % vs the law, tolerance "
+            f"{100 * g['tolerance']:g} %){target}"])
+
+
+def _check_request(fit: FitResult, method: str, level: float, recent_fraction: float, final_tokens: float) -> None:
     if method not in FORECAST_METHODS:
         raise InputError(f"unknown forecast method {method!r}; choose one of {', '.join(FORECAST_METHODS)}")
     if set(fit.law.inputs) != {"N", "D"}:
         raise InputError(f"forecasting needs a law of N and D; the fit's law {fit.law.name!r} takes "
                          f"{', '.join(fit.law.inputs)}")
     if not 0 < level < 1:
-        raise InputError(f"--level must be in (0, 1), got {level:g}")
+        raise InputError(f"`level` must be in (0, 1), got {level:g}")
     if not 0 < recent_fraction <= 1:
         raise InputError(f"recent fraction must be in (0, 1], got {recent_fraction:g}")
     if not final_tokens > 0:
-        raise InputError(f"--final-tokens must be positive, got {final_tokens:g}")
-    frame = curves.frame if isinstance(curves, RunsTable) else curves
+        raise InputError(f"`final_tokens` must be positive, got {final_tokens:g}")
+
+
+def _run_rows(frame: pd.DataFrame, run: str, run_seed: float | None,
+              min_tokens: float) -> tuple[pd.DataFrame, float | None]:
+    """The run's checkpoints past ``min_tokens`` (one seed of it), sorted by D, and that seed."""
     rows = frame[frame["model"] == run]
     if rows.empty:
         known = ", ".join(sorted(frame["model"].unique())[:10])
         raise InputError(f"no run named {run!r} in the curves (runs: {known})")
-    has_seeds = "seed" in frame and frame["seed"].notna().any()
-    if has_seeds:
+    if "seed" in frame and frame["seed"].notna().any():
         seeds = sorted(rows["seed"].dropna().unique())
         if run_seed is None and len(seeds) > 1:
             raise InputError(f"run {run!r} has {len(seeds)} seeds ({', '.join(f'{s:g}' for s in seeds)}); "
@@ -77,59 +91,46 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
         raise InputError("--run-seed given but the curves have no seed column")
     rows = rows[rows["D"] > min_tokens].sort_values("D")
     if len(rows) < 2:
-        raise InputError(f"run {run!r} has fewer than 2 checkpoints past --min-tokens {min_tokens:g}")
-    N = float(rows["N"].iloc[0])
-    D_seen = float(rows["D"].max())
-    if final_tokens < D_seen:
-        raise InputError(f"--final-tokens {final_tokens:g} is below the tokens already seen ({D_seen:g})")
-    k = max(2, int(np.ceil(recent_fraction * len(rows))))
-    recent = rows.iloc[-k:]
-    D = recent["D"].to_numpy(dtype=float)
-    logL = np.log(recent["loss"].to_numpy(dtype=float))
-    law_now = fit.predict(N=np.full_like(D, N), D=D)
-    r = logL - np.log(law_now)
-    c = float(r.mean())
-    law_final = float(fit.predict(N=N, D=final_tokens))
-    point = law_final * float(np.exp(c))
+        raise InputError(f"run {run!r} has fewer than 2 checkpoints past `min_tokens` {min_tokens:g}")
+    return rows, run_seed
 
-    rng = np.random.default_rng(seed)
-    samples = None
-    if bootstrap > 0:
-        idx = rng.integers(0, k, size=(bootstrap, k))
-        c_b = r[idx].mean(axis=1)
-        if fit.draws is not None and len(fit.draws):
-            names = fit.law.param_names
-            pick = rng.integers(0, len(fit.draws), size=bootstrap)
-            lf = np.empty(bootstrap)
-            for b, j in enumerate(pick):
-                p = dict(zip(names, fit.draws[j], strict=True))
-                now_b = fit.law.predict(p, N=np.full_like(D, N), D=D)
-                lf[b] = fit.law.predict(p, N=N, D=final_tokens)
-                c_b[b] = (logL[idx[b]] - np.log(now_b[idx[b]])).mean()
-            samples = lf * np.exp(c_b)
-        else:
-            samples = law_final * np.exp(c_b)
-    q = 100 * (1 - level) / 2
-    drift_info = None
-    if method == "drift":
-        D_start = float(D.min())
-        drift = gap_drift(frame, fit, run, D_start / final_tokens, D_seen / final_tokens, min_tokens,
-                          run_seed)
-        if drift is not None:
-            shift, spread, dof = float(np.mean(drift)), float(np.std(drift, ddof=1)), len(drift) - 1
-            # positive-part James–Stein shrinkage of the mean drift toward 0 (few, disagreeing curves)
-            shift *= max(0.0, 1.0 - spread ** 2 / len(drift) / max(shift ** 2, 1e-300))
-            spread *= float(np.sqrt(1 + 1 / len(drift)))  # predicting one more model's drift
-            source = f"{len(drift)} finished curves"
-        else:  # nothing to learn the drift from: the gap may vanish or double by the end
-            shift, spread, dof, source = 0.0, abs(c), None, "no finished curves: ±|gap|"
-        point *= float(np.exp(shift))
-        drift_info = {"shift_log": shift, "sd_log": spread, "source": source}
-        if samples is not None:
-            eps = rng.standard_t(dof, size=len(samples)) if dof else rng.standard_normal(len(samples))
-            samples = samples * np.exp(shift + spread * eps)
-    interval = [float(np.percentile(samples, q)), float(np.percentile(samples, 100 - q))] if samples is not None \
-        else None
+
+def _bootstrap(fit: FitResult, rng: np.random.Generator, bootstrap: int, r: np.ndarray, logL: np.ndarray,
+               N: float, D: np.ndarray, final_tokens: float, law_final: float) -> np.ndarray | None:
+    """Final-loss samples: the recent checkpoints resampled, paired with the fit's draws if it has them."""
+    if bootstrap <= 0:
+        return None
+    k = len(r)
+    idx = rng.integers(0, k, size=(bootstrap, k))
+    c_b = r[idx].mean(axis=1)
+    if fit.draws is None or not len(fit.draws):
+        return law_final * np.exp(c_b)
+    names = fit.law.param_names
+    pick = rng.integers(0, len(fit.draws), size=bootstrap)
+    lf = np.empty(bootstrap)
+    for b, j in enumerate(pick):
+        p = dict(zip(names, fit.draws[j], strict=True))
+        now_b = fit.law.predict(p, N=np.full_like(D, N), D=D)
+        lf[b] = fit.law.predict(p, N=N, D=final_tokens)
+        c_b[b] = (logL[idx[b]] - np.log(now_b[idx[b]])).mean()
+    return lf * np.exp(c_b)
+
+
+def _drift(frame: pd.DataFrame, fit: FitResult, run: str, lo: float, hi: float, min_tokens: float,
+           run_seed: float | None, c: float) -> tuple[float, float, int | None, str]:
+    """(shift, spread, degrees of freedom, source) of the log-gap's move over the rest of the run."""
+    drift = gap_drift(frame, fit, run, lo, hi, min_tokens, run_seed)
+    if drift is None:  # nothing to learn the drift from: the gap may vanish or double by the end
+        return 0.0, abs(c), None, "no finished curves: ±|gap|"
+    shift, spread = float(np.mean(drift)), float(np.std(drift, ddof=1))
+    # positive-part James–Stein shrinkage of the mean drift toward 0 (few, disagreeing curves)
+    shift *= max(0.0, 1.0 - spread ** 2 / len(drift) / max(shift ** 2, 1e-300))
+    spread *= float(np.sqrt(1 + 1 / len(drift)))  # predicting one more model's drift
+    return shift, spread, len(drift) - 1, f"{len(drift)} finished curves"
+
+
+def _gate(c: float, tolerance: float, target_loss: float | None, interval: list[float] | None,
+          point: float) -> dict[str, Any]:
     gap = float(np.exp(c) - 1.0)
     status = "on_track" if abs(gap) <= tolerance else ("behind" if gap > 0 else "ahead")
     gate: dict[str, Any] = {"status": status, "relative_gap": gap, "tolerance": tolerance,
@@ -139,7 +140,50 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
         gate["target_loss"] = target_loss
         gate["meets_target"] = bool(upper <= target_loss)
         gate["passed"] = gate["passed"] and gate["meets_target"]
-    return {
+    return gate
+
+
+def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, final_tokens: float,
+                 level: float = 0.95, bootstrap: int = 500, seed: int | None = 0, min_tokens: float = 0.0,
+                 recent_fraction: float = 0.5, tolerance: float = 0.03,
+                 target_loss: float | None = None, method: str = "drift",
+                 run_seed: float | None = None) -> Forecast:
+    """Forecast ``run``'s loss at ``final_tokens`` with an interval, and say whether it is on track.
+
+    ``method="checkpoints"`` is the original recipe (gap held constant; interval from the checkpoint
+    bootstrap and the FIT.json draws only). ``method="drift"`` (default) also accounts for the gap
+    changing over the rest of the run; see :func:`gap_drift`. When the curves carry a seed column and
+    ``run`` has several seeds, ``run_seed`` picks the one in progress.
+    """
+    _check_request(fit, method, level, recent_fraction, final_tokens)
+    frame = curves.frame if isinstance(curves, RunsTable) else curves
+    rows, run_seed = _run_rows(frame, run, run_seed, min_tokens)
+    N, D_seen = float(rows["N"].iloc[0]), float(rows["D"].max())
+    if final_tokens < D_seen:
+        raise InputError(f"`final_tokens` {final_tokens:g} is below the tokens already seen ({D_seen:g})")
+    k = max(2, int(np.ceil(recent_fraction * len(rows))))
+    recent = rows.iloc[-k:]
+    D = recent["D"].to_numpy(dtype=float)
+    logL = np.log(recent["loss"].to_numpy(dtype=float))
+    r = logL - np.log(fit.predict(N=np.full_like(D, N), D=D))
+    c = float(r.mean())
+    law_final = float(fit.predict(N=N, D=final_tokens))
+    point = law_final * float(np.exp(c))
+    rng = np.random.default_rng(seed)
+    samples = _bootstrap(fit, rng, bootstrap, r, logL, N, D, final_tokens, law_final)
+    drift_info = None
+    if method == "drift":
+        shift, spread, dof, source = _drift(frame, fit, run, float(D.min()) / final_tokens, D_seen / final_tokens,
+                                            min_tokens, run_seed, c)
+        point *= float(np.exp(shift))
+        drift_info = {"shift_log": shift, "sd_log": spread, "source": source}
+        if samples is not None:
+            eps = rng.standard_t(dof, size=len(samples)) if dof else rng.standard_normal(len(samples))
+            samples = samples * np.exp(shift + spread * eps)
+    q = 100 * (1 - level) / 2
+    interval = ([float(np.percentile(samples, q)), float(np.percentile(samples, 100 - q))]
+                if samples is not None else None)
+    return Forecast({
         "run": run, "seed": run_seed, "N": N, "tokens_seen": D_seen, "final_tokens": float(final_tokens),
         "n_checkpoints": int(len(rows)), "n_recent": int(k),
         "last_loss": float(rows["loss"].iloc[-1]),
@@ -148,8 +192,8 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
         "interval_source": ("checkpoints × family draws" if fit.draws is not None else "checkpoints")
         + (" + gap drift" if method == "drift" else "") if bootstrap > 0 else None,
         "method": method, "drift": drift_info,
-        "gate": gate, "law": fit.law.name, "params": fit.params,
-    }
+        "gate": _gate(c, tolerance, target_loss, interval, point), "law": fit.law.name, "params": fit.params,
+    })
 
 
 def gap_drift(frame: pd.DataFrame, fit: FitResult, run: str, lo: float, hi: float,

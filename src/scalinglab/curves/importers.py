@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from scalinglab.data.io import read_table
 from scalinglab.errors import InputError
+from scalinglab.results import Result
 
 STEP_ALIASES = ("_step", "step", "global_step", "trainer/global_step", "iteration", "iter")
 TOKEN_ALIASES = ("tokens", "tokens_seen", "train/tokens", "num_tokens", "consumed_tokens",
@@ -265,3 +268,52 @@ def guide_family(name: str, root: str | Path) -> pd.DataFrame:
         raise InputError(f"unknown family {name!r}; choose one of {', '.join(GUIDE_FAMILIES)}")
     rel, fn = GUIDE_FAMILIES[name]
     return fn(Path(root) / rel)
+
+
+@dataclass
+class ImportedCurves(Result):
+    """Checkpoints gathered from tracker exports (``frame``), and where they were written."""
+
+    frame: pd.DataFrame
+    out: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"out": self.out, "rows": int(len(self.frame)),
+                "models": {str(m): int(n) for m, n in self.frame.groupby("model").size().items()}}
+
+    def text(self) -> str:
+        return f"wrote {self.out}: {len(self.frame)} checkpoints of {self.frame['model'].nunique()} run(s)"
+
+    def write(self, path: str | Path) -> None:
+        """Write the curves CSV atomically."""
+        from scalinglab.serialize import write_text_atomic
+
+        write_text_atomic(path, self.frame.to_csv(index=False))
+        self.out = str(path)
+
+
+def import_curves(sources: Sequence[str], fmt: str = "wandb", *, metric: str | None = None,
+                  tokens_metric: str | None = None, tokens_per_step: float | None = None,
+                  n_params: float | None = None, params_param: str | None = None, model: str | None = None,
+                  family: str | None = None) -> ImportedCurves:
+    """Read W&B/TensorBoard/MLflow exports or a guide family (``fmt``) into one long curves frame."""
+    if model is not None and len(sources) > 1:
+        raise InputError("`model` names one run; give one source, or let names come from the files")
+    frames = []
+    for src in sources:
+        if fmt == "wandb":
+            frames.append(read_tracker_export(src, metric=metric, tokens_col=tokens_metric,
+                                              tokens_per_step=tokens_per_step, model=model, n_params=n_params))
+        elif fmt == "tensorboard":
+            frames.append(read_tensorboard(src, tag=metric, tokens_tag=tokens_metric,
+                                           tokens_per_step=tokens_per_step, model=model, n_params=n_params))
+        elif fmt == "mlflow":
+            frames.append(read_mlflow(src, metric=metric or "train/loss", tokens_metric=tokens_metric,
+                                      params_param=params_param, n_params=n_params, tokens_per_step=tokens_per_step))
+        elif fmt == "guide":
+            if family is None:
+                raise InputError("`fmt` guide needs `family` gpt3|opt|t5-pile")
+            frames.append(guide_family(family, src))
+        else:
+            raise InputError(f"unknown `fmt` {fmt!r}; choose wandb, tensorboard, mlflow or guide")
+    return ImportedCurves(pd.concat(frames, ignore_index=True))

@@ -135,6 +135,38 @@ def _mapped_columns(columns: Mapping[str, str], specs: Mapping[str, Any], model_
     return out
 
 
+def _check_required(need: set[str], found: Mapping[str, str], specs: Mapping[str, Any], src: str) -> None:
+    """Every required canonical column was found (or can be derived: D from C and N, C from N and D)."""
+    if "D" in need and "D" not in found and not ("C" in found and "N" in found):
+        need.discard("D")
+        if "C" not in found or "N" not in found:
+            raise InputError("no tokens column (D) and no compute column (C) to derive it from; "
+                             "name one with --tokens-col or --flops-col", file=src)
+    if "C" in need and "C" not in found and not ("D" in found and "N" in found):
+        raise InputError("no compute column (C), nor N and D to derive it; name one with --flops-col",
+                         file=src)
+    for canonical in need:
+        if canonical not in found and canonical not in ("C", "D"):
+            flag = {"N": "--params-col", "loss": "--loss-col", "unique_tokens": "--unique-tokens-col"}.get(
+                canonical, "")
+            col_name = specs[canonical].name if canonical in specs else canonical
+            how = f"{flag} or --col {col_name}=COLUMN" if flag else f"--col {col_name}=COLUMN"
+            raise InputError(f"missing column for {col_name} (looked for "
+                             f"{', '.join(ALIASES[canonical][:6])}); name it with {how}",
+                             file=src, column=col_name)
+
+
+def _apply_where(out: pd.DataFrame, raw: pd.DataFrame, where: str, src: str) -> pd.DataFrame:
+    """Rows of ``out`` passing the pandas query ``where`` (on canonical and original columns)."""
+    extra = raw.loc[out.index, [c for c in raw.columns if c not in out.columns]]
+    try:
+        keep = pd.concat([out, extra], axis=1).query(where, engine="python")
+    except Exception as exc:
+        raise InputError(f"--where {where!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+                         file=src) from None
+    return out.loc[keep.index]
+
+
 def load_runs(
     source: str | Path | pd.DataFrame,
     *,
@@ -191,24 +223,7 @@ def load_runs(
     require = tuple(require) + tuple(c for c in specs if c not in require)
     model_name = _find_column(raw, model_col, src, MODEL_ALIASES)
 
-    need = set(require)
-    if "D" in need and "D" not in found and not ("C" in found and "N" in found):
-        need.discard("D")
-        if "C" not in found or "N" not in found:
-            raise InputError("no tokens column (D) and no compute column (C) to derive it from; "
-                             "name one with --tokens-col or --flops-col", file=src)
-    if "C" in need and "C" not in found and not ("D" in found and "N" in found):
-        raise InputError("no compute column (C), nor N and D to derive it; name one with --flops-col",
-                         file=src)
-    for canonical in need:
-        if canonical not in found and canonical not in ("C", "D"):
-            flag = {"N": "--params-col", "loss": "--loss-col", "unique_tokens": "--unique-tokens-col"}.get(
-                canonical, "")
-            col_name = specs[canonical].name if canonical in specs else canonical
-            how = f"{flag} or --col {col_name}=COLUMN" if flag else f"--col {col_name}=COLUMN"
-            raise InputError(f"missing column for {col_name} (looked for "
-                             f"{', '.join(ALIASES[canonical][:6])}); name it with {how}",
-                             file=src, column=col_name)
+    _check_required(set(require), found, specs, src)
 
     bad = np.zeros(len(raw), dtype=bool)
     out = pd.DataFrame(index=raw.index)
@@ -232,14 +247,7 @@ def load_runs(
     out = out[~bad]
 
     if where:
-        extra = raw.loc[out.index, [c for c in raw.columns if c not in out.columns]]
-        scope = pd.concat([out, extra], axis=1)
-        try:
-            keep = scope.query(where, engine="python")
-        except Exception as exc:
-            raise InputError(f"--where {where!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
-                             file=src) from None
-        out = out.loc[keep.index]
+        out = _apply_where(out, raw, where, src)
     if len(out) == 0:
         raise InputError("no rows left after validation and filtering", file=src)
     used = dict(found)

@@ -17,11 +17,12 @@ import numpy as np
 
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import InputError, ScalingLabError
+from scalinglab.results import Result
 from scalinglab.serialize import dumps, read_json, write_text_atomic
 
 
 @dataclass
-class ApproachResult:
+class ApproachResult(Result):
     """Exponents a (N_opt ∝ C^a), b (D_opt ∝ C^b), their prefactors, and the points they came from.
 
     ``draws`` (K, 4) holds bootstrap draws of (a, log10 k_N, b, log10 k_D) where the method has them;
@@ -148,12 +149,6 @@ class ApproachResult:
         lines.append("")
         lines.extend(allocation_rows(self.optimal(np.array(budgets)), self.size))
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return f"<pre>{html.escape(self.text())}</pre>"
-
 
 def allocation_rows(opt: dict[str, Any], size: str = "N") -> list[str]:
     """Table lines of an allocation: C, N_opt (or M_opt), D_opt, D/N, loss and intervals where present."""

@@ -11,6 +11,7 @@ import pandas as pd
 
 from scalinglab.data.runs import RunsTable, load_law_inputs
 from scalinglab.errors import InputError
+from scalinglab.events import ProgressCallback
 from scalinglab.fitting.bootstrap import bootstrap_draws
 from scalinglab.fitting.diagnostics import design_warnings, fit_warnings
 from scalinglab.fitting.objectives import make_objective
@@ -39,13 +40,18 @@ class ScalingLawFit:
         self.top_k = top_k
 
     def fit(self, runs: RunsTable | pd.DataFrame | str | Path,
-            progress: Callable[[int], None] | None = None) -> ScalingLawFit:
-        """Fit on ``runs`` (a RunsTable, a DataFrame with canonical columns, or a file path)."""
+            progress: ProgressCallback | None = None,
+            scan_progress: Callable[[int, int], None] | None = None) -> ScalingLawFit:
+        """Fit on ``runs`` (a RunsTable, a DataFrame with canonical columns, or a file path).
+
+        ``progress`` gets a :class:`~scalinglab.events.Progress` as bootstrap refits finish, ``scan_progress(done, total)`` as the
+        start scan walks its grid (worth showing on big tables).
+        """
         start = time.perf_counter()
         law = get_law(self.law)
         objective = make_objective(self.loss, self.delta, self.tau)
         if self.bootstrap < 0:
-            raise InputError("--bootstrap must be 0 or a positive number of resamples")
+            raise InputError("`bootstrap` must be 0 or a positive number of resamples")
         if not isinstance(runs, RunsTable):
             runs = load_law_inputs(runs, law)
         for name in law.inputs:
@@ -59,14 +65,19 @@ class ScalingLawFit:
         X = {k: runs.column(law.column_of(k)) for k in law.inputs}
         F = law.features(X)
         log_y = law.response_of(runs.loss)
-        info = minimise(Problem(law, objective, F, log_y), top_k=self.top_k)
+        info = minimise(Problem(law, objective, F, log_y), top_k=self.top_k, progress=scan_progress)
+        single_seconds = time.perf_counter() - start
         warnings = design_warnings(law, X) + fit_warnings(law, info.at_bounds, info.success, info.message,
                                                           info.n_agree, info.n_starts)
-        draws, n_ok = None, None
+        draws, boot, n_ok = None, None, None
         if self.bootstrap:
+            t_boot, cpu_boot = time.perf_counter(), time.process_time()
             draws, ok = bootstrap_draws(law, objective, F, log_y, info.theta, self.bootstrap, self.seed,
                                         progress=progress)
             n_ok = int(ok.sum())
+            boot = {"converged": n_ok, "seconds": time.perf_counter() - t_boot,
+                    "cpu_seconds": time.process_time() - cpu_boot,
+                    "method": "newton" if law.has_hessian else "gauss-newton"}
             if not ok.all():
                 warnings.append(f"{int((~ok).sum())} of {len(ok)} bootstrap refits stopped before converging")
         spec = objective.to_dict() | {"description": objective.describe()}
@@ -74,9 +85,10 @@ class ScalingLawFit:
             law, law.to_raw(info.theta), objective=info.value, objective_spec=spec, n_points=n,
             fit_seconds=time.perf_counter() - start, converged=info.success and info.grad_norm < 1e-4,
             convergence={"n_starts": info.n_starts, "n_scanned": info.n_scanned, "n_agree": info.n_agree,
-                         "iterations": info.nit, "grad_norm": info.grad_norm, "message": info.message},
+                         "iterations": info.nit, "grad_norm": info.grad_norm, "message": info.message,
+                         "single_fit_seconds": single_seconds},
             warnings=warnings, draws=draws, bootstrap_seed=self.seed if self.bootstrap else None,
-            source=runs.source, bootstrap_converged=n_ok, data_compute=_data_compute(X))
+            bootstrap_info=boot, source=runs.source, bootstrap_converged=n_ok, data_compute=_data_compute(X))
         self.params_ = self.result_.params
         self.objective_ = info.value
         self.theta_ = info.theta

@@ -1,6 +1,6 @@
 """Objectives on log residuals r = log L̂ − log L, summed over points (Hoffmann et al. 2022; Epoch 2024).
 
-Each returns per-point values ρ(r) and derivatives ψ(r) = ρ'(r), vectorised over any shape, so the
+Each returns per-point values ρ(r), derivatives ψ(r) = ρ'(r) and curvatures ρ''(r), vectorised over any shape, so the
 fitter can evaluate many parameter vectors at once and weight points (bootstrap multiplicities).
 """
 
@@ -11,6 +11,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalinglab.errors import ScalingLabError
+
+
+def huber(r: np.ndarray, delta: float, *, scaled: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The one Huber loss: values ρ(r) and derivatives ψ(r) of residuals ``r``.
+
+    ``0.5 r²`` for ``|r| ≤ δ``, else ``δ(|r| − δ/2)``; ``scaled`` divides by δ (smooth-L1:
+    ``0.5 r²/δ``, else ``|r| − δ/2``, which behaves like the absolute error away from 0).
+    """
+    a = np.abs(r)
+    small = a <= delta
+    if scaled:
+        return np.where(small, 0.5 * r * r / delta, a - 0.5 * delta), np.clip(r / delta, -1.0, 1.0)
+    return np.where(small, 0.5 * r * r, delta * (a - 0.5 * delta)), np.clip(r, -delta, delta)
 
 
 @dataclass(frozen=True)
@@ -24,7 +37,10 @@ class Objective:
     def rho(self, r: np.ndarray) -> np.ndarray:
         if self.name == "huber":
             a = np.abs(r)
-            return np.where(a <= self.delta, 0.5 * r * r, self.delta * (a - 0.5 * self.delta))
+            c = np.minimum(a, self.delta)  # huber() without a branch or temporaries (the fitter's hot path)
+            a -= 0.5 * c
+            a *= c
+            return a
         if self.name == "lsq":
             return r * r
         if self.name == "asymmetric":
@@ -33,11 +49,21 @@ class Objective:
 
     def psi(self, r: np.ndarray) -> np.ndarray:
         if self.name == "huber":
-            return np.clip(r, -self.delta, self.delta)
+            return np.clip(r, -self.delta, self.delta)  # huber()'s ψ
         if self.name == "lsq":
             return 2.0 * r
         if self.name == "asymmetric":
             return 2.0 * np.where(r < 0, self.tau, 1.0 - self.tau) * r
+        raise ScalingLabError(f"unknown objective {self.name!r}")
+
+    def curvature(self, r: np.ndarray) -> np.ndarray:
+        """ρ''(r) (Huber: 1 inside the δ band, 0 outside; its kink at ±δ takes the inside value)."""
+        if self.name == "huber":
+            return (np.abs(r) <= self.delta).astype(float)
+        if self.name == "lsq":
+            return np.full_like(r, 2.0, dtype=float)
+        if self.name == "asymmetric":
+            return 2.0 * np.where(r < 0, self.tau, 1.0 - self.tau)
         raise ScalingLabError(f"unknown objective {self.name!r}")
 
     def describe(self) -> str:

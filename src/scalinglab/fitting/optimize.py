@@ -1,23 +1,25 @@
-"""Global minimisation of a law's summed objective: a vectorised scan for starts, then L-BFGS-B polish.
+"""Global minimisation of a law's summed objective: a vectorised scan for starts, then a polish.
 
 For laws whose scale parameters enter linearly (E, A, B in the Chinchilla law), the scan runs over the
 exponents only and solves the linear part in closed form for each grid point (variable projection):
 a non-negative least-squares fit of relative residuals, batched over the whole grid. The best few grid
-points then seed L-BFGS-B on the exact objective with its analytic gradient. Other laws scan their
+points then seed a polish on the exact objective: damped Newton with the exact Hessian where the law
+has one, else L-BFGS-B with the analytic gradient. Other laws scan their
 Cartesian start grid, evaluated in one vectorised call.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
 
+from scalinglab.fitting.batched import minimise_batched, newton_batched  # noqa: F401  (re-exported)
 from scalinglab.fitting.objectives import Objective
 from scalinglab.laws.base import Law, ProjectableLaw
+from scalinglab.threads import one_blas_thread
 
 
 @dataclass
@@ -65,12 +67,22 @@ class OptimumInfo:
     at_bounds: list[str] = field(default_factory=list)
 
 
+#: Grid points × rows held in memory at once by the start scan (8 MB per (chunk, rows) array).
+SCAN_ELEMENTS = 2**20
+#: Rows the start scan looks at: bigger tables scan a fixed random subset (seed 0) for starts; the
+#: polish and every reported number use all rows. Starts only need to land in the optimum's basin.
+SCAN_ROWS = 20_000
+
+
 def _nnls_batched(M: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """min ||M c − t||² s.t. c ≥ 0 for a batch of small problems M (G, n, m), by active-set enumeration."""
-    G, _, m = M.shape
-    gram = np.einsum("gnj,gnk->gjk", M, M)
-    rhs = np.einsum("gnj,n->gj", M, t)
-    tt = float(t @ t)
+    Mt = M.transpose(0, 2, 1)
+    return _nnls_gram(Mt @ M, (Mt @ t[:, None])[:, :, 0], float(t @ t))
+
+
+def _nnls_gram(gram: np.ndarray, rhs: np.ndarray, tt: float) -> tuple[np.ndarray, np.ndarray]:
+    """The NNLS of ``_nnls_batched`` from its normal equations: gram (G, m, m), rhs (G, m), tᵀt."""
+    G, m = rhs.shape
     best_c = np.zeros((G, m))
     best_r = np.full(G, tt)
     ridge = 1e-12 * np.trace(gram, axis1=1, axis2=2)[:, None, None] / m
@@ -92,40 +104,115 @@ def _nnls_batched(M: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return best_c, best_r
 
 
-def scan_starts(problem: Problem, top_k: int = 8) -> tuple[np.ndarray, int]:
-    """Candidate starts (k, P), best first, and the number of grid points scanned."""
-    law = problem.law
+def _scan_grid(law: Law) -> np.ndarray:
+    """The grid the scan walks: non-linear parameters for projectable laws, else the full start grid."""
     if isinstance(law, ProjectableLaw):
-        grid = law.nonlinear_grid()
-        y = np.exp(problem.log_y)
-        w = np.ones_like(y) if problem.weights is None else problem.weights
-        sw = np.sqrt(w)
-        M = law.basis(grid, problem.F) * (sw / y)[None, :, None]
-        coef, _ = _nnls_batched(M, sw)
-        theta = law.assemble(grid, coef)
-    else:
-        names = law.param_names
-        axes = [np.asarray(law.start_grid[n], dtype=float) for n in names]
-        theta = np.array(list(itertools.product(*axes)))
+        return law.nonlinear_grid()
+    return np.array(list(itertools.product(*(np.asarray(law.start_grid[n], dtype=float)
+                                              for n in law.param_names))))
+
+
+def _candidates(problem: Problem, grid: np.ndarray) -> np.ndarray:
+    """Internal theta of grid points (with the varpro-solved linear part for projectable laws)."""
+    law = problem.law
+    if not isinstance(law, ProjectableLaw):
+        return grid
+    y = np.exp(problem.log_y)
+    w = np.ones_like(y) if problem.weights is None else problem.weights
+    sw = np.sqrt(w)
+    M = law.basis(grid, problem.F)
+    M *= (sw / y)[None, :, None]
+    coef, _ = _nnls_batched(M, sw)
+    return law.assemble(grid, coef)
+
+
+def _scan_rows(problem: Problem) -> Problem:
+    """The problem on at most ``SCAN_ROWS`` rows (a seeded random subset, in table order)."""
+    n = problem.log_y.size
+    if n <= SCAN_ROWS:
+        return problem
+    idx = np.sort(np.random.default_rng(0).choice(n, SCAN_ROWS, replace=False))
+    return Problem(problem.law, problem.objective, {k: np.asarray(v)[idx] for k, v in problem.F.items()},
+                   problem.log_y[idx], None if problem.weights is None else problem.weights[idx])
+
+
+def scan_starts(problem: Problem, top_k: int = 8,
+                progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, int]:
+    """Candidate starts (k, P), best first, and the number of grid points scanned.
+
+    The grid is scanned in chunks of about ``SCAN_ELEMENTS / n`` points, so memory stays bounded on
+    big tables (one chunk's (points, rows) arrays at a time); ``progress(done, total)`` after each.
+    Tables over ``SCAN_ROWS`` rows are scanned on a fixed subset of that many rows.
+    """
+    law = problem.law
+    grid = _scan_grid(law)
+    total = len(grid)
+    problem = _scan_rows(problem)
+    step = max(1, SCAN_ELEMENTS // max(1, problem.log_y.size))
     lo, hi = np.array(law.bounds).T
-    theta = np.clip(theta, lo, hi)
-    vals = problem.values(theta)
-    order = np.argsort(vals)[: max(1, top_k)]
-    return theta[order], len(theta)
+    best_theta = np.empty((0, len(law.parameters)))
+    best_vals = np.empty(0)
+    for start in range(0, total, step):
+        theta = np.clip(_candidates(problem, grid[start:start + step]), lo, hi)
+        theta = np.vstack([best_theta, theta])
+        vals = np.concatenate([best_vals, problem.values(theta[len(best_vals):])])
+        order = np.argsort(vals, kind="stable")[: max(1, top_k)]
+        best_theta, best_vals = theta[order], vals[order]
+        if progress is not None:
+            progress(min(start + step, total), total)
+    return best_theta, total
+
+
+@dataclass
+class PolishResult:
+    """The fields of a polish that ``_info`` reads (scipy's OptimizeResult has the same names)."""
+
+    x: np.ndarray
+    fun: float
+    success: bool
+    nit: int
+    message: str
 
 
 def polish(problem: Problem, start: np.ndarray, maxiter: int = 5000):
     """L-BFGS-B from one start with the analytic gradient and tight tolerances."""
+    from scipy.optimize import minimize  # lazy: the Newton polish needs no scipy (faster start-up)
+
     return minimize(problem.value_and_grad, start, jac=True, method="L-BFGS-B", bounds=problem.law.bounds,
                     options={"maxiter": maxiter, "ftol": 1e-15, "gtol": 1e-11, "maxcor": 20})
 
 
-def minimise(problem: Problem, top_k: int = 8, extra_starts: np.ndarray | None = None) -> OptimumInfo:
-    """Scan, then polish the ``top_k`` best starts (plus ``extra_starts``); keep the lowest objective."""
-    starts, n_scanned = scan_starts(problem, top_k)
-    if extra_starts is not None:
-        starts = np.vstack([np.atleast_2d(extra_starts), starts])
-    results = [polish(problem, s) for s in starts]
+def newton_polish(problem: Problem, starts: np.ndarray) -> list[PolishResult] | None:
+    """Batched Newton from every start (a few at a time on big tables); None if none converged."""
+    n = problem.log_y.size
+    w = np.ones(n) if problem.weights is None else problem.weights
+    per = max(1, SCAN_ELEMENTS // max(1, n))
+    out = []
+    for i in range(0, len(starts), per):
+        block = starts[i:i + per]
+        stats: dict = {}
+        th, f, ok = newton_batched(problem.law, problem.objective, problem.F, problem.log_y,
+                                   np.broadcast_to(w, (len(block), n)), block, stats=stats)
+        out += [PolishResult(x=th[k], fun=float(f[k]), success=bool(ok[k]), nit=int(stats["iterations"][k]),
+                             message="Newton decrement below tolerance" if ok[k] else "Newton stalled")
+                for k in range(len(block))]
+    return out if any(r.success for r in out) else None
+
+
+def minimise(problem: Problem, top_k: int = 8, extra_starts: np.ndarray | None = None,
+             progress: Callable[[int, int], None] | None = None) -> OptimumInfo:
+    """Scan, then polish the ``top_k`` best starts (plus ``extra_starts``); keep the lowest objective.
+
+    The polish is damped Newton with the exact Hessian where the law has one (all starts at once), else
+    L-BFGS-B per start. BLAS is held to one thread throughout: the polish makes many tiny calls.
+    """
+    with one_blas_thread():
+        starts, n_scanned = scan_starts(problem, top_k, progress)
+        if extra_starts is not None:
+            starts = np.vstack([np.atleast_2d(extra_starts), starts])
+        results = newton_polish(problem, starts) if problem.law.has_hessian else None
+        if results is None:
+            results = [polish(problem, s) for s in starts]
     values = np.array([r.fun if np.isfinite(r.fun) else np.inf for r in results])
     best = int(np.argmin(values))
     res = results[best]
@@ -148,62 +235,8 @@ def _info(problem: Problem, res, n_starts: int, n_scanned: int, values: np.ndarr
 def minimise_from(problem: Problem, starts: np.ndarray) -> OptimumInfo:
     """Polish given starts only (the bootstrap warm-starts from the full-data optimum)."""
     starts = np.atleast_2d(starts)
-    results = [polish(problem, s) for s in starts]
+    with one_blas_thread():
+        results = [polish(problem, s) for s in starts]
     values = np.array([r.fun if np.isfinite(r.fun) else np.inf for r in results])
     best = int(np.argmin(values))
     return _info(problem, results[best], len(starts), 0, values)
-
-
-def minimise_batched(law: Law, objective: Objective, F: Mapping[str, np.ndarray], log_y: np.ndarray,
-                     weights: np.ndarray, theta0: np.ndarray, max_iter: int = 500,
-                     rtol: float = 1e-13) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Minimise K weighted problems at once (rows of ``weights``, e.g. bootstrap counts).
-
-    A damped Gauss–Newton step on the iteratively reweighted (IRLS) quadratic that majorises the robust
-    loss — curvature ψ(r)/r per point — with a per-problem Levenberg–Marquardt damping, all vectorised
-    over the K problems. Returns (theta (K, P), objective (K,), converged (K,)).
-    """
-    K = weights.shape[0]
-    theta = np.broadcast_to(np.atleast_2d(theta0), (K, len(law.parameters))).astype(float).copy()
-    lo, hi = np.array(law.bounds).T
-    P = theta.shape[1]
-    eye = np.eye(P)
-
-    def evaluate(th: np.ndarray, w: np.ndarray) -> np.ndarray:
-        r = law.log_predict(th, F) - log_y[None, :]
-        out = (objective.rho(r) * w).sum(axis=1)
-        return np.where(np.isfinite(out), out, np.inf)
-
-    f = evaluate(theta, weights)
-    lam = np.full(K, 1e-3)
-    done = np.zeros(K, dtype=bool)
-    for _ in range(max_iter):
-        act = np.flatnonzero(~done)
-        if act.size == 0:
-            break
-        pred, J = law.log_predict(theta[act], F, jac=True)
-        r = pred - log_y[None, :]
-        w = weights[act]
-        psi = objective.psi(r)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            curv = np.where(np.abs(r) > 1e-15, psi / r, objective.psi(np.ones(1) * 1e-15)[0] / 1e-15)
-        g = np.einsum("kn,knp->kp", w * psi, J)
-        H = np.einsum("kn,knp,knq->kpq", w * curv, J, J)
-        diag = np.einsum("kpp->kp", H)
-        A = H + (lam[act, None] * np.maximum(diag, 1e-12))[:, :, None] * eye + 1e-14 * eye
-        try:
-            step = -np.linalg.solve(A, g[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            step = -g * 1e-3
-        cand = np.clip(theta[act] + step, lo, hi)
-        fc = evaluate(cand, w)
-        better = fc < f[act]
-        rel = (f[act] - fc) / np.maximum(np.abs(f[act]), 1e-300)
-        idx_b = act[better]
-        theta[idx_b] = cand[better]
-        lam[idx_b] = np.maximum(lam[idx_b] / 3.0, 1e-12)
-        lam[act[~better]] *= 4.0
-        f[idx_b] = fc[better]
-        small = (better & (rel < rtol)) | (~better & (lam[act] > 1e10)) | (np.abs(step).max(axis=1) < 1e-13)
-        done[act[small]] = True
-    return theta, f, done

@@ -9,21 +9,28 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from scalinglab.errors import InputError, ScalingLabError
+from scalinglab.fitting.html import DEFAULT_BUDGETS, render_fit_html
 from scalinglab.laws.base import Law
 from scalinglab.laws.presets import get_preset
 from scalinglab.laws.registry import get_law
+from scalinglab.results import Result
 from scalinglab.serialize import dumps, write_text_atomic
 
-DEFAULT_BUDGETS = (1e21, 1e22, 1e23, 5.88e23, 1e24, 1e25)
+if TYPE_CHECKING:  # pragma: no cover
+    from scalinglab.data.runs import RunsTable
+
+__all__ = ["DEFAULT_BUDGETS", "Allocation", "FitResult"]
 
 
 @dataclass
-class FitResult:
+class FitResult(Result):
+    """A law with parameters (raw units), fit diagnostics and bootstrap draws; see the module docstring."""
+
     law: Law
     params: dict[str, float]
     objective: float | None = None
@@ -38,6 +45,8 @@ class FitResult:
     source: str | None = None
     bootstrap_converged: int | None = None  # how many of the K refits converged
     data_compute: list[float] | None = None  # [min, max] of C = 6ND over the fitted runs
+    #: How the refits went: {"converged": count, "seconds": refit time, "method": solver}.
+    bootstrap_info: dict[str, Any] | None = None
 
     #: Allocations and predictions beyond this factor of the largest run's compute are flagged.
     EXTRAPOLATION_FACTOR = 1e3
@@ -87,10 +96,12 @@ class FitResult:
                    fit_seconds=d.get("fit_seconds"), converged=d.get("converged"),
                    convergence=d.get("convergence") or {}, warnings=list(d.get("warnings") or []),
                    draws=draws, bootstrap_seed=boot.get("seed"), source=d.get("source", source),
-                   bootstrap_converged=boot.get("converged"), data_compute=d.get("data_compute"))
+                   bootstrap_info=_bootstrap_info(boot), bootstrap_converged=boot.get("converged"),
+                   data_compute=d.get("data_compute"))
 
     @classmethod
     def load(cls, path: str | Path) -> FitResult:
+        """Read a FIT.json (errors name the file)."""
         path = Path(path)
         try:
             d = json.loads(path.read_text())
@@ -108,7 +119,9 @@ class FitResult:
     @property
     def intervals_withheld(self) -> str | None:
         """Why no interval is shown (most bootstrap refits did not converge), or None."""
-        k, n = self.bootstrap_converged, (0 if self.draws is None else len(self.draws))
+        k = self.bootstrap_converged if self.bootstrap_converged is not None else \
+            (self.bootstrap_info or {}).get("converged")
+        n = 0 if self.draws is None else len(self.draws)
         if self.draws is None or k is None or 2 * k > n:
             return None
         return f"only {k} of {n} bootstrap refits converged: no intervals shown"
@@ -151,6 +164,34 @@ class FitResult:
         q = 100 * (1 - level) / 2
         return np.percentile(draws, q, axis=0), np.percentile(draws, 100 - q, axis=0)
 
+    def predict_runs(self, runs: RunsTable) -> np.ndarray:
+        """The prediction at every run of a runs table (its columns of the law's inputs)."""
+        return self.predict(**{k: runs.column(k) for k in self.law.inputs})
+
+    @property
+    def has_nd(self) -> bool:
+        """True for laws of exactly N and D (they have contours and a compute-optimal frontier)."""
+        return set(self.law.inputs) == {"N", "D"}
+
+    def frontier(self, C: np.ndarray, level: float = 0.95) -> dict[str, Any] | None:
+        """Loss along the compute-optimal frontier (laws of N, D) or along C (laws of C), with bands.
+
+        Returns ``{"loss", "lo", "hi"}`` (``lo``/``hi`` None without bootstrap draws) plus ``N``, ``D`` and
+        their intervals for laws of N and D; None for laws that have no loss-vs-compute curve.
+        """
+        C = np.asarray(C, dtype=float)
+        if self.has_nd:
+            sol = self.optimal(C, level)
+            out = {"loss": sol["loss"], "N": sol["N"], "D": sol["D"], "lo": None, "hi": None}
+            if "loss_interval" in sol:
+                out["lo"], out["hi"] = sol["loss_interval"]
+                out["N_interval"], out["D_interval"] = sol["N_interval"], sol["D_interval"]
+            return out
+        if tuple(self.law.inputs) == ("C",):
+            band = self.predict_interval(level, C=C)
+            return {"loss": self.predict(C=C), "lo": band[0] if band else None, "hi": band[1] if band else None}
+        return None
+
     @property
     def optimal_exponents(self) -> dict[str, float] | None:
         return self.law.optimal_exponents(self.params)
@@ -172,6 +213,21 @@ class FitResult:
                 arr = np.array([s[key] for s in sols])
                 out[f"{key}_interval"] = [np.percentile(arr, q, axis=0), np.percentile(arr, 100 - q, axis=0)]
         return out
+
+    def allocation(self, C: float | list[float] | np.ndarray, level: float = 0.95) -> Allocation:
+        """:meth:`optimal` per budget as a result (one row per budget, with intervals from draws)."""
+        budgets = [float(c) for c in np.atleast_1d(np.asarray(C, dtype=float))]
+        sol = self.optimal(np.array(budgets), level)
+        rows = []
+        for i, c in enumerate(budgets):
+            row = {"C": c, "N": float(sol["N"][i]), "D": float(sol["D"][i]),
+                   "tokens_per_param": float(sol["tokens_per_param"][i]), "loss": float(sol["loss"][i])}
+            for key in ("N", "D", "loss"):
+                if f"{key}_interval" in sol:
+                    lo, hi = sol[f"{key}_interval"]
+                    row[f"{key}_interval"] = [float(lo[i]), float(hi[i])]
+            rows.append(row)
+        return Allocation(rows)
 
     def ci(self, level: float = 0.95) -> dict[str, list[float]] | None:
         """Percentile intervals for every parameter and, where defined, for a and b (None if withheld)."""
@@ -210,7 +266,8 @@ class FitResult:
         if self.data_compute:
             d["data_compute"] = list(self.data_compute)
         if self.draws is not None:
-            d["bootstrap"] = {"n": int(self.draws.shape[0]), "seed": self.bootstrap_seed, "level": 0.95}
+            d["bootstrap"] = {"n": int(self.draws.shape[0]), "seed": self.bootstrap_seed, "level": 0.95,
+                              **(self.bootstrap_info or {})}
             if self.bootstrap_converged is not None:
                 d["bootstrap"]["converged"] = self.bootstrap_converged
             if self.intervals_withheld:
@@ -226,6 +283,10 @@ class FitResult:
         """Write the JSON atomically (temporary file in the same folder, then rename)."""
         write_text_atomic(path, self.to_json() + "\n")
 
+    def text(self) -> str:
+        """The plain-text fit report (:meth:`report` at the default budgets)."""
+        return self.report()
+
     def report(self, budgets: tuple[float, ...] = DEFAULT_BUDGETS) -> str:
         """A plain-text fit report: law, parameters with intervals, objective, convergence, allocation."""
         lines = [f"Law: {self.law.title or self.law.name}   {self.law.formula}"]
@@ -239,10 +300,14 @@ class FitResult:
             lines.append(f"Convergence: {'yes' if self.converged else 'NO'}; {c.get('n_starts')} starts polished "
                          f"after scanning {c.get('n_scanned')}, {c.get('n_agree')} reached the optimum; "
                          f"|grad| = {c.get('grad_norm', float('nan')):.2g}; {self.fit_seconds:.3g} s")
+        b = self.bootstrap_info
+        if b and self.draws is not None:
+            lines.append(f"Bootstrap: {b.get('converged')} of {len(self.draws)} refits converged "
+                         f"({b.get('method')}, {b.get('seconds', float('nan')):.3g} s, "
+                         f"{b.get('cpu_seconds', float('nan')):.3g} s CPU)")
         ci = self.ci()
-        if self.draws is not None and self.bootstrap_converged is not None:
-            lines.append(f"Bootstrap: {self.bootstrap_converged} of {len(self.draws)} refits converged"
-                         + (f"; {self.intervals_withheld}" if self.intervals_withheld else ""))
+        if self.intervals_withheld:
+            lines.append(f"Intervals: {self.intervals_withheld}")
         lines.append("")
         lines.append(f"  {'parameter':<10} {'value':>14}" + (f"   {'95% interval':>30}" if ci else ""))
         for name, value in self.params.items():
@@ -279,11 +344,38 @@ class FitResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        """Notebook view (scalinglab.report.html.render_fit_html, imported on first use)."""
-        from scalinglab.report.html import render_fit_html
-
+        """Notebook view: parameters with intervals, allocation table, warnings (fitting.html)."""
         return render_fit_html(self)
 
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
         return f"FitResult(law={self.law.name!r}, {ps})"
+
+
+@dataclass
+class Allocation(Result):
+    """Compute-optimal N, D, tokens per parameter and loss per budget (:meth:`FitResult.allocation`)."""
+
+    rows: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any] | list[dict[str, Any]]:  # type: ignore[override]
+        """One budget: its row; several: the list of rows (the ``optimal --json`` shape)."""
+        return self.rows[0] if len(self.rows) == 1 else self.rows
+
+    def text(self) -> str:
+        out = []
+        for row in self.rows:
+            txt = (f"C = {row['C']:.4g} FLOPs: N = {row['N']:.4g} params, D = {row['D']:.4g} tokens "
+                   f"({row['tokens_per_param']:.1f} tokens/param), loss {row['loss']:.4f}")
+            if "N_interval" in row:
+                txt += (f"\n  95%: N in ({row['N_interval'][0]:.3g}, {row['N_interval'][1]:.3g}), "
+                        f"D in ({row['D_interval'][0]:.3g}, {row['D_interval'][1]:.3g})")
+            out.append(txt)
+        return "\n".join(out)
+
+
+def _bootstrap_info(boot: dict[str, Any]) -> dict[str, Any] | None:
+    """The refit summary kept from a FIT.json's ``bootstrap`` block (well-typed keys only)."""
+    out = {k: boot[k] for k in ("converged", "seconds", "cpu_seconds", "method")
+           if k in boot and isinstance(boot[k], (int, float, str)) and not isinstance(boot[k], bool)}
+    return out or None

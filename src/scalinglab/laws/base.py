@@ -180,6 +180,19 @@ class Law(ABC):
 
         For a law with ``log_response = False`` this is L̂ itself (the scale it is fitted on)."""
 
+    def second_order(self, theta: np.ndarray, F: Mapping[str, np.ndarray], weigh):
+        """(log L̂, Jacobian, Σ_n v_n ∇²_θ log L̂_n) with v = ``weigh(log L̂)`` (K, n) → (K, P, P).
+
+        Optional: laws that implement it get the bootstrap's second-order solver; the default raises
+        NotImplementedError and the solver falls back to damped Gauss–Newton (see ``has_hessian``).
+        """
+        raise NotImplementedError
+
+    @property
+    def has_hessian(self) -> bool:
+        """Whether this law implements ``second_order`` (the exact Hessian of log L̂)."""
+        return type(self).second_order is not Law.second_order
+
     def predict(self, params: Mapping[str, float], **X: np.ndarray) -> np.ndarray:
         """Predicted loss in raw units for raw ``params`` at inputs such as ``N=..., D=...``."""
         missing = [k for k in self.inputs if X.get(k) is None]
@@ -197,17 +210,13 @@ class Law(ABC):
         """N_opt, D_opt under C = 6ND, for laws of N and D (numerically unless a closed form exists)."""
         if set(self.inputs) != {"N", "D"}:
             return None
-        from scipy.optimize import minimize_scalar
-
         Cs = np.atleast_1d(np.asarray(C, dtype=float))
         N_opt = np.empty_like(Cs)
         for i, c in enumerate(Cs):
-            def f(logn: float, c: float = c) -> float:
+            def f(logn: np.ndarray, c: float = c) -> np.ndarray:
                 n = np.exp(logn)
-                return float(np.log(self.predict(params, N=n, D=c / (6 * n))))
-            lo, hi = np.log(c / 6) / 2 - 25, np.log(c / 6) / 2 + 25
-            res = minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
-            N_opt[i] = np.exp(res.x)
+                return np.log(self.predict(params, N=n, D=c / (6 * n)))
+            N_opt[i] = minimise_log_n(f, np.log(c / 6) / 2, half_width=25.0, xatol=1e-10, vectorised=True)[0]
         D_opt = Cs / (6 * N_opt)
         return {"N": N_opt, "D": D_opt, "loss": self.predict(params, N=N_opt, D=D_opt)}
 
@@ -244,9 +253,48 @@ class ProjectableLaw(Law):
         """Internal theta (K, P) from non-linear params (K, q) and linear coefficients (K, m)."""
 
 
+def minimise_log_n(loss_at, centre: float, half_width: float = 15.0, points: int = 301, *,
+                   xatol: float = 1e-9, vectorised: bool = False) -> tuple[float, float, bool]:
+    """The one budget minimiser: minimise ``loss_at(log N)`` over ``centre ± half_width``.
+
+    A grid of ``points`` values of log N, then a bounded polish between the best grid point's
+    neighbours. ``vectorised``: ``loss_at`` takes an array of log N. Returns (N, loss, whether the
+    grid's best point was on its edge, i.e. no interior optimum was found).
+    """
+    from scipy.optimize import minimize_scalar
+
+    grid = np.linspace(centre - half_width, centre + half_width, points)
+    values = np.asarray(loss_at(grid), dtype=float) if vectorised else np.array([loss_at(x) for x in grid])
+    i = int(np.argmin(np.where(np.isfinite(values), values, np.inf)))
+    scalar = (lambda x: float(np.asarray(loss_at(np.array([x])), dtype=float)[0])) if vectorised else loss_at
+    res = minimize_scalar(scalar, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, points - 1)]), method="bounded",
+                          options={"xatol": xatol})
+    return float(np.exp(res.x)), float(res.fun), i in (0, points - 1)
+
+
 def logsumexp_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """LSE over the last axis and the softmax weights (its gradient), numerically stable."""
     m = terms.max(axis=-1, keepdims=True)
     ex = np.exp(terms - m)
     s = ex.sum(axis=-1, keepdims=True)
     return (m + np.log(s))[..., 0], ex / s
+
+
+def logsumexp_arrays(terms: tuple[np.ndarray, ...]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """LSE of a few same-shape arrays and their softmax weights, without stacking them on a new axis."""
+    m = np.maximum(terms[0], terms[1])
+    for t in terms[2:]:
+        np.maximum(m, t, out=m)
+    ex = []
+    for t in terms:
+        x = t - m
+        np.exp(x, out=x)
+        ex.append(x)
+    s = ex[0] + ex[1]
+    for x in ex[2:]:
+        s += x
+    for x in ex:
+        x /= s
+    np.log(s, out=s)
+    s += m
+    return s, tuple(ex)

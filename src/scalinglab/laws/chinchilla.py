@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scalinglab.laws.base import Parameter, Preset, ProjectableLaw, logsumexp_terms
+from scalinglab.laws.base import Parameter, Preset, ProjectableLaw, logsumexp_arrays
 
 
 class ChinchillaLaw(ProjectableLaw):
@@ -35,18 +35,52 @@ class ChinchillaLaw(ProjectableLaw):
         "beta": (0.0, 0.5, 1.0, 1.5, 2.0),
     }
 
-    def log_predict(self, theta, F, jac=False):
+    def _terms(self, theta, F):
+        """The three log-terms e, a − α log N, b − β log D as separate (K, n) arrays."""
         theta = np.atleast_2d(theta)
         e, a, b, alpha, beta = (theta[:, i:i + 1] for i in range(5))
         logN, logD = F["logN"][None, :], F["logD"][None, :]
-        t1 = a - alpha * logN
-        t2 = b - beta * logD
-        terms = np.stack([np.broadcast_to(e, t1.shape), t1, t2], axis=-1)
-        lse, w = logsumexp_terms(terms)
+        return np.broadcast_to(e, (theta.shape[0], logN.shape[1])), a - alpha * logN, b - beta * logD
+
+    def log_predict(self, theta, F, jac=False):
+        lse, s = logsumexp_arrays(self._terms(theta, F))
         if not jac:
             return lse
-        J = np.stack([w[..., 0], w[..., 1], w[..., 2], -w[..., 1] * logN, -w[..., 2] * logD], axis=-1)
-        return lse, J
+        return lse, self._jacobian(s, F)
+
+    @staticmethod
+    def _jacobian(s, F):
+        """(K, n, P) Jacobian, a transposed view of a (K, P, n) array (contiguous rows for matmul)."""
+        s0, s1, s2 = s
+        Jt = np.empty((s0.shape[0], 5, s0.shape[1]))
+        Jt[:, 0], Jt[:, 1], Jt[:, 2] = s0, s1, s2
+        np.multiply(s1, -F["logN"][None, :], out=Jt[:, 3])
+        np.multiply(s2, -F["logD"][None, :], out=Jt[:, 4])
+        return Jt.transpose(0, 2, 1)
+
+    def second_order(self, theta, F, weigh):
+        """log L̂, its Jacobian and Σ_n v_n ∇² log L̂_n with v = weigh(log L̂).
+
+        The terms are linear in θ, so ∇² LSE = Σ_j s_j g_j g_jᵀ − J Jᵀ (s the softmax weights, g_j
+        each term's gradient: e₀; e₁ − log N e₃; e₂ − log D e₄).
+        """
+        lse, s = logsumexp_arrays(self._terms(theta, F))
+        J = self._jacobian(s, F)
+        v = weigh(lse)
+        s0, s1, s2 = s
+        logN, logD = F["logN"], F["logD"]
+        K = lse.shape[0]
+        m1 = (v * s1) @ np.column_stack([np.ones_like(logN), logN, logN * logN])  # (K, 3)
+        m2 = (v * s2) @ np.column_stack([np.ones_like(logD), logD, logD * logD])
+        H = np.zeros((K, 5, 5))
+        H[:, 0, 0] = np.einsum("kn,kn->k", v, s0)
+        H[:, 1, 1], H[:, 3, 3] = m1[:, 0], m1[:, 2]
+        H[:, 1, 3] = H[:, 3, 1] = -m1[:, 1]
+        H[:, 2, 2], H[:, 4, 4] = m2[:, 0], m2[:, 2]
+        H[:, 2, 4] = H[:, 4, 2] = -m2[:, 1]
+        Jt = J.transpose(0, 2, 1)
+        H -= (Jt * v[:, None, :]) @ J
+        return lse, J, H
 
     def basis(self, theta_nl, F):
         alpha, beta = theta_nl[:, 0:1], theta_nl[:, 1:2]

@@ -27,9 +27,19 @@ from scalinglab.errors import PlanningError
 CHINCHILLA_TERMS = ("E", "A", "B", "alpha", "beta")
 
 
+def _chinchilla():
+    from scalinglab.laws.chinchilla import ChinchillaLaw
+
+    return ChinchillaLaw()
+
+
 @dataclass(frozen=True)
 class ChinchillaTerms:
-    """E + A/N^α + B/D^β in raw units."""
+    """E + A/N^α + B/D^β in raw units: the planners' typed view of a fit of the Chinchilla form.
+
+    The model itself (loss and closed-form compute-optimal allocation) is the one Chinchilla law,
+    :class:`scalinglab.laws.chinchilla.ChinchillaLaw`; this class adds the iso-loss allocations.
+    """
 
     E: float
     A: float
@@ -48,8 +58,17 @@ class ChinchillaTerms:
             raise PlanningError("A, B, alpha and beta must be positive to plan")
         return t
 
+    @property
+    def params(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in CHINCHILLA_TERMS}
+
     def loss(self, N: float | np.ndarray, D: float | np.ndarray) -> np.ndarray:
-        return self.E + self.A * np.power(N, -self.alpha) + self.B * np.power(D, -self.beta)
+        """L(N, D) of the Chinchilla law."""
+        return _chinchilla().predict(self.params, N=N, D=D)
+
+    def compute_optimal(self, C: float | np.ndarray) -> dict[str, np.ndarray]:
+        """N_opt, D_opt and loss under C = 6ND (the Chinchilla law's closed form, Hoffmann et al. Eq. 4)."""
+        return _chinchilla().optimal(self.params, C)
 
     def compute_optimal_tokens(self, N: float) -> float:
         """D of the compute-optimal model of size N (βB D^−β = αA N^−α, Hoffmann et al. Eq. 4)."""
@@ -99,7 +118,7 @@ def lifetime_flops(N: float, D: float, inference_tokens: float) -> dict[str, flo
 
 
 def positive(value: float | None, flag: str, allow_zero: bool = False) -> float:
-    """Validate a planning input; raise a one-line PlanningError naming the flag."""
+    """Validate a planning input; raise a one-line PlanningError naming the parameter (`name`, the CLI shows its flag)."""
     if value is None:
         raise PlanningError(f"{flag} is required")
     ok = value >= 0 if allow_zero else value > 0

@@ -63,18 +63,16 @@ class Convention:
 
 
 def optimal_under(predict, params: Mapping[str, float], C: np.ndarray, conv: Convention) -> dict[str, np.ndarray]:
-    """N, D minimising ``predict(params, N=, D=)`` along C = M(N)·D (bounded search in log N per budget)."""
-    from scipy.optimize import minimize_scalar
+    """N, D minimising ``predict(params, N=, D=)`` along C = M(N)·D (the one budget minimiser, laws.base.minimise_log_n)."""
+    from scalinglab.laws.base import minimise_log_n
 
     C = np.atleast_1d(np.asarray(C, dtype=float))
     N_opt = np.empty_like(C)
     for i, c in enumerate(C):
-        def f(logn: float, c: float = c) -> float:
+        def f(logn: np.ndarray, c: float = c) -> np.ndarray:
             n = np.exp(logn)
-            return float(np.log(predict(params, N=n, D=c / conv.flops_per_token(n))))
-        centre = np.log(c / 6) / 2
-        res = minimize_scalar(f, bounds=(centre - 25, centre + 25), method="bounded", options={"xatol": 1e-10})
-        N_opt[i] = np.exp(res.x)
+            return np.log(predict(params, N=n, D=c / conv.flops_per_token(n)))
+        N_opt[i] = minimise_log_n(f, np.log(c / 6) / 2, half_width=25.0, xatol=1e-10, vectorised=True)[0]
     D_opt = C / conv.flops_per_token(N_opt)
     return {"N": N_opt, "D": D_opt, "M": conv.flops_per_token(N_opt),
             "loss": predict(params, N=N_opt, D=D_opt)}

@@ -24,6 +24,7 @@ from scalinglab.errors import PlanningError
 from scalinglab.fitting.result import FitResult
 from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, positive
 from scalinglab.planning.inference import resolve_target
+from scalinglab.results import Result
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,22 @@ ACCELERATORS: dict[str, Accelerator] = {
 }
 
 
+@dataclass
+class AcceleratorCatalogue(Result):
+    """The accelerator catalogue (:data:`ACCELERATORS`) as a result."""
+
+    accelerators: dict[str, Accelerator] = field(default_factory=lambda: dict(ACCELERATORS))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: asdict(v) for k, v in self.accelerators.items()}
+
+    def text(self) -> str:
+        lines = [f"  {'name':<10} {'bf16 TFLOP/s':>12} {'int8 TOP/s':>11} {'W':>5} {'$/h':>6}  source"]
+        lines += [f"  {a.name:<10} {a.bf16_tflops:>12g} {a.int8_tops:>11g} {a.power_w:>5g} "
+                  f"{a.price_per_hour:>6.2f}  {a.source}" for a in self.accelerators.values()]
+        return "\n".join(lines + ["  (prices are illustrative defaults; override with --price)"])
+
+
 def get_accelerator(name: str, price_per_hour: float | None = None) -> Accelerator:
     """A catalogue entry, with the hourly price overridden when given."""
     try:
@@ -74,7 +91,7 @@ def get_accelerator(name: str, price_per_hour: float | None = None) -> Accelerat
     except KeyError:
         raise PlanningError(f"unknown accelerator {name!r}; known: {', '.join(ACCELERATORS)}") from None
     if price_per_hour is not None:
-        acc = replace(acc, price_per_hour=positive(price_per_hour, "--price"))
+        acc = replace(acc, price_per_hour=positive(price_per_hour, "`price_per_hour`"))
     return acc
 
 
@@ -184,7 +201,7 @@ class CostBreakdown:
 
 
 @dataclass
-class CostPlan:
+class CostPlan(Result):
     """Cost-optimal N, D for a target loss and the Chinchilla-optimal model of the same loss."""
 
     target_loss: float

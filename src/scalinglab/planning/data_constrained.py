@@ -15,18 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import minimize
 
 from scalinglab.errors import PlanningError
 from scalinglab.fitting.objectives import make_objective
 from scalinglab.fitting.result import FitResult
+from scalinglab.laws.base import minimise_log_n
 from scalinglab.laws.data_constrained import BASE_NAMES, MUENNIGHOFF_C4
 from scalinglab.laws.registry import get_law
 from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, positive
+from scalinglab.results import Result
 
 
 @dataclass
-class DataConstrainedPlan:
+class DataConstrainedPlan(Result):
     """Loss-optimal N, D under C = 6ND with U unique tokens, and the unconstrained Chinchilla optimum."""
 
     compute: float
@@ -71,31 +73,24 @@ def plan_data_constrained(fit: FitResult, compute: float, unique_tokens: float) 
     """Minimise L(N, C/6N, min(U, D)) over N (grid over log N, then a bounded polish)."""
     if fit.law.name != "data-constrained":
         raise PlanningError(f"data-constrained planning needs the data-constrained law, not {fit.law.name!r}")
-    C = positive(compute, "--compute")
-    U = positive(unique_tokens, "--unique-tokens")
-    centre = 0.5 * np.log(C / 6)
-    grid = np.linspace(centre - 12, centre + 12, 481)
-    losses = _loss(fit, np.exp(grid), C / (6 * np.exp(grid)), U)
-    i = int(np.argmin(losses))
-    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-    res = minimize_scalar(lambda x: float(_loss(fit, np.exp(x), C / (6 * np.exp(x)), U)),
-                          bounds=(lo, hi), method="bounded", options={"xatol": 1e-9})
-    N = float(np.exp(res.x))
+    C = positive(compute, "`compute`")
+    U = positive(unique_tokens, "`unique_tokens`")
+    N, loss, _ = minimise_log_n(lambda x: _loss(fit, np.exp(x), C / (6 * np.exp(x)), U), 0.5 * np.log(C / 6),
+                                half_width=12.0, points=481, vectorised=True)
     D = C / (6 * N)
     terms = ChinchillaTerms.from_params(fit.params, fit.law.name)
-    G = (terms.alpha * terms.A / (terms.beta * terms.B)) ** (1 / (terms.alpha + terms.beta))
-    N_c = G * (C / 6) ** (terms.beta / (terms.alpha + terms.beta))
-    D_c = C / (6 * N_c)
+    opt = terms.compute_optimal(C)
+    N_c, D_c = float(opt["N"]), float(opt["D"])
     unconstrained = {"N": N_c, "D": D_c, "epochs": D_c / U, "loss": float(terms.loss(N_c, D_c))}
     notes = []
     if D > 1e4 * U or N > 1e4 * D:
         notes.append("far outside the paper's fitted range (up to ~60 epochs); an extrapolation")
-    return DataConstrainedPlan(C, U, N, D, float(res.fun), unconstrained, float(_loss(fit, N_c, D_c, U)),
+    return DataConstrainedPlan(C, U, N, D, loss, unconstrained, float(_loss(fit, N_c, D_c, U)),
                                fit.law.name, notes)
 
 
 @dataclass
-class RepetitionFit:
+class RepetitionFit(Result):
     """R_D*, R_N* fitted with the base terms frozen, and the objective at the optimum."""
 
     result: FitResult
@@ -187,6 +182,16 @@ def fit_repetition(N: np.ndarray, D: np.ndarray, U: np.ndarray, loss: np.ndarray
     seconds = time.perf_counter() - t0
     result.fit_seconds = seconds
     return RepetitionFit(result, float(result.objective), int(N.size), seconds)
+
+
+def base_terms(fit: FitResult, source: str = "<fit>") -> dict[str, float]:
+    """The frozen base terms (E, A, B, alpha, beta) of a data-constrained or Chinchilla fit."""
+    from scalinglab.laws.data_constrained import BASE_NAMES
+
+    missing = [k for k in BASE_NAMES if k not in fit.params]
+    if missing:
+        raise PlanningError(f"{source}: the base fit needs {', '.join(BASE_NAMES)}; missing {', '.join(missing)}")
+    return {k: fit.params[k] for k in BASE_NAMES}
 
 
 def fit_repetition_file(path: str | Path, *, base: Mapping[str, float] | None = None,

@@ -14,6 +14,7 @@ from typing import Any
 from scalinglab.errors import PlanningError
 from scalinglab.fitting.result import FitResult
 from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, lifetime_flops, positive
+from scalinglab.results import Result
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Allocation:
 
 
 @dataclass
-class InferencePlan:
+class InferencePlan(Result):
     """Lifetime-FLOP-optimal N, D for a target loss, against the Chinchilla-optimal reference."""
 
     target_loss: float
@@ -83,7 +84,7 @@ def resolve_target(terms: ChinchillaTerms, target_loss: float | None, reference_
     if (target_loss is None) == (reference_params is None):
         raise PlanningError("give exactly one of --target-loss or --reference-params")
     if reference_params is not None:
-        n_ref = positive(reference_params, "--reference-params")
+        n_ref = positive(reference_params, "`reference_params`")
         return float(terms.loss(n_ref, terms.compute_optimal_tokens(n_ref)))
     assert target_loss is not None
     terms.check_reachable(target_loss)
@@ -98,7 +99,7 @@ def plan_inference(fit: FitResult, *, inference_tokens: float, target_loss: floa
                    reference_params: float | None = None) -> InferencePlan:
     """Minimise 6·N·D + 2·N·D_inf subject to L(N, D) = target (Sardana et al. 2024, Sec. 2)."""
     terms = ChinchillaTerms.from_params(fit.params, fit.law.name)
-    d_inf = positive(inference_tokens, "--inference-tokens", allow_zero=True)
+    d_inf = positive(inference_tokens, "`inference_tokens`", allow_zero=True)
     target = resolve_target(terms, target_loss, reference_params)
     N, D = terms.iso_loss_allocation(target, d_inf)
     N0, D0 = terms.iso_loss_allocation(target, 0.0)

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from scalinglab.errors import PlanningError
 from scalinglab.fitting.result import FitResult
+from scalinglab.laws.base import minimise_log_n
 from scalinglab.planning.compute_optimal import fmt, positive
+from scalinglab.results import Result
 
 ROUTER_FLOPS = 14.0  # c_r, FLOPs per (token, d_model, expert·granularity, block) for routing
 
@@ -60,19 +61,8 @@ class MoEOption:
                 "router_flops_fraction": 1.0 - 6.0 * self.N_active / self.flops_per_token}
 
 
-def _minimise_over_log_n(loss_at, centre: float, half_width: float = 15.0,
-                         points: int = 301) -> tuple[float, float, bool]:
-    """Minimise ``loss_at(log N)``: a grid over centre ± half_width, then a bounded polish around the best
-    grid point. Returns (N, loss, whether the grid's best point was on its edge)."""
-    grid = np.linspace(centre - half_width, centre + half_width, points)
-    i = int(np.argmin([loss_at(x) for x in grid]))
-    res = minimize_scalar(loss_at, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, points - 1)]), method="bounded",
-                          options={"xatol": 1e-9})
-    return float(np.exp(res.x)), float(res.fun), i in (0, points - 1)
-
-
 @dataclass
-class MoEPlan:
+class MoEPlan(Result):
     compute: float
     expansion: float
     best: MoEOption
@@ -117,8 +107,8 @@ def plan_moe(fit: FitResult, compute: float, *, expansion: float = 64.0,
     if fit.law.name != "moe-granularity":
         raise PlanningError(f"MoE planning needs the moe-granularity law (e.g. --preset krajewski2024), "
                             f"not {fit.law.name!r}")
-    C = positive(compute, "--compute")
-    E = positive(expansion, "--expansion")
+    C = positive(compute, "`compute`")
+    E = positive(expansion, "`expansion`")
     if not granularities or any(not g > 0 for g in granularities):
         raise PlanningError("granularities must be positive")
     options = []
@@ -127,7 +117,7 @@ def plan_moe(fit: FitResult, compute: float, *, expansion: float = 64.0,
             n = np.exp(logn)
             return float(fit.law.predict(fit.params, N=n, D=C / flops_per_token(n, E, G, aspect), G=G))
 
-        n, loss, _ = _minimise_over_log_n(loss_at, np.log(np.sqrt(C)))
+        n, loss, _ = minimise_log_n(loss_at, np.log(np.sqrt(C)))
         f = float(flops_per_token(n, E, G, aspect))
         options.append(MoEOption(float(G), n, float(active_params(n, E)), C / f, loss, f))
     best = min(options, key=lambda o: o.loss)
@@ -165,7 +155,7 @@ class SparsityOption:
 
 
 @dataclass
-class SparsityPlan:
+class SparsityPlan(Result):
     compute: float
     best: SparsityOption
     options: list[SparsityOption]
@@ -209,7 +199,7 @@ def plan_sparsity(fit: FitResult, compute: float, *,
     """
     if fit.law.name != "moe-sparsity":
         raise PlanningError(f"sparsity planning needs the moe-sparsity law, not {fit.law.name!r}")
-    C = positive(compute, "--compute")
+    C = positive(compute, "`compute`")
     if not sparsities or any(not 0 <= s < 1 for s in sparsities):
         raise PlanningError("sparsities must be in [0, 1)")
     options = []
@@ -222,7 +212,7 @@ def plan_sparsity(fit: FitResult, compute: float, *,
                 v = float(fit.law.predict(fit.params, N=n, D=C / (6.0 * n * A), A=A))
             return v if np.isfinite(v) else np.inf
 
-        n, loss, at_edge = _minimise_over_log_n(loss_at, np.log(np.sqrt(C / 6.0)))
+        n, loss, at_edge = minimise_log_n(loss_at, np.log(np.sqrt(C / 6.0)))
         options.append(SparsityOption(float(S), n, C / (6.0 * n * A), loss))
         if at_edge:
             raise PlanningError(f"no interior optimum over N at sparsity {S:g}: the law keeps improving towards "

@@ -18,10 +18,11 @@ from typing import Any
 
 from scalinglab.errors import PlanningError
 from scalinglab.planning.compute_optimal import positive
+from scalinglab.results import Result
 
 
 @dataclass
-class TestTimeTradeoff:
+class TestTimeTradeoff(Result):
     """The inference-compute multiplier K that makes a small model FLOP-matched with an M× larger one."""
 
     size_ratio: float
@@ -68,15 +69,15 @@ def test_time_tradeoff(size_ratio: float, inference_ratio: float | None = None, 
                        pretrain_tokens: float | None = None,
                        inference_tokens: float | None = None) -> TestTimeTradeoff:
     """K for a size ratio M ≥ 1 and R = D_inference / D_pretrain (given directly or as the two counts)."""
-    M = positive(size_ratio, "--size-ratio")
+    M = positive(size_ratio, "`size_ratio`")
     if M < 1:
-        raise PlanningError(f"--size-ratio is how many times larger the big model is; it must be >= 1, got {M:g}")
+        raise PlanningError(f"`size_ratio` is how many times larger the big model is; it must be >= 1, got {M:g}")
     if inference_ratio is None:
         if pretrain_tokens is None or inference_tokens is None:
             raise PlanningError("give --inference-ratio R, or both --pretrain-tokens and --inference-tokens")
-        R = positive(inference_tokens, "--inference-tokens") / positive(pretrain_tokens, "--pretrain-tokens")
+        R = positive(inference_tokens, "`inference_tokens`") / positive(pretrain_tokens, "`pretrain_tokens`")
     else:
         if pretrain_tokens is not None or inference_tokens is not None:
             raise PlanningError("give --inference-ratio or the token counts, not both")
-        R = positive(inference_ratio, "--inference-ratio")
+        R = positive(inference_ratio, "`inference_ratio`")
     return TestTimeTradeoff(M, R)

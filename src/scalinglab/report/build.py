@@ -100,7 +100,7 @@ def write_figures(folder: str | Path, runs: RunsTable, result: FitResult, fmt: s
         raise ScalingLabError(f"figure format must be png or svg, got {fmt!r}")
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise ScalingLabError(f"--out {folder} exists and is not a folder (figures go into a folder)")
+        raise ScalingLabError(f"`out` {folder} exists and is not a folder (figures go into a folder)")
     specs = report_figures(runs, result, target, planners, unique_tokens)
     if curves is not None:
         specs.append(curves.figure)

@@ -93,33 +93,8 @@ def save(fig: Figure, path: str | Path, fmt: str | None = None) -> Path:
 
 # -- helpers on the fit -------------------------------------------------------------------------------
 def has_nd(result: FitResult) -> bool:
-    """True for laws of exactly N and D (they have contours and a compute-optimal frontier)."""
-    return set(result.law.inputs) == {"N", "D"}
-
-
-def frontier(result: FitResult, C: np.ndarray, level: float = 0.95) -> dict[str, Any] | None:
-    """Loss along the compute-optimal frontier (laws of N, D) or along C (laws of C), with bands.
-
-    Returns ``{"loss", "lo", "hi"}`` (``lo``/``hi`` None without bootstrap draws) plus ``N``, ``D`` and
-    their intervals for laws of N and D; None for laws that have no loss-vs-compute curve.
-    """
-    C = np.asarray(C, dtype=float)
-    if has_nd(result):
-        sol = result.optimal(C, level)
-        out = {"loss": sol["loss"], "N": sol["N"], "D": sol["D"], "lo": None, "hi": None}
-        if "loss_interval" in sol:
-            out["lo"], out["hi"] = sol["loss_interval"]
-            out["N_interval"], out["D_interval"] = sol["N_interval"], sol["D_interval"]
-        return out
-    if tuple(result.law.inputs) == ("C",):
-        band = result.predict_interval(level, C=C)
-        return {"loss": result.predict(C=C), "lo": band[0] if band else None, "hi": band[1] if band else None}
-    return None
-
-
-def predictions(runs: RunsTable, result: FitResult) -> np.ndarray:
-    """The fit's prediction at every run."""
-    return result.predict(**{k: runs.column(k) for k in result.law.inputs})
+    """True for laws of exactly N and D (:attr:`FitResult.has_nd`)."""
+    return result.has_nd
 
 
 def profile_labels(C: np.ndarray) -> np.ndarray:
@@ -169,7 +144,7 @@ def loss_vs_compute(runs: RunsTable, result: FitResult, target: float | None = N
                    label="IsoFLOP profiles" if g == 0 else None)
     lo, hi = compute_range(runs, target)
     grid = np.geomspace(lo, hi, 60)
-    fr = frontier(result, grid)
+    fr = result.frontier(grid)
     if fr is not None:
         if fr["lo"] is not None:
             ax.fill_between(grid, fr["lo"], fr["hi"], color=COLORS["band"], alpha=0.5, lw=0,
@@ -287,7 +262,7 @@ def _fixed_formatter():
 def residuals(runs: RunsTable, result: FitResult) -> Figure:
     """Relative residuals (L̂/L − 1) against compute and against the prediction, coloured by D/N."""
     fig, (ax1, ax2) = new_figure(7.6, 3.6, ncols=2)
-    pred = predictions(runs, result)
+    pred = result.predict_runs(runs)
     res = 100 * (pred / runs.loss - 1)
     x = runs.C if "C" in runs.frame else runs.column(result.law.inputs[0])
     color = np.log10(runs.D / runs.N) if {"N", "D"} <= set(runs.frame.columns) else None
@@ -358,7 +333,7 @@ def extrapolation(result: FitResult, runs: RunsTable, target: float, level: floa
     fig, (ax,) = new_figure()
     lo, hi = compute_range(runs, target)
     grid = np.geomspace(lo, hi, 80)
-    fr = frontier(result, grid, level)
+    fr = result.frontier(grid, level)
     c_max = float(np.max(runs.C))
     ax.scatter(runs.C, runs.loss, s=10, color=COLORS["runs"], alpha=0.3, lw=0, label="runs")
     try:
@@ -375,7 +350,7 @@ def extrapolation(result: FitResult, runs: RunsTable, target: float, level: floa
             ax.fill_between(grid, fr["lo"], fr["hi"], color=COLORS["band"], alpha=0.55, lw=0,
                             label=f"{100 * level:.0f}% bootstrap band")
         ax.plot(grid, fr["loss"], color=COLORS["fit"], lw=2, label="predicted frontier")
-        t = frontier(result, np.array([target]), level)
+        t = result.frontier(np.array([target]), level)
         y = float(t["loss"][0])
         if t["lo"] is not None:
             ax.errorbar([target], [y], yerr=[[y - float(t["lo"][0])], [float(t["hi"][0]) - y]],
@@ -600,3 +575,15 @@ def planner_figures(fit: FitResult, target: float | None,
             data_constrained_tradeoff(dc, c, unique_tokens)))
     return specs
 
+
+
+def curve_evaluation_figure(table: Any, res: Any, selection: Any) -> Figure:
+    """:func:`learning_curves` of a curves evaluation: its train/test checkpoints and the fitted law."""
+    from scalinglab.curves.estimate import select
+
+    train, test, info = select(table, selection)
+    frame = table.frame
+    shown = frame[frame["model"].isin([*info["train_models"], info["target"]])]
+    are = res["are_percent"]
+    return learning_curves(train, test, FitResult.from_params(res["law"], res["params"]), all_checkpoints=shown,
+                           title=f"{table.source}: ARE " + ("n/a" if are is None else f"{are:.2f} %"))

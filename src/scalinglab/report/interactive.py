@@ -10,7 +10,6 @@ page's script reads tooltips with ``getAttribute`` and writes them with ``textCo
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 
@@ -18,7 +17,8 @@ import numpy as np
 
 from scalinglab.data.runs import RunsTable
 from scalinglab.fitting.result import FitResult
-from scalinglab.report.figures import compute_range, frontier, has_nd, predictions, profile_labels
+from scalinglab.report.figures import compute_range, has_nd, profile_labels
+from scalinglab.results import esc
 
 W, H = 980, 400
 LEFT, RIGHT, TOP, BOTTOM = 66, 18, 14, 48
@@ -27,11 +27,6 @@ VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5
 GREY, FIT, BAND, TARGET = "#9ca3af", "#1d4ed8", "#bfdbfe", "#b91c1c"
 #: Runs drawn at most (a sample beyond this keeps the page light).
 MAX_POINTS = 3000
-
-
-def esc(value: object) -> str:
-    """Escape text or an attribute value (quotes included)."""
-    return html.escape(str(value), quote=True)
 
 
 def viridis(t: float) -> str:
@@ -114,13 +109,13 @@ def panel(runs: RunsTable, result: FitResult, xkey: str, target: float | None) -
     frame = runs.frame
     x = runs.column(xkey)
     L = runs.loss
-    pred = predictions(runs, result) if set(result.law.inputs) <= set(frame.columns) else np.full(len(L), np.nan)
+    pred = result.predict_runs(runs) if set(result.law.inputs) <= set(frame.columns) else np.full(len(L), np.nan)
     labels = profile_labels(runs.C) if "C" in frame else np.full(len(L), -1)
     n_prof = int(labels.max()) + 1
     nd = has_nd(result)
     c_lo, c_hi = compute_range(runs, target)
     c_grid = np.geomspace(c_lo, c_hi, 70)
-    fr = frontier(result, c_grid) if "C" in frame else None
+    fr = result.frontier(c_grid) if "C" in frame else None
     fr_x = None
     if fr is not None:
         fr_x = c_grid if xkey == "C" else fr.get("N")
@@ -173,7 +168,7 @@ def panel(runs: RunsTable, result: FitResult, xkey: str, target: float | None) -
                    f'data-tip="{esc(_tip(records[i], float(pred[i])))}"/>')
     parts.append('<g data-series="runs">' + "".join(pts) + "</g>")
     if target and fr is not None:
-        t = frontier(result, np.array([float(target)]))
+        t = result.frontier(np.array([float(target)]))
         tx = float(target) if xkey == "C" else (float(t["N"][0]) if "N" in t else None)
         if tx is not None:
             tip = f"target C = {target:.3g} FLOPs\npredicted loss {float(t['loss'][0]):.4f}"

@@ -175,4 +175,13 @@ def check_plot_path(path: Any) -> None:
     from scalinglab.errors import InputError
 
     if path is not None and Path(path).suffix.lower() not in (".png", ".svg"):
-        raise InputError(f"--plot {str(path)!r}: the file must end in .png or .svg")
+        raise InputError(f"`plot` {str(path)!r}: the file must end in .png or .svg")
+
+
+def density_study_figure(study: Any) -> Figure:
+    """:func:`density_trend` of a :class:`~scalinglab.skills.density_study.DensityStudy`."""
+    rows = study.rows
+    return density_trend(rows["_date"], rows["density"].to_numpy(float), rows["in_trend_fit"].to_numpy(bool),
+                         study.trend, models=[m["model"] for m in study.models()],
+                         title=f"Capability density (reference {study.reference_family}, "
+                               f"{'+'.join(study.benchmarks)})")

@@ -29,12 +29,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, least_squares
 
 from scalinglab.errors import InputError
+from scalinglab.fitting.links import best_of
+from scalinglab.results import Result
 
 __all__ = [
     "CHINCHILLA_LOSS",
@@ -96,18 +99,15 @@ class LossLaw:
             a, al, b, be, e = unpack(p)
             return np.log(e + a * N ** -al + b * D ** -be) - np.log(L)
 
-        best = None
-        for al0 in (0.1, 0.3, 0.5):
-            for be0 in (0.1, 0.3):
-                p0 = [math.log(L.mean() * N.mean() ** al0 / 2), al0,
-                      math.log(L.mean() * D.mean() ** be0 / 2), be0]
-                if self.fit_irreducible:
-                    p0.append(math.log(max(L.min() / 2, 1e-3)))
-                lo = [-np.inf, 0.0, -np.inf, 0.0] + ([-np.inf] if self.fit_irreducible else [])
-                hi = [np.inf, 3.0, np.inf, 3.0] + ([np.inf] if self.fit_irreducible else [])
-                res = least_squares(resid, p0, bounds=(lo, hi))
-                if best is None or res.cost < best.cost:
-                    best = res
+        lo = [-np.inf, 0.0, -np.inf, 0.0] + ([-np.inf] if self.fit_irreducible else [])
+        hi = [np.inf, 3.0, np.inf, 3.0] + ([np.inf] if self.fit_irreducible else [])
+
+        def start(al0: float, be0: float) -> list[float]:
+            p0 = [math.log(L.mean() * N.mean() ** al0 / 2), al0, math.log(L.mean() * D.mean() ** be0 / 2), be0]
+            return p0 + ([math.log(max(L.min() / 2, 1e-3))] if self.fit_irreducible else [])
+
+        best = best_of([start(al0, be0) for al0 in (0.1, 0.3, 0.5) for be0 in (0.1, 0.3)],
+                       lambda p0: least_squares(resid, p0, bounds=(lo, hi)), lambda r: r.cost)
         self.a_, self.alpha_, self.b_, self.beta_, self.E_ = unpack(best.x)
         return self
 
@@ -183,20 +183,13 @@ class LossToScore:
             c, g, l0, d = unpack(p)
             return c / (1.0 + np.exp(np.clip(g * (L - l0), -50, 50))) + d - S
 
-        best = None
         spread = np.ptp(L)
-        for g0 in (1.0 / spread, 4.0 / spread, 10.0 / spread):
-            for l0 in np.quantile(L, [0.25, 0.5, 0.75]):
-                d0 = self.floor if self.floor is not None else max(min(S.min() * 0.9, 0.9), 0.0)
-                p0 = [min(max(S.max() - d0, 0.05) * 1.1 / (1.0 - d0), 1.0), g0, l0]
-                lo, hi = [0.0, 1e-6, L.min() - 10 * spread], [1.0, np.inf, L.max() + 10 * spread]
-                if self.floor is None:
-                    p0.append(d0)
-                    lo.append(0.0)
-                    hi.append(0.99)
-                res = least_squares(resid, p0, bounds=(lo, hi))
-                if best is None or res.cost < best.cost:
-                    best = res
+        d0 = self.floor if self.floor is not None else max(min(S.min() * 0.9, 0.9), 0.0)
+        lo = [0.0, 1e-6, L.min() - 10 * spread] + ([0.0] if self.floor is None else [])
+        hi = [1.0, np.inf, L.max() + 10 * spread] + ([0.99] if self.floor is None else [])
+        starts = [[min(max(S.max() - d0, 0.05) * 1.1 / (1.0 - d0), 1.0), g0, l0] + ([d0] if self.floor is None else [])
+                  for g0 in (1.0 / spread, 4.0 / spread, 10.0 / spread) for l0 in np.quantile(L, [0.25, 0.5, 0.75])]
+        best = best_of(starts, lambda p0: least_squares(resid, p0, bounds=(lo, hi)), lambda r: r.cost)
         self.c_, self.gamma_, self.l_, self.d_ = (float(v) for v in unpack(best.x))
         self.rmse_ = float(np.sqrt(np.mean(resid(best.x) ** 2)))
         return self
@@ -301,7 +294,7 @@ def frontier_mask(days: np.ndarray, density: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class DensityTrend:
+class DensityTrend(Result):
     """``ln ρ = A·t + B`` with ``t`` in days since ``origin``; ``doubling_days = ln 2 / A``."""
 
     slope_per_day: float
@@ -313,6 +306,15 @@ class DensityTrend:
     @property
     def doubling_days(self) -> float:
         return doubling_time_days(self.slope_per_day)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"A_per_day": self.slope_per_day, "B": self.intercept, "r2": self.r2,
+                "origin": self.origin.date().isoformat(), "n_models": self.n_models,
+                "doubling_days": self.doubling_days}
+
+    def text(self) -> str:
+        return (f"ln ρ = {self.slope_per_day:.5f}·t {self.intercept:+.3f} (R² {self.r2:.2f}, {self.n_models} "
+                f"models); doubling time {self.doubling_days:.0f} days")
 
     @classmethod
     def fit(cls, dates: Sequence | pd.Series, density: np.ndarray, *,

@@ -34,12 +34,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from scalinglab.errors import InputError
+from scalinglab.errors import InputError, check_is_fitted
+from scalinglab.fitting.links import best_of, logistic, sigmoid_with_floor, with_floor
+from scalinglab.fitting.objectives import huber
+from scalinglab.results import Result
 
 __all__ = [
     "BASE_BENCHMARKS",
@@ -326,16 +330,14 @@ class CapabilityPCA:
         return A
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "components_"):
-            raise RuntimeError("CapabilityPCA is not fitted; call fit() first")
+        check_is_fitted(self, "components_")
 
 
 # ----------------------------------------------------------------------------------------------
 # Sigmoid link with a floor, fitted with a Huber loss
 # ----------------------------------------------------------------------------------------------
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
+_sigmoid = logistic  # overflow-free logistic (scalinglab.fitting.links)
 
 
 class SigmoidLink:
@@ -374,10 +376,9 @@ class SigmoidLink:
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
             c, w, h = self._unpack(theta, k)
             s = _sigmoid(c + X @ w)
-            r = h + (1.0 - h) * s - y
-            a = np.abs(r)
-            loss = np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta)).sum()
-            dr = np.clip(r, -delta, delta)  # dHuber/dr
+            r = with_floor(s, h) - y
+            rho, dr = huber(r, delta)
+            loss = rho.sum()
             dz = dr * (1.0 - h) * s * (1.0 - s)
             grad = [dz.sum(), X.T @ dz]
             if self.fit_floor:
@@ -395,12 +396,8 @@ class SigmoidLink:
             beta_h, *_ = np.linalg.lstsq(design, np.log(yh / (1 - yh)), rcond=None)
             starts.append(np.concatenate([beta_h, [h0]]))
         bounds = [(None, None)] * (k + 1) + ([(0.0, self.floor_max)] if self.fit_floor else [])
-        best = None
-        for theta0 in starts:
-            res = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
-                           options={"maxiter": self.max_iter})
-            if best is None or res.fun < best.fun:
-                best = res
+        best = best_of(starts, lambda theta0: minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
+                                                       options={"maxiter": self.max_iter}), lambda r: r.fun)
         c, w, h = self._unpack(best.x, k)
         self.intercept_, self.coef_, self.floor_ = float(c), np.asarray(w, float), float(h)
         self.objective_ = float(best.fun)
@@ -413,7 +410,7 @@ class SigmoidLink:
 
     def link(self, z: np.ndarray) -> np.ndarray:
         """The nonlinearity applied to an aggregate ``z``."""
-        return self.floor_ + (1.0 - self.floor_) * _sigmoid(np.asarray(z, float))
+        return sigmoid_with_floor(z, self.floor_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.link(self.decision_function(X))
@@ -531,7 +528,7 @@ def holdout_split(df: pd.DataFrame, *, by: str, top_fraction: float | None = Non
 
 
 @dataclass
-class HoldoutResult:
+class HoldoutResult(Result):
     """Outcome of :func:`evaluate_holdout`: errors, the fitted law, and per-model predictions."""
 
     law: ObservationalScalingLaw
@@ -541,6 +538,15 @@ class HoldoutResult:
     n_test: int
     predictions: pd.DataFrame = field(repr=False)
     equivalent: EquivalentCompute | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Errors, sizes and the per-model predictions (records)."""
+        return {"n_train": self.n_train, "n_test": self.n_test, "train_mse": self.train_mse,
+                "test_mse": self.test_mse, "models": self.predictions.to_dict(orient="records")}
+
+    def text(self) -> str:
+        return (f"{self.n_train} train / {self.n_test} test models: train MSE {self.train_mse:.2e}, "
+                f"test MSE {self.test_mse:.2e}")
 
 
 def evaluate_holdout(df: pd.DataFrame, benchmarks: Sequence[str], *, target: str = "target",

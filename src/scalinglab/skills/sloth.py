@@ -53,7 +53,10 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, logit
 
-from scalinglab.errors import InputError
+from scalinglab.errors import InputError, check_is_fitted
+from scalinglab.fitting.links import with_floor
+from scalinglab.fitting.objectives import huber as _huber
+from scalinglab.skills import sloth_io
 
 __all__ = ["METHODS", "Sloth", "huber", "varimax"]
 
@@ -69,11 +72,7 @@ def huber(r: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
     ``0.5 r²/δ`` for ``|r| < δ``, else ``|r| − δ/2``: like the absolute error (the metric the
     paper reports) but differentiable at 0.
     """
-    a = np.abs(r)
-    small = a < delta
-    loss = np.where(small, 0.5 * r * r / delta, a - 0.5 * delta)
-    grad = np.where(small, r / delta, np.sign(r))
-    return loss, grad
+    return _huber(r, delta, scaled=True)
 
 
 def varimax(loadings: np.ndarray, max_iter: int = 500, tol: float = 1e-10) -> np.ndarray:
@@ -199,7 +198,7 @@ class _Problem:
         z = theta @ self.loadings(p) + p["b"]
         g = _link_forward(z, p)[0] if self.monotone else expit(z)
         c = expit(p["lc"]) if self.learn_floor else self.floors
-        return c + (1.0 - c) * g
+        return with_floor(g, c)
 
     def loss_grad(self, x: np.ndarray, layout: _Layout) -> tuple[float, np.ndarray]:
         p = layout.unpack(x)
@@ -211,7 +210,7 @@ class _Problem:
         else:
             g = expit(z)
         c = expit(p["lc"]) if self.learn_floor else self.floors
-        yhat = c + (1.0 - c) * g
+        yhat = with_floor(g, c)
         r = yhat - self.Y
         loss, dr = huber(r, self.delta)
         n_obs = r.size
@@ -379,7 +378,7 @@ class Sloth:
         is_flops = self.method.startswith("flops")
         d = J if is_flops else int(self.n_skills)
         if not is_flops and not 1 <= d <= J:
-            raise InputError(f"--skills must be between 1 and the number of benchmarks ({J}), got {d}")
+            raise InputError(f"`n_skills` must be between 1 and the number of benchmarks ({J}), got {d}")
         self.benchmarks_ = tuple(benchmarks) if benchmarks is not None else tuple(
             f"y{j}" for j in range(J))
         fl = np.zeros(J) if floors is None else np.asarray(floors, dtype=float)
@@ -498,8 +497,7 @@ class Sloth:
     def predict(self, params_b: Sequence[float], tokens_t: Sequence[float],
                 families: Sequence[str]) -> np.ndarray:
         """Predicted scores (n × J) for models of families seen in training."""
-        if not hasattr(self, "_params"):
-            raise InputError("fit the model before predicting")
+        check_is_fitted(self, "_params")
         X = (self._raw_features(np.asarray(params_b, float), np.asarray(tokens_t, float))
              - self._x_mean) / self._x_std
         return self._predict_std(X, self._family_matrix(families))
@@ -509,32 +507,79 @@ class Sloth:
         z = np.atleast_2d(np.asarray(z, float))
         return _link_forward(z, self._params)[0] if self._prob.monotone else expit(z)
 
-    # -- saving and loading (plain JSON; see scalinglab.skills.sloth_io) --------------------------
-    def to_dict(self, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The fitted model as plain JSON values; :meth:`from_dict` inverts it (:func:`sloth_io.to_dict`)."""
-        from scalinglab.skills import sloth_io
+    # -- saving and loading (plain JSON; the file format is scalinglab.skills.sloth_io) -----------
+    def state(self) -> dict[str, Any]:
+        """The fitted model's public state: everything ``predict`` needs, plus settings and metrics.
 
-        return sloth_io.to_dict(self, provenance)
+        Keys: method, monotone, skills, benchmarks, families, features, hyperparameters, x_mean,
+        x_std (feature standardisation), floors, members (one parameter dict per ensemble member),
+        train_mae, loss, n_evals, skills_ (training skills), provenance. :meth:`from_state` inverts it.
+        """
+        check_is_fitted(self, "_params")
+        hp = {"n_skills": int(self.n_skills), "huber_delta": float(self.huber_delta),
+              "n_init": int(self.n_init), "n_ensemble": int(self.n_ensemble),
+              "max_iter": int(self.max_iter), "seed": int(self.seed)}
+        return {"method": self.method, "monotone": self._prob.monotone, "skills": int(self._prob.d),
+                "benchmarks": tuple(self.benchmarks_), "families": tuple(self.families_),
+                "features": self._feature_names(), "hyperparameters": hp, "x_mean": self._x_mean,
+                "x_std": self._x_std, "floors": np.asarray(self._prob.floors, float),
+                "members": [params for _, params in self._members], "train_mae": self.train_mae_,
+                "loss": self.loss_, "n_evals": self.n_evals_, "skills_": np.asarray(self.skills_),
+                "provenance": dict(getattr(self, "provenance_", {}))}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Sloth:
+        """Rebuild a fitted model from :meth:`state` (arrays already checked)."""
+        hp = dict(state["hyperparameters"])
+        model = cls(hp.pop("n_skills"), state["method"], **hp)
+        prob = model._empty_problem(len(state["benchmarks"]), len(state["families"]), state["skills"],
+                                    np.asarray(state["floors"], float))
+        model.benchmarks_, model.families_ = tuple(state["benchmarks"]), tuple(state["families"])
+        model._x_mean, model._x_std = np.asarray(state["x_mean"], float), np.asarray(state["x_std"], float)
+        model._members = [(prob, dict(params)) for params in state["members"]]
+        model._prob, model._params = model._members[0]
+        model.train_mae_, model.loss_, model.n_evals_ = state["train_mae"], state["loss"], state["n_evals"]
+        model.skills_ = np.asarray(state["skills_"], float)
+        model.provenance_ = dict(state.get("provenance", {}))
+        model._export_params()
+        return model
+
+    def _empty_problem(self, J: int, n_families: int, d: int, floors: np.ndarray) -> _Problem:
+        """The problem (layout and switches, no data) of this method for J benchmarks."""
+        n_fam = 1 if self.method == "flops-shared" else n_families
+        is_flops = self.method.startswith("flops")
+        return _Problem(np.empty((0, len(self._feature_names()))), np.empty((0, n_fam)), np.empty((0, J)),
+                        floors, d, fixed_loadings=is_flops, learn_floor=self.method != "basic",
+                        monotone=self.method == "sloth", delta=self.huber_delta)
+
+    def to_dict(self, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The fitted model as plain JSON values (:data:`sloth_io.FORMAT`); :meth:`from_dict` inverts it.
+
+        ``provenance`` is free-form (data source, suite, training models, ...); it defaults to the
+        provenance the model was loaded with.
+        """
+        if not hasattr(self, "_params"):
+            raise InputError("fit the model before saving it")
+        return sloth_io.encode(self.state(), provenance)
 
     def save(self, path: str | Path, provenance: dict[str, Any] | None = None) -> None:
         """Write :meth:`to_dict` as JSON to ``path`` atomically (never a half-written file)."""
-        from scalinglab.skills import sloth_io
-
-        sloth_io.save(self, path, provenance)
+        sloth_io.write(self.to_dict(provenance), path)
 
     @classmethod
     def load(cls, path: str | Path) -> Sloth:
         """Read a model written by :meth:`save`; any problem is one :class:`InputError` naming the file."""
-        from scalinglab.skills import sloth_io
-
-        return sloth_io.load(path)
+        return cls.from_dict(sloth_io.read_json(path), source=str(path))
 
     @classmethod
     def from_dict(cls, d: Any, source: str = "<dict>") -> Sloth:
         """Rebuild a fitted model from :meth:`to_dict`'s output, checking every key and shape."""
-        from scalinglab.skills import sloth_io
-
-        return sloth_io.from_dict(d, source)
+        head = sloth_io.read_header(d, source, METHODS)
+        hp = dict(head.hyperparameters)
+        shell = cls(hp.pop("n_skills"), head.method, **hp)
+        shapes = shell._empty_problem(len(head.benchmarks), len(head.families), head.skills,
+                                      np.zeros(len(head.benchmarks))).layout().shapes
+        return cls.from_state(sloth_io.read_body(head, d, shell._feature_names(), shapes))
 
     def _feature_names(self) -> tuple[str, ...]:
         return ("log F",) if self.method.startswith("flops") else FEATURE_NAMES

@@ -1,23 +1,27 @@
-"""Saving and loading a fitted :class:`~scalinglab.skills.sloth.Sloth` model as plain JSON (never pickle).
+"""The file format of a fitted :class:`~scalinglab.skills.sloth.Sloth` model: plain JSON (never pickle).
 
 The file (``format`` :data:`FORMAT`, version :data:`FORMAT_VERSION`) holds everything ``predict`` needs
 (feature standardisation, the parameters of every ensemble member, the floors) in full float precision,
 plus the fit's settings and free-form provenance; loading checks every key, type and shape, and any
 problem is one :class:`~scalinglab.errors.InputError` naming the file and the key.
+
+This module knows the file, not the model: it encodes the public state of a fitted model
+(:meth:`Sloth.state`) and checks a file against the method's features and parameter shapes that
+:class:`Sloth` supplies, so it never imports :mod:`scalinglab.skills.sloth` (no import circle).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 
 from scalinglab.errors import InputError
-from scalinglab.skills.sloth import METHODS, Sloth, _Problem
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "from_dict", "load", "save", "to_dict"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "Header", "encode", "read_body", "read_header", "read_json", "write"]
 
 #: ``format`` value of a saved Sloth model (``Sloth.save`` / ``scalinglab skills fit --out``).
 FORMAT = "scalinglab.sloth"
@@ -64,45 +68,39 @@ class _Reader:
         return a
 
 
-def to_dict(model: Sloth, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The fitted model as plain JSON values (see :data:`FORMAT`); :meth:`from_dict` inverts it.
+def encode(state: dict[str, Any], provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The file's JSON values from a fitted model's public :meth:`Sloth.state`.
 
-    Holds everything :meth:`predict` needs (standardisation of the features, the parameters
-    of every ensemble member, the fixed floors) in full float precision, plus the fit's
-    settings and ``provenance`` (free-form: data source, suite, training models, ...;
-    defaults to the provenance the model was loaded with).
+    Holds everything ``predict`` needs (standardisation of the features, the parameters of every
+    ensemble member, the fixed floors) in full float precision, plus the fit's settings and
+    ``provenance`` (free-form: data source, suite, training models, ...; defaults to the state's).
     """
-    if not hasattr(model, "_params"):
-        raise InputError("fit the model before saving it")
-    prob = model._prob
-    prov = dict(provenance if provenance is not None else getattr(model, "provenance_", {}))
-    out = {
+    prov = dict(provenance if provenance is not None else state.get("provenance", {}))
+    return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "method": model.method,
-        "link": "monotone" if prob.monotone else "sigmoid",
-        "skills": int(prob.d),
-        "benchmarks": list(model.benchmarks_),
-        "families": list(model.families_),
-        "features": list(model._feature_names()),
-        "hyperparameters": {"n_skills": int(model.n_skills), "huber_delta": float(model.huber_delta),
-                            "n_init": int(model.n_init), "n_ensemble": int(model.n_ensemble),
-                            "max_iter": int(model.max_iter), "seed": int(model.seed)},
-        "standardisation": {"mean": model._x_mean.tolist(), "std": model._x_std.tolist()},
-        "chance_floors": np.asarray(prob.floors, float).tolist(),
+        "method": state["method"],
+        "link": "monotone" if state["monotone"] else "sigmoid",
+        "skills": int(state["skills"]),
+        "benchmarks": list(state["benchmarks"]),
+        "families": list(state["families"]),
+        "features": list(state["features"]),
+        "hyperparameters": dict(state["hyperparameters"]),
+        "standardisation": {"mean": np.asarray(state["x_mean"]).tolist(),
+                            "std": np.asarray(state["x_std"]).tolist()},
+        "chance_floors": np.asarray(state["floors"], float).tolist(),
         "members": [{k: np.asarray(v, float).tolist() for k, v in params.items()}
-                    for _, params in model._members],
-        "training": {"train_mae": float(model.train_mae_), "loss": float(model.loss_),
-                     "n_evals": int(model.n_evals_), "skills": np.asarray(model.skills_).tolist()},
+                    for params in state["members"]],
+        "training": {"train_mae": float(state["train_mae"]), "loss": float(state["loss"]),
+                     "n_evals": int(state["n_evals"]), "skills": np.asarray(state["skills_"]).tolist()},
         "provenance": prov,
     }
-    return out
 
-def save(model: Sloth, path: str | Path, provenance: dict[str, Any] | None = None) -> None:
-    """Write :meth:`to_dict` as JSON to ``path`` atomically (never a half-written file)."""
+
+def write(d: dict[str, Any], path: str | Path) -> None:
+    """Write an encoded model as JSON to ``path`` atomically (never a half-written file)."""
     from scalinglab.serialize import dumps, write_text_atomic
 
-    d = to_dict(model, provenance)
     arrays = [d["standardisation"]["mean"], d["standardisation"]["std"]]
     arrays += [v for m in d["members"] for v in m.values()]
     if not all(np.all(np.isfinite(np.asarray(a, float))) for a in arrays):
@@ -112,8 +110,9 @@ def save(model: Sloth, path: str | Path, provenance: dict[str, Any] | None = Non
     except OSError as exc:
         raise InputError(f"cannot write the model ({exc.strerror or exc})", file=str(path)) from None
 
-def load(path: str | Path) -> Sloth:
-    """Read a model written by :meth:`save`; any problem is one :class:`InputError` naming the file."""
+
+def read_json(path: str | Path) -> Any:
+    """The JSON value of a model file; any problem is one :class:`InputError` naming the file."""
     file = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -126,16 +125,32 @@ def load(path: str | Path) -> Sloth:
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})", file=file) from None
     try:
-        d = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
                          file=file) from None
     except RecursionError:
         raise InputError("not a Sloth model file (JSON nested too deeply)", file=file) from None
-    return from_dict(d, source=file)
 
-def from_dict(d: Any, source: str = "<dict>") -> Sloth:
-    """Rebuild a fitted model from :meth:`to_dict`'s output, checking every key and shape."""
+
+@dataclass
+class Header:
+    """The checked head of a model file: what is needed to build the estimator and its layout."""
+
+    reader: _Reader
+    method: str
+    benchmarks: tuple[str, ...]
+    families: tuple[str, ...]
+    skills: int
+    hyperparameters: dict[str, Any]
+
+
+_HYPER = (("n_skills", int), ("huber_delta", float), ("n_init", int), ("n_ensemble", int),
+          ("max_iter", int), ("seed", int))
+
+
+def read_header(d: Any, source: str, methods: tuple[str, ...]) -> Header:
+    """Check format, version, method, link, names, skills and hyperparameters of a model file."""
     r = _Reader(source)
     if not isinstance(d, dict):
         r.fail(None, "not a Sloth model file (expected a JSON object)")
@@ -150,15 +165,13 @@ def from_dict(d: Any, source: str = "<dict>") -> Sloth:
         r.fail("format_version", f"version {version} is not supported{newer}; this scalinglab "
                                  f"reads version {FORMAT_VERSION}")
     method = r.get(d, "method")
-    if method not in METHODS:
-        r.fail("method", f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if method not in methods:
+        r.fail("method", f"unknown method {method!r}; expected one of {', '.join(methods)}")
     link = "monotone" if method == "sloth" else "sigmoid"
     if r.get(d, "link") != link:
         r.fail("link", f"method {method!r} uses the {link} link, got {d['link']!r}")
-    benchmarks = r.names(d, "benchmarks")
-    families = r.names(d, "families")
-    J = len(benchmarks)
-    is_flops = method.startswith("flops")
+    benchmarks, families = r.names(d, "benchmarks"), r.names(d, "families")
+    J, is_flops = len(benchmarks), method.startswith("flops")
     n_sk = r.get(d, "skills")
     if isinstance(n_sk, bool) or not isinstance(n_sk, int) or not 1 <= n_sk <= J \
             or (is_flops and n_sk != J):
@@ -168,8 +181,7 @@ def from_dict(d: Any, source: str = "<dict>") -> Sloth:
     if not isinstance(hp, dict):
         r.fail("hyperparameters", "must be an object")
     kwargs: dict[str, Any] = {}
-    for name, kind in (("n_skills", int), ("huber_delta", float), ("n_init", int),
-                       ("n_ensemble", int), ("max_iter", int), ("seed", int)):
+    for name, kind in _HYPER:
         v = r.get(hp, name, "hyperparameters.")
         ok = not isinstance(v, bool) and (isinstance(v, int) if kind is int
                                           else isinstance(v, (int, float)) and np.isfinite(v))
@@ -177,25 +189,11 @@ def from_dict(d: Any, source: str = "<dict>") -> Sloth:
             r.fail(f"hyperparameters.{name}", f"must be {'an integer' if kind is int else 'a number'}, "
                                               f"got {v!r}")
         kwargs[name] = kind(v)
-    model = Sloth(kwargs.pop("n_skills"), method, **kwargs)
-    features = model._feature_names()
-    if r.get(d, "features") != list(features):
-        r.fail("features", f"expected {list(features)} for method {method!r}, got {d['features']!r}")
-    std = r.get(d, "standardisation")
-    if not isinstance(std, dict):
-        r.fail("standardisation", "must be an object with 'mean' and 'std'")
-    x_mean = r.array(r.get(std, "mean", "standardisation."), (len(features),), "standardisation.mean")
-    x_std = r.array(r.get(std, "std", "standardisation."), (len(features),), "standardisation.std")
-    if np.any(x_std <= 0):
-        r.fail("standardisation.std", "must be positive")
-    floors = r.array(r.get(d, "chance_floors"), (J,), "chance_floors")
-    if np.any((floors < 0) | (floors >= 1)):
-        r.fail("chance_floors", "must lie in [0, 1)")
-    n_fam = 1 if method == "flops-shared" else len(families)
-    prob = _Problem(np.empty((0, len(features))), np.empty((0, n_fam)), np.empty((0, J)), floors,
-                    n_sk, fixed_loadings=is_flops, learn_floor=method != "basic",
-                    monotone=method == "sloth", delta=model.huber_delta)
-    shapes = prob.layout().shapes
+    return Header(r, method, benchmarks, families, n_sk, kwargs)
+
+
+def _read_members(r: _Reader, d: dict[str, Any], method: str,
+                  shapes: dict[str, tuple[int, ...]]) -> list[dict[str, np.ndarray]]:
     members_raw = r.get(d, "members")
     if not isinstance(members_raw, list) or not members_raw:
         r.fail("members", "must be a non-empty list of parameter sets")
@@ -207,10 +205,13 @@ def from_dict(d: Any, source: str = "<dict>") -> Sloth:
         extra = sorted(set(m) - set(shapes))
         if extra:
             r.fail(f"{key}.{extra[0]}", f"unexpected parameter for method {method!r}")
-        params = {name: r.array(r.get(m, name, f"{key}."), shape, f"{key}.{name}",
-                                nonneg=name in ("A1", "A2", "A3"))
-                  for name, shape in shapes.items()}
-        members.append((prob, params))
+        members.append({name: r.array(r.get(m, name, f"{key}."), shape, f"{key}.{name}",
+                                      nonneg=name in ("A1", "A2", "A3"))
+                        for name, shape in shapes.items()})
+    return members
+
+
+def _read_training(r: _Reader, d: dict[str, Any], n_sk: int) -> dict[str, Any]:
     tr = r.get(d, "training")
     if not isinstance(tr, dict):
         r.fail("training", "must be an object")
@@ -223,6 +224,10 @@ def from_dict(d: Any, source: str = "<dict>") -> Sloth:
     if not isinstance(skills_raw, list):
         r.fail("training.skills", "must be a list of skill vectors (one per training model)")
     skills = r.array(skills_raw, (len(skills_raw), n_sk), "training.skills")
+    return {"train_mae": train_mae, "loss": loss, "n_evals": n_evals, "skills_": skills}
+
+
+def _read_provenance(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
     prov = d.get("provenance", {})
     if not isinstance(prov, dict):
         r.fail("provenance", "must be an object")
@@ -230,13 +235,30 @@ def from_dict(d: Any, source: str = "<dict>") -> Sloth:
     if tm is not None and not (isinstance(tm, dict) and all(
             isinstance(v, list) and all(isinstance(x, str) for x in v) for v in tm.values())):
         r.fail("provenance.training_models", "must map each family to a list of model names")
+    return dict(prov)
 
-    model.benchmarks_, model.families_ = benchmarks, families
-    model._x_mean, model._x_std = x_mean, x_std
-    model._members = members
-    model._prob, model._params = members[0]
-    model.train_mae_, model.loss_, model.n_evals_ = train_mae, loss, n_evals
-    model.skills_ = skills
-    model.provenance_ = dict(prov)
-    model._export_params()
-    return model
+
+def read_body(h: Header, d: dict[str, Any], features: tuple[str, ...],
+              shapes: dict[str, tuple[int, ...]]) -> dict[str, Any]:
+    """Check the arrays of a model file against the method's ``features`` and parameter ``shapes``.
+
+    Returns the model's state (the keys of :meth:`Sloth.state`) with the header's values.
+    """
+    r, J = h.reader, len(h.benchmarks)
+    if r.get(d, "features") != list(features):
+        r.fail("features", f"expected {list(features)} for method {h.method!r}, got {d['features']!r}")
+    std = r.get(d, "standardisation")
+    if not isinstance(std, dict):
+        r.fail("standardisation", "must be an object with 'mean' and 'std'")
+    x_mean = r.array(r.get(std, "mean", "standardisation."), (len(features),), "standardisation.mean")
+    x_std = r.array(r.get(std, "std", "standardisation."), (len(features),), "standardisation.std")
+    if np.any(x_std <= 0):
+        r.fail("standardisation.std", "must be positive")
+    floors = r.array(r.get(d, "chance_floors"), (J,), "chance_floors")
+    if np.any((floors < 0) | (floors >= 1)):
+        r.fail("chance_floors", "must lie in [0, 1)")
+    return {"method": h.method, "monotone": h.method == "sloth", "skills": h.skills,
+            "benchmarks": h.benchmarks, "families": h.families, "features": tuple(features),
+            "hyperparameters": dict(h.hyperparameters), "x_mean": x_mean, "x_std": x_std,
+            "floors": floors, "members": _read_members(r, d, h.method, shapes),
+            **_read_training(r, d, h.skills), "provenance": _read_provenance(r, d)}

@@ -14,13 +14,15 @@ are in :data:`PAPER_FOLDS`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from scalinglab.errors import InputError
+from scalinglab.events import ProgressCallback, report
+from scalinglab.results import Result
 from scalinglab.skills.sloth import Sloth
 from scalinglab.skills.sloth_data import ScoreTable
 
@@ -67,7 +69,7 @@ PAPER_MAE_PP = {"sloth": 2.8551, "basic": 3.6484, "flops": 3.7882, "flops-shared
 
 
 @dataclass
-class EvalResult:
+class EvalResult(Result):
     """Fold-averaged MAE in percentage points, per-fold MAE and bookkeeping."""
 
     mae_pp: float
@@ -89,6 +91,12 @@ class EvalResult:
                 "per_benchmark_mae_pp": self.per_benchmark_pp, "method": self.method,
                 "suite": self.suite, "train_per_family": self.train_per_family,
                 "skills": self.n_skills, "seed": self.seed, "seconds": self.seconds}
+
+    def text(self) -> str:
+        """Fold-averaged and per-fold MAE (pp)."""
+        folds = ", ".join(f"{name} {mae:.2f}" for name, mae in self.folds.items())
+        return (f"Leave-family-out MAE {self.mae_pp:.2f} pp ({self.method}, d={self.n_skills}, "
+                f"k={self.train_per_family}; {self.seconds:.1f} s); folds: {folds}")
 
 
 def make_folds(table: ScoreTable, k: int, suite: str | None = None, scheme: str = "auto",
@@ -127,7 +135,7 @@ def split_fold(table: ScoreTable, test_families: Sequence[str], k: int,
     for f in test_families:
         if counts.get(f, 0) <= k:
             raise InputError(f"family {f!r} has {counts.get(f, 0)} complete model(s); "
-                             f"--train-per-family {k} needs at least {k + 1} "
+                             f"`k` {k} needs at least {k + 1} "
                              f"({k} to train on, 1 to predict)")
     test = np.zeros(len(table), dtype=bool)
     for f in test_families:
@@ -139,14 +147,14 @@ def split_fold(table: ScoreTable, test_families: Sequence[str], k: int,
 def evaluate(table: ScoreTable, *, k: int = 1, n_skills: int = 2, method: str = "sloth", seed: int = 0,
              suite: str | None = None, folds: str = "auto", only: Sequence[str] | None = None,
              n_init: int = 3, n_ensemble: int = 3, max_iter: int = 1000,
-             progress: Callable[[str, float], None] | None = None) -> EvalResult:
+             progress: ProgressCallback | None = None) -> EvalResult:
     """Run the leave-family-group-out protocol and return the fold-averaged MAE (pp).
 
-    ``only`` restricts the run to the named folds (e.g. for a quick check); ``progress`` is
-    called with (fold name, fold MAE in pp) after each fold.
+    ``only`` restricts the run to the named folds (e.g. for a quick check); ``progress`` gets a
+    :class:`~scalinglab.events.Progress` after each fold (``item``: its name, ``info["mae_pp"]``: its MAE).
     """
     if k < 1:
-        raise InputError("--train-per-family must be at least 1 (the family intercept needs a model)")
+        raise InputError("`k` must be at least 1 (the family intercept needs a model)")
     t0 = time.perf_counter()
     data = table.with_min_models(k + 1)
     fold_list = make_folds(data, k, suite, folds)
@@ -174,8 +182,7 @@ def evaluate(table: ScoreTable, *, k: int = 1, n_skills: int = 2, method: str = 
         fold_mae[name] = 100.0 * float(err.mean())
         n_test[name] = len(test)
         abs_err.append(err)
-        if progress is not None:
-            progress(name, fold_mae[name])
+        report(progress, "folds", len(fold_mae), len(fold_list), name, mae_pp=fold_mae[name])
     per_bench = 100.0 * np.concatenate(abs_err).mean(axis=0)
     return EvalResult(float(np.mean(list(fold_mae.values()))), fold_mae, n_test, method, suite, k,
                       n_skills, seed, time.perf_counter() - t0,

@@ -1,0 +1,81 @@
+"""Fit a test-time law to every model of a counts table (or curves table), with a bootstrap over problems.
+
+The bootstrap resamples problems with replacement, the same resample for every model (problems are
+matched by id), so differences between models and sample counts in the planner are paired; each resample
+is a refit with multiplicity weights, warm-started at the point estimate.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from scalinglab.errors import InputError
+from scalinglab.testtime.base import Samples, TestTimeLaw
+from scalinglab.testtime.data import AccuracyCurves, ProblemCounts
+from scalinglab.testtime.passk import coverage, log_spaced_ks
+from scalinglab.testtime.registry import DEFAULT_LAW, get_test_time_law
+from scalinglab.testtime.result import ModelFit, TestTimeFit
+
+
+def _fit_counts(law: TestTimeLaw, data: ProblemCounts, bootstrap: int, seed: int | None) -> list[ModelFit]:
+    problems = list(dict.fromkeys(data.frame["problem"]))
+    index = {p: i for i, p in enumerate(problems)}
+    rng = np.random.default_rng(seed)
+    mult = [np.bincount(rng.integers(0, len(problems), len(problems)), minlength=len(problems))
+            for _ in range(bootstrap)]
+    fits = []
+    for name in data.models:
+        g = data.of(name)
+        n, c = g["n"].to_numpy(np.int64), g["c"].to_numpy(np.int64)
+        samples = Samples(n=n, c=c)
+        params = law.fit(samples)
+        ids = np.array([index[p] for p in g["problem"]])
+        draws = None
+        if bootstrap:
+            draws = np.array([[law.fit(samples, weights=m[ids].astype(float), start=params)[p]
+                               for p in law.param_names] for m in mult])
+        ks = log_spaced_ks(int(n.min()), 9)
+        D = float(g["D"].iloc[0]) if "D" in g else None
+        fits.append(ModelFit(name, float(g["N"].iloc[0]), params, D, None, len(g), int(n.min()),
+                             dict(zip(map(int, ks), map(float, coverage(n, c, ks)), strict=True)), draws))
+    return fits
+
+
+def _fit_curves(law: TestTimeLaw, data: AccuracyCurves, bootstrap: int, seed: int | None) -> list[ModelFit]:
+    rng = np.random.default_rng(seed)
+    fits = []
+    for model, method in data.groups:
+        g = data.frame[(data.frame["model"] == model) & (data.frame["method"] == method)]
+        samples = Samples(k=g["k"].to_numpy(float), accuracy=g["accuracy"].to_numpy(float))
+        params = law.fit(samples)
+        draws = None
+        if bootstrap:  # resample the curve's points (no per-problem data in an aggregate curve)
+            draws = np.array([[law.fit(samples, weights=np.bincount(rng.integers(0, len(g), len(g)),
+                                                                   minlength=len(g)).astype(float),
+                                       start=params)[p] for p in law.param_names] for _ in range(bootstrap)])
+        D = float(g["D"].iloc[0]) if "D" in g else None
+        label = model if len(data.groups) == len({m for m, _ in data.groups}) else f"{model} ({method})"
+        fits.append(ModelFit(label, float(g["N"].iloc[0]), params, D, method, 0, int(g["k"].max()),
+                             dict(zip(g["k"].astype(int), g["accuracy"].astype(float), strict=True)), draws))
+    return fits
+
+
+def fit_test_time(data: ProblemCounts | AccuracyCurves, law: str | TestTimeLaw | None = None, *,
+                  bootstrap: int = 0, seed: int | None = 0, models: list[str] | None = None) -> TestTimeFit:
+    """Fit ``law`` (default: the registry's default for counts, ``saturating`` for curves) to each model."""
+    if bootstrap < 0:
+        raise InputError(f"the bootstrap needs a non-negative number of resamples, got {bootstrap}")
+    is_counts = isinstance(data, ProblemCounts)
+    the_law = get_test_time_law(law or (DEFAULT_LAW if is_counts else "saturating"))
+    if models:
+        frame = data.frame[data.frame["model"].isin(models)]
+        missing = sorted(set(models) - set(frame["model"]))
+        if missing:
+            raise InputError(f"no rows for model(s) {', '.join(missing)}", file=data.source, column="model")
+        data = ProblemCounts(frame, data.source, data.columns_used) if is_counts else AccuracyCurves(frame,
+                                                                                                     data.source)
+    start = time.perf_counter()
+    fits = (_fit_counts if is_counts else _fit_curves)(the_law, data, bootstrap, seed)
+    return TestTimeFit(the_law, fits, data.source, seed if bootstrap else None, time.perf_counter() - start)
