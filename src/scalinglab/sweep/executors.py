@@ -278,6 +278,9 @@ def _stop_pool(pool: Any) -> None:
         if p.is_alive():
             p.kill()
             p.join(timeout=5)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:  # let it close its wake-up pipe now, not while the interpreter exits (3.11 race)
+        manager.join(timeout=10)
 
 
 def _poll_curve(run_dir: Path, cfg: RunConfig, seen: int, on_event: OnEvent) -> int:
