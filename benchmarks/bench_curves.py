@@ -6,13 +6,12 @@ train models m ≥ 2 and train fractions p ∈ {0.2, 0.5, 1.0}, min_tokens 1e10,
 (GPT-3, OPT, Pile-T5). Prints mean and median ARE (%) per family and variant, the ratio of each
 variant's mean ARE to the baseline's, and the fitting time.
 
-    .venv/bin/python benchmarks/bench_curves.py [--data ../shared/data/hitchhiker] [--fractions 0.2,0.5,1.0]
+    .venv/bin/python benchmarks/bench_curves.py [--data tests/data/hitchhiker] [--fractions 0.2,0.5,1.0]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import time
 import warnings
 from pathlib import Path
@@ -24,7 +23,7 @@ from scalinglab.curves.evaluate import evaluate_curves
 from scalinglab.curves.importers import guide_family
 
 HERE = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = Path(os.environ.get("SCALINGLAB_SHARED_DATA", HERE.parent / "shared" / "data")) / "hitchhiker"
+DEFAULT_DATA = HERE / "tests" / "data" / "hitchhiker"
 
 VARIANTS = {
     "guide curve_fit (baseline)": {"method": "curve_fit"},

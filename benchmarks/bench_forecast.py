@@ -11,14 +11,13 @@ Baseline ``checkpoints`` = the original method (gap held constant, checkpoint bo
 ``drift+draws`` = the default method with the family law's parameter uncertainty added: the FIT carries
 ``--draws`` refits from a cluster bootstrap over the other models (``evaluate --bootstrap``).
 
-    .venv/bin/python benchmarks/bench_forecast.py [--data ../shared/data/hitchhiker] [--bootstrap 400] [--draws 100]
+    .venv/bin/python benchmarks/bench_forecast.py [--data tests/data/hitchhiker] [--bootstrap 400] [--draws 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import warnings
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from scalinglab.curves.forecast import FINAL_WINDOW, FORECAST_METHODS, forecast_
 from scalinglab.curves.importers import guide_family
 
 HERE = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = Path(os.environ.get("SCALINGLAB_SHARED_DATA", HERE.parent / "shared" / "data")) / "hitchhiker"
+DEFAULT_DATA = HERE / "tests" / "data" / "hitchhiker"
 CUTS = (0.3, 0.5, 0.7)
 MIN_TOKENS = 1e10
 

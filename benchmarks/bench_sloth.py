@@ -24,13 +24,12 @@ import argparse
 import time
 from pathlib import Path
 
-from scalinglab.datasets import bundled_path
 from scalinglab.skills import sloth as sloth_mod
 from scalinglab.skills.sloth import Sloth
 from scalinglab.skills.sloth_data import SUITES, load_scores
 from scalinglab.skills.sloth_protocol import PAPER_MAE_PP, evaluate, make_folds, split_fold
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "sloth" / "data_v2.csv"
+DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "data" / "sloth" / "data_v2.csv"
 
 
 def _autograd_minimize(prob, x0, max_iter, numeric_grad=False):
@@ -99,7 +98,7 @@ def speed_baseline(table, seed: int = 0) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("data", nargs="?", default=str(DEFAULT if DEFAULT.is_file() else bundled_path("sloth_scores")))
+    ap.add_argument("data", nargs="?", default=str(DEFAULT))
     ap.add_argument("--methods", default="sloth,basic,flops,flops-shared")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()

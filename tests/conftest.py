@@ -1,8 +1,7 @@
-"""Shared fixtures: the repo's CLI, and the public validation data in ../shared/data."""
+"""Shared fixtures: the repo's CLI, and the public validation data kept in tests/data."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("SCALINGLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
 TEST_DATA = REPO / "tests" / "data"
 
 
@@ -18,14 +16,6 @@ TEST_DATA = REPO / "tests" / "data"
 def test_data() -> Path:
     """``tests/data``: the public validation files the tests use, laid out as ``../shared/data`` is."""
     return TEST_DATA
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """``../shared/data`` beside the checkout (CI always has it)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"validation data not found at {SHARED_DATA}; set SCALINGLAB_SHARED_DATA")
-    return SHARED_DATA
 
 
 def run_cli(*args: str, check: bool = False, cwd: Path | None = None,

@@ -10,11 +10,11 @@ class ScalingLabError(Exception):
 
 
 class InputError(ScalingLabError):
-    """Bad input data: names the file, and where known the (1-based data) row and the column."""
+    """Bad input data: names the file, and where known the (1-based data) row and the column (or key)."""
 
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None) -> None:
-        self.file, self.row, self.column, self.detail = file, row, column, message
+                 column: str | None = None, key: str | None = None) -> None:
+        self.file, self.row, self.column, self.key, self.detail = file, row, column, key, message
         where = []
         if file is not None:
             where.append(str(file))
@@ -22,6 +22,8 @@ class InputError(ScalingLabError):
             where.append(f"row {row}")
         if column is not None:
             where.append(f"column {column!r}")
+        if key is not None:  # a key of a JSON/TOML document
+            where.append(f"key {key!r}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from scalinglab.atomic import write_bytes_atomic, write_text_atomic
+
+__all__ = ["dumps", "jsonable", "read_json", "write_bytes_atomic", "write_text_atomic"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -33,25 +35,6 @@ def dumps(obj: Any) -> str:
     return _NUM_LIST.sub(lambda m: "[" + ", ".join(s.strip() for s in m.group(1).split(",")) + "]", text)
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and os.replace: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Atomic write of UTF-8 text (see :func:`write_bytes_atomic`)."""
-    write_bytes_atomic(path, text.encode("utf-8"))
-
-
 def read_json(path: str | Path) -> Any:
     """Parse a JSON file; a missing or malformed file is a one-line InputError naming it."""
     import json as _json
@@ -60,8 +43,15 @@ def read_json(path: str | Path) -> Any:
 
     path = Path(path)
     try:
-        return _json.loads(path.read_text())
+        return _json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is not part of the JSON
     except FileNotFoundError:
         raise InputError("no such file", file=str(path)) from None
-    except (_json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid JSON: {exc}", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a JSON file", file=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+    except _json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                         file=str(path)) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InputError(f"not valid JSON: {type(exc).__name__}", file=str(path)) from None

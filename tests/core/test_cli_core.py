@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 
-def test_fit_json_keys_and_out_file(shared_data, cli, tmp_path: Path) -> None:
+def test_fit_json_keys_and_out_file(test_data, cli, tmp_path: Path) -> None:
     out = tmp_path / "fit.json"
-    proc = cli("fit", shared_data / "chinchilla" / "svg_extracted_data.csv", "--where", "loss < 3.44",
+    proc = cli("fit", test_data / "chinchilla" / "svg_extracted_data.csv", "--where", "loss < 3.44",
                "--bootstrap", "50", "--seed", "42", "--out", out, "--json", check=True)
     d = json.loads(proc.stdout)
     assert {"law", "params", "objective", "n_points", "fit_seconds", "ci", "optimal"} <= set(d)
@@ -41,9 +41,9 @@ def test_predict_and_optimal_from_fit_file(cli, tmp_path: Path) -> None:
     assert pred["loss"] == pytest.approx(expected, rel=1e-9)
 
 
-def test_predict_interval_with_bootstrap_fit(shared_data, cli, tmp_path: Path) -> None:
+def test_predict_interval_with_bootstrap_fit(test_data, cli, tmp_path: Path) -> None:
     out = tmp_path / "fit.json"
-    cli("fit", shared_data / "chinchilla" / "svg_extracted_data.csv", "--where", "loss < 3.44",
+    cli("fit", test_data / "chinchilla" / "svg_extracted_data.csv", "--where", "loss < 3.44",
         "--bootstrap", "30", "--seed", "1", "--out", out, check=True)
     pred = json.loads(cli("predict", "--fit", out, "--params", "1e10", "--tokens", "2e11", "--json",
                           check=True).stdout)
@@ -71,8 +71,8 @@ def test_impossible_requests(cli) -> None:
     assert proc.returncode == 2 and "--tokens" in proc.stderr
 
 
-def test_approach_2_cli(shared_data, cli) -> None:
-    d = json.loads(cli("fit", shared_data / "chinchilla" / "svg_extracted_data.csv", "--where",
+def test_approach_2_cli(test_data, cli) -> None:
+    d = json.loads(cli("fit", test_data / "chinchilla" / "svg_extracted_data.csv", "--where",
                        "loss < 3.44", "--approach", "2", "--json", check=True).stdout)
     assert d["a"] == pytest.approx(0.49, abs=0.03)
 

@@ -16,8 +16,8 @@ from scalinglab.laws import get_law
 
 
 @pytest.fixture(scope="module")
-def runs(shared_data):
-    return load_runs(shared_data / "chinchilla" / "svg_extracted_data.csv", where="loss < 3.44")
+def runs(test_data):
+    return load_runs(test_data / "chinchilla" / "svg_extracted_data.csv", where="loss < 3.44")
 
 
 def test_epoch_filter_keeps_240_runs(runs) -> None:
@@ -75,7 +75,7 @@ def test_bootstrap_deterministic_and_seed_sensitive(runs) -> None:
     a = ScalingLawFit(bootstrap=40, seed=7).fit(runs).result_.draws
     b = ScalingLawFit(bootstrap=40, seed=7).fit(runs).result_.draws
     c = ScalingLawFit(bootstrap=40, seed=8).fit(runs).result_.draws
-    assert np.array_equal(a, b)
+    assert np.array_equal(a, b)  # bit-identical on purpose: same seed, same code path, one process
     assert not np.array_equal(a, c)
 
 
@@ -123,7 +123,7 @@ def test_fit_json_roundtrip(runs, tmp_path) -> None:
     path = tmp_path / "fit.json"
     res.save(path)
     again = FitResult.load(path)
-    assert again.params == res.params
+    assert again.params == res.params  # exact: JSON keeps every bit of a float
     assert np.array_equal(again.draws, res.draws)
     assert json.loads(path.read_text())["bootstrap"]["seed"] == 1
     lo, hi = again.predict_interval(N=7e10, D=1.4e12)

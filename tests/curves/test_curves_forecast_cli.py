@@ -49,13 +49,13 @@ def test_forecast_uses_family_draws():
     assert res["interval"][0] < res["forecast"] < res["interval"][1]
 
 
-def test_forecast_interval_covers_gpt3_13b(shared_data):
+def test_forecast_interval_covers_gpt3_13b(test_data):
     """GPT-3 13B cut at 40 %, law fitted on the other GPT-3 curves: the old interval (gap held constant)
     misses the final loss; the drift-aware one, learnt from the other finished curves, covers it."""
     from scalinglab.curves import guide_family
     from scalinglab.curves.estimate import fit_curves
 
-    df = guide_family("gpt3", shared_data / "hitchhiker")
+    df = guide_family("gpt3", test_data / "hitchhiker")
     others = df[df["model"] != "gpt3-13b"]
     fit = fit_curves(others[others["D"] > 1e10], "chinchilla", "curve_fit")
     run = df[df["model"] == "gpt3-13b"]
@@ -71,11 +71,11 @@ def test_forecast_interval_covers_gpt3_13b(shared_data):
 
 
 @pytest.fixture(scope="module")
-def t5_csv(shared_data, tmp_path_factory):
+def t5_csv(test_data, tmp_path_factory):
     from scalinglab.curves import guide_family
 
     path = tmp_path_factory.mktemp("curves") / "t5.csv"
-    guide_family("t5-pile", shared_data / "hitchhiker").to_csv(path, index=False)
+    guide_family("t5-pile", test_data / "hitchhiker").to_csv(path, index=False)
     return path
 
 

@@ -42,9 +42,9 @@ def test_single_epoch_matches_chinchilla_form(preset: FitResult) -> None:
     assert float(preset.predict(N=1e9, D=1e11, U=1e10)) > float(preset.predict(N=1e9, D=1e11, U=5e10))
 
 
-def test_refit_repetition_constants_on_182_runs(shared_data) -> None:
+def test_refit_repetition_constants_on_182_runs(test_data) -> None:
     """Muennighoff et al. 2023 (C4 fit, datablations notebook): R_D* = 15.387756, R_N* = 5.309743, within 1 %."""
-    df = pd.read_csv(shared_data / "datablations" / "parametric_fit_runs_182.csv")
+    df = pd.read_csv(test_data / "datablations" / "parametric_fit_runs_182.csv")
     res = fit_repetition(df.params_N, df.tokens_D, df.unique_tokens_U, df.final_val_loss)
     assert res.n_points == 182
     assert res.result.params["R_D_star"] == pytest.approx(15.387756, rel=0.01)

@@ -48,9 +48,9 @@ def test_density_plot_png_and_bad_suffix(cli, tmp_path):
     assert not (tmp_path / "d.pdf").exists()
 
 
-def test_curves_evaluate_plot_svg(cli, shared_data, tmp_path):
+def test_curves_evaluate_plot_svg(cli, test_data, tmp_path):
     curves = tmp_path / "gpt3.csv"
-    cli("import-curves", shared_data / "hitchhiker", "--format", "guide", "--family", "gpt3",
+    cli("import-curves", test_data / "hitchhiker", "--format", "guide", "--family", "gpt3",
         "--out", curves, check=True)
     out = tmp_path / "curves.svg"
     cli("evaluate", curves, "-m", "6", "--plot", out, check=True)

@@ -78,12 +78,12 @@ def test_loss_to_score_round_trip():
     assert np.isnan(fit.inverse(np.array([fit.d_ - 0.01, fit.c_ + fit.d_ + 0.01]))).all()
 
 
-def test_effective_params_round_trip_on_real_family(shared_data):
+def test_effective_params_round_trip_on_real_family(test_data):
     """Two-step fit on a real family (Qwen1.5 from the ObsScaling table, Chinchilla proxy loss):
     the chain N → L → S → L → N̂ must return N; with a fixed-data policy equal to a reference
     model's own tokens, the density of its fitted score is exactly 1, and the sigmoid fits the
     family's real MMLU scores to within 0.02."""
-    df = pd.read_csv(shared_data / "obsscaling" / "base_llm_benchmark_eval.csv")
+    df = pd.read_csv(test_data / "obsscaling" / "base_llm_benchmark_eval.csv")
     ref = df[df["Model Family"] == "Qwen1.5"].dropna(subset=["Pretraining Data Size (T)"])
     N, D = ref["Model Size (B)"].to_numpy() * 1e9, ref["Pretraining Data Size (T)"].to_numpy() * 1e12
     S = ref["MMLU"].to_numpy()

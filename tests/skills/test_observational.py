@@ -21,8 +21,8 @@ from scalinglab.skills.observational import (
 
 
 @pytest.fixture(scope="module")
-def obs_dir(shared_data):
-    return shared_data / "obsscaling"
+def obs_dir(test_data):
+    return test_data / "obsscaling"
 
 
 def test_pca_variance_shares_match_paper(obs_dir):
@@ -69,7 +69,7 @@ def test_imputation_uses_training_rows_only():
     wild = test.copy()
     wild[:, 0] = 0.99  # test rows that would distort a fit that saw them
     pca.transform(wild)
-    np.testing.assert_array_equal(pca.components_, comps)
+    np.testing.assert_array_equal(pca.components_, comps)  # exact: transform must not touch the fit
     # Nearly rank-1 data: the imputed cells are recovered to within the noise.
     filled = pca.impute(test)
     miss = np.isnan(test)
@@ -134,8 +134,8 @@ def test_cli_unknown_benchmark_is_one_line_error(cli):
     assert "NoSuchBench" in proc.stderr and "unknown benchmark" in proc.stderr
 
 
-def test_cli_score_outside_unit_interval(cli, tmp_path, shared_data):
-    df = pd.read_csv(shared_data / "obsscaling" / "base_llm_benchmark_eval.csv")
+def test_cli_score_outside_unit_interval(cli, tmp_path, test_data):
+    df = pd.read_csv(test_data / "obsscaling" / "base_llm_benchmark_eval.csv")
     df.loc[4, "MMLU"] = 43.7  # a percentage slipped in
     path = tmp_path / "bad.csv"
     df.to_csv(path, index=False)

@@ -59,6 +59,7 @@ def test_fit_is_deterministic_given_seed():
     fams, size, tokens, y, floors = _synthetic(3)
     a = S.Sloth(2, "sloth", seed=7, max_iter=300).fit(size, tokens, fams, y, floors=floors)
     b = S.Sloth(2, "sloth", seed=7, max_iter=300).fit(size, tokens, fams, y, floors=floors)
+    # bit-identical on purpose: the same seed through the same code path in one process (determinism)
     np.testing.assert_array_equal(a.predict(size, tokens, fams), b.predict(size, tokens, fams))
 
 
@@ -71,7 +72,7 @@ def test_rotation_changes_basis_not_predictions(monkeypatch):
     monkeypatch.setattr(S.Sloth, "_rotate", lambda self, p, X, D: None)
     raw = S.Sloth(2, "basic", seed=1).fit(size, tokens, fams, y, floors=floors)
     np.testing.assert_allclose(rotated.predict(size, tokens, fams), raw.predict(size, tokens, fams),
-                               atol=1e-10)
+                               atol=1e-8)  # two paths (LAPACK rotation or none): not to the last bits
     assert not np.allclose(rotated.loadings_, raw.loadings_)
 
 
@@ -102,8 +103,8 @@ def test_unseen_family_and_bad_scores_are_input_errors():
         S.Sloth(2, "basic").fit(size, tokens, fams, y * 100, floors=floors)
 
 
-def test_load_scores_sorts_by_size_and_drops_incomplete_rows(shared_data):
-    t = load_scores(shared_data / "sloth" / "data_v2.csv", SUITES["v2"])
+def test_load_scores_sorts_by_size_and_drops_incomplete_rows(test_data):
+    t = load_scores(test_data / "sloth" / "data_v2.csv", SUITES["v2"])
     assert len(t) + t.n_dropped == 188
     assert not np.isnan(t.scores).any()
     for f in np.unique(t.families):
@@ -114,14 +115,14 @@ def test_load_scores_sorts_by_size_and_drops_incomplete_rows(shared_data):
     assert len(np.unique(t2.families)) == 37 and len(t2) == 102
 
 
-def test_paper_folds_reproduce_the_published_test_sets(shared_data):
+def test_paper_folds_reproduce_the_published_test_sets(test_data):
     """Each fold's number of held-out models equals the paper's (Fig. 1, LB v2, k = 1)."""
     import pandas as pd
 
-    res = pd.read_csv(shared_data / "sloth" / "paper_results_fold_mae.csv")
+    res = pd.read_csv(test_data / "sloth" / "paper_results_fold_mae.csv")
     res = res[(res.exp == 1) & (res.n_train_models_per_test_family == 1)
               & (res.method == "factor_trainlink_faminter_d=2")]
-    t = load_scores(shared_data / "sloth" / "data_v2.csv", SUITES["v2"]).with_min_models(2)
+    t = load_scores(test_data / "sloth" / "data_v2.csv", SUITES["v2"]).with_min_models(2)
     folds = make_folds(t, 1, "v2")
     assert [n for n, _ in folds] == res.test_families.tolist()
     for (_, fams), n_test in zip(folds, res.n_test_models, strict=True):
@@ -133,7 +134,7 @@ PAPER_SUBSET = ["bloom", "pythia|dolly-v2", "falcon|falcon-instruct", "gemma-2|g
 
 
 @pytest.mark.slow
-def test_reproduces_paper_fig1_v2_k1_d2_on_first_four_folds(shared_data):
+def test_reproduces_paper_fig1_v2_k1_d2_on_first_four_folds(test_data):
     """Paper Fig. 1 (LB v2, one training model per held-out family, d = 2), first 4 of its 12 folds.
 
     The full 12-fold run is ``benchmarks/bench_sloth.py``. Here: the mean MAE over the paper's
@@ -145,10 +146,10 @@ def test_reproduces_paper_fig1_v2_k1_d2_on_first_four_folds(shared_data):
 
     from scalinglab.skills.sloth_protocol import evaluate
 
-    paper = pd.read_csv(shared_data / "sloth" / "paper_results_fold_mae.csv")
+    paper = pd.read_csv(test_data / "sloth" / "paper_results_fold_mae.csv")
     paper = paper[(paper.exp == 1) & (paper.n_train_models_per_test_family == 1)]
     paper = paper.set_index(["method", "test_families"]).mae * 100
-    table = load_scores(shared_data / "sloth" / "data_v2.csv", SUITES["v2"])
+    table = load_scores(test_data / "sloth" / "data_v2.csv", SUITES["v2"])
     ours = {}
     for method, name in (("sloth", "factor_trainlink_faminter_d=2"), ("flops", "logF_sigmoid_faminter")):
         res = evaluate(table, k=1, n_skills=2, method=method, suite="v2", seed=0, only=PAPER_SUBSET)

@@ -11,9 +11,9 @@ V2 = ["IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO"]
 
 
 @pytest.fixture
-def small_table(tmp_path, shared_data):
+def small_table(tmp_path, test_data):
     """The paper's table, a few families only (fast fits)."""
-    df = pd.read_csv(shared_data / "sloth" / "data_v2.csv")
+    df = pd.read_csv(test_data / "sloth" / "data_v2.csv")
     keep = ["olmo", "opt", "pythia", "bloom", "qwen2", "smollm", "gpt-j-neo-neox", "yi-1.5", "falcon",
             "yi-chat"]
     path = tmp_path / "scores.csv"

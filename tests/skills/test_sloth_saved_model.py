@@ -52,6 +52,8 @@ def test_loaded_model_predicts_like_the_fitted_one(method, tmp_path):
     # training models and new, larger ones (extrapolation exercises the link's tails too)
     new_size, new_tokens = np.concatenate([size, [100.0, 405.0]]), np.concatenate([tokens, [15.0, 30.0]])
     new_fams = np.concatenate([fams, ["fam0", "fam5"]])
+    # Same process, same code path, parameters that round-trip exactly through JSON: only the arrays'
+    # memory layout may differ, so agreement to the last bits (1e-12 on scores in [0, 1]) is what is tested.
     np.testing.assert_allclose(loaded.predict(new_size, new_tokens, new_fams),
                                model.predict(new_size, new_tokens, new_fams), rtol=0, atol=1e-12)
     np.testing.assert_allclose(loaded.skills(size, tokens, fams), model.skills(size, tokens, fams),
@@ -63,6 +65,7 @@ def test_loaded_model_predicts_like_the_fitted_one(method, tmp_path):
     assert loaded.train_mae_ == model.train_mae_ and loaded.provenance_["data"] == "synthetic"
     # the dict form round-trips too, and saving a loaded model keeps its provenance
     again = Sloth.from_dict(json.loads(json.dumps(loaded.to_dict())))
+    # bit-identical: the same parameters through the same code in one process
     np.testing.assert_array_equal(again.predict(size, tokens, fams), loaded.predict(size, tokens, fams))
     assert again.provenance_ == loaded.provenance_
 
@@ -112,9 +115,9 @@ def test_damaged_file_is_one_input_error_naming_file_and_key(how, tmp_path):
 
 
 @pytest.fixture
-def tables(tmp_path, shared_data):
+def tables(tmp_path, test_data):
     """A few families of the paper's table, and the same table less pythia's larger models."""
-    df = pd.read_csv(shared_data / "sloth" / "data_v2.csv")
+    df = pd.read_csv(test_data / "sloth" / "data_v2.csv")
     keep = ["olmo", "opt", "pythia", "bloom", "qwen2", "smollm", "gpt-j-neo-neox", "yi-1.5", "falcon",
             "yi-chat"]
     df = df[df.Family2.isin(keep)]
@@ -158,13 +161,15 @@ def test_fit_out_then_predict_model_matches_the_refit(cli, tables, tmp_path):
     assert used["trained_on"] == refit["trained_on"] == pythia[:1]
     assert [r["model"] for r in used["predictions"]] == [r["model"] for r in refit["predictions"]]
     assert [r["model"] for r in used["predictions"][:-1]] == pythia[1:]
-    np.testing.assert_allclose(_numbers(used), _numbers(refit), rtol=0, atol=1e-12)
-    assert used["mae_pp"] == pytest.approx(refit["mae_pp"], abs=1e-10)
+    # `refit` and the saved model come from fits in two processes: a BLAS or thread count that moves the
+    # last bits may move an L-BFGS-B path a little, so the test asks for agreement to 1e-6 (0.0001 pp).
+    np.testing.assert_allclose(_numbers(used), _numbers(refit), rtol=0, atol=1e-6)
+    assert used["mae_pp"] == pytest.approx(refit["mae_pp"], abs=1e-4)
     assert (used["method"], used["skills"], used["seed"]) == ("basic", 2, 0)
     # hypothetical models only: no score table needed
     at_only = json.loads(cli("skills", "predict", "--family", "pythia", "--model", model, "--at", "70:15",
                              "--json", check=True).stdout)
-    np.testing.assert_allclose(_numbers(at_only), _numbers(refit)[-1:], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(_numbers(at_only), _numbers(refit)[-1:], rtol=0, atol=1e-6)
     # the model's own training table leaves nothing of pythia to predict
     line = _one_error_line(cli("skills", "predict", train, "--family", "pythia", "--model", model))
     assert str(model) in line and "none is held out" in line

@@ -51,6 +51,11 @@ def with_progress(total: int, label: str, call: Callable[[Any], Any]) -> Any:
         return call(update)
 
 
+def number(value: float) -> str:
+    """A loss for people: five decimals in the usual range, ``g`` format beyond (never 300 digits)."""
+    return f"{value:.5f}" if abs(value) < 1e6 else f"{value:.6g}"
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print ``error: message`` on stderr and exit with ``code``."""
     typer.echo(f"error: {message}", err=True)
@@ -108,6 +113,8 @@ def handle_errors(func: F) -> F:
             fail(flag_names(str(exc), command_flags(func)), exc.exit_code)
         except FileNotFoundError as exc:
             fail(f"{exc.filename}: no such file")
+        except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:  # a last safety net
+            fail(f"a result is outside the float range ({exc}); check the inputs' magnitudes")
         except BrokenPipeError:  # e.g. `scalinglab fit ... | head`
             sys.stderr.close()
             raise typer.Exit(0) from None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from scalinglab.atomic import check_writable
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, emit, handle_errors, parse_floats, progress_bar
+from scalinglab.cli.common import echo_json, emit, handle_errors, number, parse_floats, progress_bar
 from scalinglab.errors import ScalingLabError
 
 
@@ -110,6 +112,8 @@ def fit(
     from scalinglab.laws.registry import get_law
     from scalinglab.serialize import dumps, write_text_atomic
 
+    if out is not None:
+        check_writable(out)  # before the fit spends any compute
     the_law = get_law(law)
     budget_values = _parse_budgets(budgets)
     kwargs = {"params_col": params_col, "tokens_col": tokens_col, "flops_col": flops_col, "loss_col": loss_col,
@@ -187,6 +191,8 @@ def predict(
     if law is not None and result.law.name != law:
         raise ScalingLabError(f"--law {law} does not match the fit's law {result.law.name!r}")
     if at is not None:
+        if out is not None:
+            check_writable(out)
         return _predict_table(result, at, out, json, col)
     if out is not None:
         raise ScalingLabError("--out goes with --at (a table of points)")
@@ -206,7 +212,13 @@ def predict(
     if missing:
         raise ScalingLabError(f"law {result.law.name!r} needs {', '.join(missing)}")
     X = {k: given[k] for k in result.law.inputs}
-    value = float(result.predict(**X))
+    import numpy as np
+
+    with np.errstate(over="ignore"):  # an overflow is reported below, in one line
+        value = float(result.predict(**X))
+    if not math.isfinite(value):
+        raise ScalingLabError(f"the predicted loss at {', '.join(f'{k}={v:g}' for k, v in X.items())} is "
+                              "outside the float range; check the fit's parameters and the inputs")
     out_d = {"law": result.law.name, "inputs": X, "loss": value}
     if result.intervals_withheld:
         out_d["intervals"] = result.intervals_withheld
@@ -217,9 +229,9 @@ def predict(
         echo_json(out_d)
     else:
         where = ", ".join(f"{k}={v:.4g}" for k, v in X.items())
-        txt = f"predicted loss at {where}: {value:.5f}"
+        txt = f"predicted loss at {where}: {number(value)}"
         if interval is not None:
-            txt += f"  (95% interval {interval[0]:.5f} – {interval[1]:.5f})"
+            txt += f"  (95% interval {number(interval[0])} – {number(interval[1])})"
         typer.echo(txt)
     far = result.extrapolation(float(given["C"])) if given.get("C") is not None else None
     if far:

@@ -86,6 +86,10 @@ def evaluate(
     from scalinglab.curves.estimate import parse_fixed
     from scalinglab.curves.evaluate import AreGrid, are_grid, evaluate_curves
 
+    if out is not None:
+        from scalinglab.atomic import check_writable
+
+        check_writable(out)  # before the fit spends any compute
     if plot is not None:
         from scalinglab.report.skill_figures import check_plot_path
 
@@ -178,9 +182,13 @@ def import_curves(
     json: opt.Json = False,
 ) -> None:
     """Convert tracker exports (W&B, TensorBoard, MLflow) to a long curves CSV: model, N, D, step, loss."""
+    from scalinglab.atomic import check_writable
     from scalinglab.curves.importers import import_curves as run
 
+    check_writable(out)
     res = run(sources, fmt, metric=metric, tokens_metric=tokens_metric, tokens_per_step=tokens_per_step,
               n_params=n_params, params_param=params_param, model=model, family=family)
     res.write(out)
     emit(res, json)
+    if res.dropped:
+        typer.echo(f"dropped {res.dropped} row(s) without a finite positive loss and token count", err=True)

@@ -128,6 +128,10 @@ def data_constrained_fit(
     """Fit R_D*, R_N* with the base law frozen (default: the paper's C4 base terms)."""
     from scalinglab.planning.data_constrained import fit_repetition_file
 
+    if out is not None:
+        from scalinglab.atomic import check_writable
+
+        check_writable(out)  # before the fit spends any compute
     base = None
     if fit is not None:
         from scalinglab.fitting.result import FitResult
@@ -254,3 +258,55 @@ def test_time(
 def register(app: typer.Typer) -> None:
     """Add the ``plan`` command group."""
     app.add_typer(plan_app, name="plan")
+
+
+@plan_app.command("hyperparams")
+@handle_errors
+def hyperparams(
+    params: Annotated[float, typer.Option("--params", help="Parameter count N (non-embedding).")],
+    tokens: Annotated[float, typer.Option("--tokens", help="Training tokens D.")],
+    fit: Fit = None,
+    preset: Annotated[str | None, typer.Option(
+        "--preset", help="Published optimum: li2025 (default) or deepseek2024.")] = None,
+    json: opt.Json = False,
+) -> None:
+    """Optimal learning rate and batch size (Li et al. 2025; DeepSeek-AI 2024; or a hyperparams fit)."""
+    from scalinglab.planning.hyperparams import plan_hyperparams
+
+    if fit is not None and preset is not None:
+        raise PlanningError("give either --fit or --preset, not both")
+    if fit is not None:
+        from scalinglab.fitting.result import FitResult
+
+        source = FitResult.load(fit)
+    else:
+        source = preset or "li2025"
+    emit(plan_hyperparams(source, params, tokens), json)
+
+
+@plan_app.command("mixture")
+@handle_errors
+def mixture(
+    data: Annotated[str, typer.Argument(help="Table: one row per trained mixture, proportion and loss columns.")],
+    losses: Annotated[str, typer.Option("--losses", help="Comma-separated loss columns (one per domain).")],
+    proportions: Annotated[str | None, typer.Option(
+        "--proportions", help="Comma-separated proportion columns (default r1, r2, ... as found).")] = None,
+    weights: Annotated[str | None, typer.Option(
+        "--weights", help="Comma-separated weights of the losses in the target (default: equal).")] = None,
+    json: opt.Json = False,
+) -> None:
+    """Fit Ye et al. 2024's data mixing laws per domain; pick the proportions minimising the weighted loss."""
+    from scalinglab.data.io import read_table
+    from scalinglab.planning.mixture import fit_mixture, plan_mixture
+
+    frame = read_table(data)
+    outs = [c.strip() for c in losses.split(",") if c.strip()]
+    if proportions:
+        props = [c.strip() for c in proportions.split(",") if c.strip()]
+    else:
+        props = [f"r{j}" for j in range(1, 9) if f"r{j}" in frame.columns]
+    try:
+        w = [float(x) for x in weights.split(",")] if weights else None
+    except ValueError:
+        raise PlanningError(f"--weights must be comma-separated numbers, got {weights!r}") from None
+    emit(plan_mixture(fit_mixture(frame, props, outs, source=str(data)), w), json)

@@ -69,6 +69,12 @@ def report(
         raise ScalingLabError(f"--format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}, got {fmt!r}")
     if not target > 0:
         raise ScalingLabError("--target-compute must be a positive number of FLOPs")
+    if fmt == "html":
+        from scalinglab.atomic import check_writable
+
+        check_writable(out)  # before the fit and the figures spend any compute
+    elif out.exists() and not out.is_dir():
+        raise ScalingLabError(f"{out}: --format {fmt} writes figures into a folder, and this is a file")
     budget_values = _parse_budgets(budgets)
     uniques = list(_parse_budgets(unique_tokens, "--unique-tokens")) if unique_tokens else None
     runs, result = _runs_and_fit(data, fit, law, loss, delta, bootstrap, seed,

@@ -104,6 +104,10 @@ def fit(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None, skil
     _study.check_method(method)
     if out_path is not None and out_path.is_dir():
         raise InputError("is a directory; give a file name such as model.json", file=str(out_path))
+    if out_path is not None:
+        from scalinglab.atomic import check_writable
+
+        check_writable(out_path)
     res = _study.fit_skills(data, suite=suite, benchmarks=benchmarks, skills=skills, method=method, seed=seed,
                             family_column=family_column, min_models=min_models)
     if out_path is not None:

@@ -40,7 +40,8 @@ LOSS_ALIASES = ("train/loss", "loss", "train_loss", "val/loss", "eval/loss", "va
 
 def _finish(step: np.ndarray, loss: np.ndarray, tokens: np.ndarray | None, tokens_per_step: float | None,
             model: str, n_params: float | None, source: str) -> pd.DataFrame:
-    """Assemble the curves frame; D from tokens or step × tokens_per_step; drop non-finite losses."""
+    """Assemble the curves frame; D from tokens or step × tokens_per_step; drop (and count, in
+    ``attrs["dropped"]``) rows without a finite positive loss and D."""
     if n_params is None or not n_params > 0:
         raise InputError("the number of parameters N is needed (--params)", file=source)
     if tokens is None:
@@ -51,9 +52,12 @@ def _finish(step: np.ndarray, loss: np.ndarray, tokens: np.ndarray | None, token
     out = pd.DataFrame({"model": model, "N": float(n_params), "D": np.asarray(tokens, dtype=float),
                         "step": np.asarray(step, dtype=float), "loss": np.asarray(loss, dtype=float)})
     ok = np.isfinite(out["loss"]) & np.isfinite(out["D"]) & (out["D"] > 0) & (out["loss"] > 0)
+    dropped = int((~ok).sum())
     out = out[ok].sort_values("D", kind="stable").reset_index(drop=True)
     if out.empty:
-        raise InputError("no checkpoints with a positive loss and D > 0", file=source)
+        raise InputError(f"no checkpoints with a positive loss and D > 0 (all {dropped} rows dropped)",
+                         file=source)
+    out.attrs["dropped"] = dropped
     return out
 
 
@@ -138,12 +142,16 @@ def _meta_value(meta: Path, key: str) -> str | None:
 def _read_metric_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """``timestamp value step`` lines → (steps, values); the last value logged at a step wins."""
     by_step: dict[float, float] = {}
-    for line in path.read_text().splitlines():
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
         parts = line.split()
         if len(parts) < 2:
             continue
-        value = float(parts[1])
-        step = float(parts[2]) if len(parts) > 2 else float(len(by_step))
+        try:
+            value = float(parts[1])
+            step = float(parts[2]) if len(parts) > 2 else float(len(by_step))
+        except ValueError:
+            raise InputError(f"line {number}: expected 'timestamp value step', got {line.strip()[:60]!r}",
+                             file=str(path)) from None
         by_step[step] = value
     steps = np.array(sorted(by_step), dtype=float)
     return steps, np.array([by_step[s] for s in steps], dtype=float)
@@ -180,7 +188,11 @@ def read_mlflow(root: str | Path, *, metric: str = "train/loss", tokens_metric: 
             pfile = run_dir / "params" / params_param
             if not pfile.is_file():
                 raise InputError(f"run {name!r} has no parameter {params_param!r}", file=str(run_dir))
-            n = float(pfile.read_text().strip())
+            text = pfile.read_text().strip()
+            try:
+                n = float(text)
+            except ValueError:
+                n = parse_count(text)
         tokens = None
         if tokens_metric is not None:
             tf = run_dir / "metrics" / tokens_metric
@@ -192,7 +204,9 @@ def read_mlflow(root: str | Path, *, metric: str = "train/loss", tokens_metric: 
         frames.append(_finish(step, loss, tokens, tokens_per_step, name, n, str(run_dir)))
     if not frames:
         raise InputError(f"no runs with metric {metric!r}", file=str(root))
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["dropped"] = sum(f.attrs.get("dropped", 0) for f in frames)
+    return out
 
 
 # -- the Hitchhiker's Guide families ------------------------------------------------------------------------
@@ -276,9 +290,10 @@ class ImportedCurves(Result):
 
     frame: pd.DataFrame
     out: str | None = None
+    dropped: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"out": self.out, "rows": int(len(self.frame)),
+        return {"out": self.out, "rows": int(len(self.frame)), "dropped": self.dropped,
                 "models": {str(m): int(n) for m, n in self.frame.groupby("model").size().items()}}
 
     def text(self) -> str:
@@ -316,4 +331,5 @@ def import_curves(sources: Sequence[str], fmt: str = "wandb", *, metric: str | N
             frames.append(guide_family(family, src))
         else:
             raise InputError(f"unknown `fmt` {fmt!r}; choose wandb, tensorboard, mlflow or guide")
-    return ImportedCurves(pd.concat(frames, ignore_index=True))
+    dropped = sum(int(f.attrs.get("dropped", 0)) for f in frames)
+    return ImportedCurves(pd.concat(frames, ignore_index=True), dropped=dropped)

@@ -1,8 +1,11 @@
-"""Read CSV, TSV, Parquet and JSON Lines into a DataFrame, or fail with a one-line InputError."""
+"""The one table loader: CSV, TSV, Parquet and JSON Lines into a DataFrame, or a one-line InputError."""
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -22,7 +25,9 @@ def resolve_path(source: str | Path) -> Path:
 
 
 def read_table(source: str | Path) -> pd.DataFrame:
-    """Read a table by its suffix: .csv, .tsv/.tab, .parquet/.pq, .jsonl/.ndjson (and .json lines)."""
+    """Read a table by its suffix: .csv/.txt (comma, semicolon or tab: detected from the header), .tsv/.tab,
+    .parquet/.pq, .jsonl/.ndjson/.json (JSON Lines, or one array of objects). A BOM is ignored; duplicate
+    column names, unreadable files and bad JSON lines are one-line InputErrors naming the file."""
     path = resolve_path(source)
     if not path.exists():
         raise InputError("no such file", file=str(path))
@@ -31,24 +36,88 @@ def read_table(source: str | Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path)
+            frame = _read_delimited(path, None)
         elif suffix in (".tsv", ".tab"):
-            frame = pd.read_csv(path, sep="\t")
+            frame = _read_delimited(path, "\t")
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         elif suffix in (".jsonl", ".ndjson", ".json"):
-            frame = pd.read_json(path, lines=True)
+            frame = _read_json_records(path)
         else:
             raise InputError(f"unknown table format {suffix!r} (use .csv, .tsv, .parquet or .jsonl)",
                              file=str(path))
     except InputError:
         raise
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except Exception as exc:  # pandas, OSError, UnicodeDecodeError, and pyarrow's own types for parquet
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"cannot read table: {first}", file=str(path)) from None
-    except Exception as exc:  # pyarrow raises its own error types for corrupt parquet
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"cannot read table: {first}", file=str(path)) from None
+    _check_names([str(c) for c in frame.columns], str(path))
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise InputError("the table has no data rows", file=str(path))
     return frame
+
+
+def _check_names(names: list[str], file: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        key = name.strip()
+        if key in seen:
+            raise InputError("duplicate column name", file=file, column=key)
+        seen.add(key)
+
+
+def detect_delimiter(header: str) -> str:
+    """The delimiter of a header line: comma if it has one, else tab, else semicolon, else comma."""
+    for sep in (",", "\t", ";", "|"):
+        if sep in header:
+            return sep
+    return ","
+
+
+def _read_delimited(path: Path, sep: str | None) -> pd.DataFrame:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        header = fh.readline()
+    if not header.strip():
+        raise InputError("the file is empty or its first line (the header) is blank", file=str(path))
+    sep = sep or detect_delimiter(header)
+    _check_names(next(csv.reader([header], delimiter=sep)), str(path))
+    return pd.read_csv(path, sep=sep, encoding="utf-8-sig")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _read_json_records(path: Path) -> pd.DataFrame:
+    text = path.read_text(encoding="utf-8-sig")
+    if text.lstrip().startswith("["):
+        try:
+            records = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})",
+                             file=str(path)) from None
+        except ValueError as exc:
+            raise InputError(f"not valid JSON ({exc})", file=str(path)) from None
+        if not all(isinstance(r, dict) for r in records):
+            raise InputError("a JSON array table must hold one object per row", file=str(path))
+        return pd.DataFrame.from_records(records)
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line, object_pairs_hook=_no_duplicate_keys)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"line {number}: not valid JSON ({exc.msg}, column {exc.colno})",
+                             file=str(path)) from None
+        except ValueError as exc:
+            raise InputError(f"line {number}: {exc}", file=str(path)) from None
+        if not isinstance(record, dict):
+            raise InputError(f"line {number}: expected one JSON object per line", file=str(path))
+        records.append(record)
+    return pd.DataFrame.from_records(records)

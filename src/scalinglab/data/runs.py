@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from scalinglab.data.io import read_table
+from scalinglab.data.validate import LIMIT, plain
 from scalinglab.errors import InputError
 
 #: Canonical numeric columns, and the names they are commonly found under (matched case-insensitively).
@@ -94,6 +95,8 @@ def _parse_numeric(frame: pd.DataFrame, col: str, canonical: str, source: str, r
         (missing, "is missing or NaN"),
         (coerced.isna().to_numpy() & ~missing, "is not a number"),
         (np.isinf(values), "is infinite"),
+        (np.isfinite(values) & (np.abs(values) > LIMIT),
+         f"is outside the supported range (magnitude at most {LIMIT:g})"),
     ]
     if (canonical in POSITIVE) if positive is None else positive:
         with np.errstate(invalid="ignore"):
@@ -102,11 +105,41 @@ def _parse_numeric(frame: pd.DataFrame, col: str, canonical: str, source: str, r
         if mask.any():
             if not drop_invalid:
                 i = int(np.flatnonzero(mask)[0])
-                shown = raw.iloc[i]
-                text = "value is missing or NaN" if what.startswith("is missing") else f"value {shown!r} {what}"
+                shown = raw.iloc[i] if what == "is not a number" else values[i]
+                text = "value is missing or NaN" if what.startswith("is missing") else f"value {plain(shown)} {what}"
                 raise InputError(text, file=source, row=int(row_numbers[i]), column=str(col))
             bad |= mask
     return values
+
+
+def _check_derived(out: pd.DataFrame, found: dict[str, str], src: str, row_numbers: np.ndarray,
+                   drop_invalid: bool, bad: np.ndarray) -> None:
+    """A derived D = C/(6N) or C = 6ND must stay a positive finite number of at most LIMIT."""
+    for key, how in (("D", "C/(6N)"), ("C", "6ND")):
+        if key in found or key not in out:
+            continue
+        values = out[key].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            mask = ~bad & ~(np.isfinite(values) & (values > 0) & (values <= LIMIT))
+        if mask.any():
+            if not drop_invalid:
+                i = int(np.flatnonzero(mask)[0])
+                raise InputError(f"{key} = {how} = {plain(values[i])} is outside the supported range "
+                                 f"(positive, at most {LIMIT:g})", file=src, row=int(row_numbers[i]))
+            bad |= mask
+
+
+def _where_mask(scope: pd.DataFrame, where: str, src: str) -> np.ndarray:
+    """The rows where the filter holds; it must be a row-wise condition (one True/False per row)."""
+    try:
+        mask = scope.eval(where, engine="python")
+    except Exception as exc:
+        raise InputError(f"--where {where!r}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                         file=src) from None
+    if not isinstance(mask, pd.Series) or len(mask) != len(scope) or not pd.api.types.is_bool_dtype(mask):
+        raise InputError(f"--where {where!r} must be a row-wise condition (one true/false per row), "
+                         "such as \"loss < 3.44\" or \"N > 1e8 and D < 1e11\"", file=src)
+    return mask.fillna(False).to_numpy(dtype=bool)
 
 
 def parse_col_options(items: Iterable[str] | None) -> dict[str, str]:
@@ -205,6 +238,7 @@ def load_runs(
     if "model" in (columns or {}):
         model_col = columns["model"]
     found: dict[str, str] = {}
+    products: dict[str, tuple[str, str]] = {}
     for canonical, aliases in ALIASES.items():
         extra = specs[canonical].aliases if canonical in specs else ()
         col = _find_column(raw, given.get(canonical), src, tuple(aliases) + tuple(extra))
@@ -214,6 +248,12 @@ def load_runs(
         if canonical in ALIASES:
             continue
         col = _find_column(raw, given.get(canonical), src, spec.aliases or (spec.name,))
+        factors = getattr(spec, "product_of", None)
+        if col is None and factors:
+            pair = [_find_column(raw, None, src, f) for f in factors]
+            if all(p is not None for p in pair):
+                products[canonical] = (pair[0], pair[1])
+                continue
         if col is None:
             looked = ", ".join((spec.aliases or (spec.name,))[:6])
             what = f" ({spec.description})" if spec.description else ""
@@ -223,7 +263,7 @@ def load_runs(
     require = tuple(require) + tuple(c for c in specs if c not in require)
     model_name = _find_column(raw, model_col, src, MODEL_ALIASES)
 
-    _check_required(set(require), found, specs, src)
+    _check_required(set(require) - set(products), found, specs, src)
 
     bad = np.zeros(len(raw), dtype=bool)
     out = pd.DataFrame(index=raw.index)
@@ -235,10 +275,14 @@ def load_runs(
         elif canonical == "loss" and signed_loss:
             positive = False
         out[canonical] = _parse_numeric(raw, col, canonical, src, row_numbers, drop_invalid, bad, positive)
+    for canonical, (c1, c2) in products.items():
+        out[canonical] = (_parse_numeric(raw, c1, canonical, src, row_numbers, drop_invalid, bad, True)
+                          * _parse_numeric(raw, c2, canonical, src, row_numbers, drop_invalid, bad, True))
     if "D" not in out and "C" in out and "N" in out:
         out["D"] = out["C"] / (6.0 * out["N"])
     if "C" not in out and "D" in out and "N" in out:
         out["C"] = 6.0 * out["N"] * out["D"]
+    _check_derived(out, found, src, row_numbers, drop_invalid, bad)
     for col in ("step", "seed"):
         if col in out:
             out[col] = out[col].astype(float)
@@ -247,7 +291,8 @@ def load_runs(
     out = out[~bad]
 
     if where:
-        out = _apply_where(out, raw, where, src)
+        extra = raw.loc[out.index, [c for c in raw.columns if c not in out.columns]]
+        out = out[_where_mask(pd.concat([out, extra], axis=1), where, src)]
     if len(out) == 0:
         raise InputError("no rows left after validation and filtering", file=src)
     used = dict(found)

@@ -104,17 +104,9 @@ class ApproachResult(Result):
     @classmethod
     def from_dict(cls, d: dict[str, Any], source: str = "<dict>") -> ApproachResult:
         """Rebuild from ``to_dict()`` (the JSON ``fit --approach 1|2 --out`` writes)."""
-        for key in ("approach", "a", "b", "log10_kN", "log10_kD"):
-            v = d.get(key)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
-                raise InputError(f"{key!r} must be a finite number, got {v!r}", file=source, column=key)
-        draws = None
-        boot = d.get("bootstrap") or {}
-        if boot.get("draws"):
-            draws = np.asarray(boot["draws"], dtype=float)
-            if draws.ndim != 2 or draws.shape[1] != 4:
-                raise InputError("bootstrap draws must be rows of (a, log10_kN, b, log10_kD)", file=source,
-                                 column="bootstrap")
+        from scalinglab.fitting.schema import check_allocation_fields
+
+        draws = check_allocation_fields(d, source)
         loss_fit = None
         if d.get("loss_fit"):
             from scalinglab.fitting.result import FitResult

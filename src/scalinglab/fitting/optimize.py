@@ -117,7 +117,7 @@ def _candidates(problem: Problem, grid: np.ndarray) -> np.ndarray:
     law = problem.law
     if not isinstance(law, ProjectableLaw):
         return grid
-    y = np.exp(problem.log_y)
+    y = np.exp(problem.log_y) if law.log_response else problem.log_y
     w = np.ones_like(y) if problem.weights is None else problem.weights
     sw = np.sqrt(w)
     M = law.basis(grid, problem.F)
@@ -147,11 +147,17 @@ def scan_starts(problem: Problem, top_k: int = 8,
     law = problem.law
     grid = _scan_grid(law)
     total = len(grid)
+    extra = law.data_starts(problem.F, problem.log_y)  # starts computed from the data, on all rows
     problem = _scan_rows(problem)
     step = max(1, SCAN_ELEMENTS // max(1, problem.log_y.size))
     lo, hi = np.array(law.bounds).T
     best_theta = np.empty((0, len(law.parameters)))
     best_vals = np.empty(0)
+    if extra is not None and len(extra):
+        best_theta = np.clip(np.atleast_2d(extra), lo, hi)
+        vals = problem.values(best_theta)
+        order = np.argsort(vals, kind="stable")[: max(1, top_k)]
+        best_theta, best_vals = best_theta[order], vals[order]
     for start in range(0, total, step):
         theta = np.clip(_candidates(problem, grid[start:start + step]), lo, hi)
         theta = np.vstack([best_theta, theta])

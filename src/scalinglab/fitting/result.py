@@ -70,27 +70,18 @@ class FitResult(Result):
     def from_dict(cls, d: dict[str, Any], source: str = "<dict>") -> FitResult:
         if not isinstance(d, dict) or "law" not in d or "params" not in d:
             raise InputError("a fit needs at least 'law' and 'params'", file=source)
-        law = get_law(d["law"])
+        if not isinstance(d["law"], str):
+            raise InputError("'law' must be a law name", file=source, key="law")
+        try:
+            law = get_law(d["law"])
+        except ScalingLabError as exc:
+            raise InputError(str(exc), file=source, key="law") from None
+        from scalinglab.fitting.schema import check_fit_fields, check_params
+
+        check_params(law, d["params"], source)
         params = d["params"]
-        if not isinstance(params, dict):
-            raise InputError("'params' must be an object of name: value", file=source, column="params")
-        for name in law.param_names:
-            if name not in params:
-                raise InputError(f"missing parameter {name!r} for law {law.name!r}", file=source, column=name)
-            v = params[name]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
-                raise InputError(f"parameter {name!r} must be a finite number, got {v!r}", file=source,
-                                 column=name)
-            p = next(p for p in law.parameters if p.name == name)
-            if p.log and v <= 0:
-                raise InputError(f"parameter {name!r} must be positive, got {v!r}", file=source, column=name)
-        draws = None
+        draws = check_fit_fields(law, d, source)
         boot = d.get("bootstrap") or {}
-        if boot.get("draws"):
-            draws = np.asarray(boot["draws"], dtype=float)
-            if draws.ndim != 2 or draws.shape[1] != len(law.parameters):
-                raise InputError("bootstrap draws must be a list of parameter vectors", file=source,
-                                 column="bootstrap")
         return cls(law, {k: float(params[k]) for k in law.param_names}, objective=d.get("objective"),
                    objective_spec=d.get("objective_spec"), n_points=d.get("n_points"),
                    fit_seconds=d.get("fit_seconds"), converged=d.get("converged"),
@@ -104,11 +95,18 @@ class FitResult(Result):
         """Read a FIT.json (errors name the file)."""
         path = Path(path)
         try:
-            d = json.loads(path.read_text())
+            d = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is not part of the JSON
         except FileNotFoundError:
             raise InputError("no such file", file=str(path)) from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"not valid JSON: {exc}", file=str(path)) from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not a FIT.json file", file=str(path)) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                             file=str(path)) from None
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise InputError(f"not valid JSON: {type(exc).__name__}", file=str(path)) from None
         return cls.from_dict(d, source=str(path))
 
     # -- use --------------------------------------------------------------------------------------
@@ -203,7 +201,13 @@ class FitResult(Result):
             raise ScalingLabError("compute budget must be a positive number of FLOPs")
         sol = self.law.optimal(self.params, C)
         if sol is None:
-            raise ScalingLabError(f"law {self.law.name!r} has no compute-optimal allocation (it needs N and D)")
+            raise ScalingLabError(f"law {self.law.name!r} has no compute-optimal allocation with these "
+                                  "parameters (it needs N and D, and positive exponents)")
+        for key in ("N", "D"):
+            bad = ~(np.isfinite(sol[key]) & (np.asarray(sol[key]) > 0))
+            if np.any(bad):
+                c = float(np.broadcast_to(C, np.shape(sol[key]))[bad][0])
+                raise ScalingLabError(f"the compute-optimal {key} at C = {c:g} is outside the float range")
         out: dict[str, Any] = {"C": C, "N": sol["N"], "D": sol["D"], "tokens_per_param": sol["D"] / sol["N"],
                                "loss": sol["loss"]}
         if self._interval_draws is not None:

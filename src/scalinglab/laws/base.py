@@ -21,7 +21,8 @@ class Input:
 
     ``column`` is the canonical runs-table column holding it where that differs from ``name`` (U is the
     ``unique_tokens`` column). ``example`` is a (low, high) range of typical values (tests, docs);
-    ``positive`` inputs enter the formula through their logs.
+    ``positive`` inputs enter the formula through their logs; ``product_of`` names two columns (by their
+    aliases) whose product the input is when no column holds it.
     """
 
     name: str
@@ -31,6 +32,8 @@ class Input:
     example: tuple[float, float] = (1.0, 10.0)
     positive: bool = True
     column: str | None = None
+    #: Where no column holds it: aliases of two columns whose product it is (vocabulary size × width).
+    product_of: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     @property
     def table_column(self) -> str:
@@ -168,6 +171,13 @@ class Law(ABC):
     def features(self, X: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Log-inputs the formula works with (computed once per data set)."""
         return {f"log{k}": np.log(np.asarray(X[k], dtype=float)) for k in self.inputs}
+
+    def data_starts(self, F: Mapping[str, np.ndarray], y: np.ndarray) -> np.ndarray | None:
+        """Extra starting points (K, P) computed from the data (``y`` on the fitted scale), or None.
+
+        For laws whose start grid cannot cover the space (many exponents), e.g. a linear regression in
+        log space for each guess of the floor."""
+        return None
 
     def response_of(self, y: np.ndarray) -> np.ndarray:
         """The fitted response of observed values: log y (or y itself when ``log_response`` is False)."""

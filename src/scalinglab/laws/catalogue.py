@@ -16,7 +16,8 @@ from scalinglab.errors import ScalingLabError
 from scalinglab.laws.base import Law, Preset
 
 #: Built-in law modules (one per family), in listing order.
-BUILTIN_MODULES = ("chinchilla", "kaplan", "kaplan_ns", "compute", "data_constrained", "moe")
+BUILTIN_MODULES = ("chinchilla", "kaplan", "kaplan_ns", "compute", "data_constrained", "moe", "overtrain",
+                   "vocab", "hyperparams", "mixture", "sft", "parallel", "bnsl")
 
 LAWS: dict[str, type[Law]] = {}
 PRESETS: dict[str, Preset] = {}

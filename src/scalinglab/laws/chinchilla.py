@@ -99,15 +99,21 @@ class ChinchillaLaw(ProjectableLaw):
 
     def optimal(self, params: Mapping[str, float], C):
         """Closed form (Hoffmann et al. 2022, Eq. 4): N_opt = G (C/6)^a, D_opt = G^-1 (C/6)^b."""
-        A, B, alpha, beta = params["A"], params["B"], params["alpha"], params["beta"]
+        A, B, alpha, beta = (float(params[k]) for k in ("A", "B", "alpha", "beta"))
+        if not (alpha > 0 and beta > 0):
+            return None  # no interior optimum without both exponents
         C = np.asarray(C, dtype=float)
-        G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-        N = G * (C / 6.0) ** (beta / (alpha + beta))
-        D = (C / 6.0) ** (alpha / (alpha + beta)) / G
+        s = alpha + beta
+        log_g = (np.log(alpha * A) - np.log(beta * B)) / s  # in logs: no overflow for extreme A, B
+        with np.errstate(over="ignore"):
+            N = np.exp(log_g + beta / s * np.log(C / 6.0))
+            D = np.exp(alpha / s * np.log(C / 6.0) - log_g)
         return {"N": N, "D": D, "loss": self.predict(params, N=N, D=D)}
 
     def optimal_exponents(self, params):
         s = params["alpha"] + params["beta"]
+        if not s > 0:
+            return None
         return {"a": params["beta"] / s, "b": params["alpha"] / s}
 
 

@@ -172,10 +172,13 @@ def check_plot_path(path: Any) -> None:
     """Raise InputError unless ``path`` ends in .png or .svg (the formats ``--plot`` writes)."""
     from pathlib import Path
 
+    from scalinglab.atomic import check_writable
     from scalinglab.errors import InputError
 
     if path is not None and Path(path).suffix.lower() not in (".png", ".svg"):
         raise InputError(f"`plot` {str(path)!r}: the file must end in .png or .svg")
+    if path is not None:
+        check_writable(path)
 
 
 def density_study_figure(study: Any) -> Figure:

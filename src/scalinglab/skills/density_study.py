@@ -43,27 +43,20 @@ class DensityColumns:
     loss: str | None = None
 
 
-def _positive_column(df: pd.DataFrame, col: str, data: str) -> None:
-    vals = pd.to_numeric(df[col], errors="coerce")
-    bad = np.flatnonzero((vals <= 0).to_numpy() | (vals.isna() & df[col].notna()).to_numpy())
-    if bad.size:
-        raise InputError(f"{df[col].iloc[bad[0]]!r} is not a positive number", file=data,
-                         row=int(bad[0]) + 1, column=col)
-    df[col] = vals
-
-
 def load_density_table(data: str, benchmarks: Sequence[str], cols: DensityColumns = DensityColumns()
                        ) -> pd.DataFrame:
     """Read and check a density table; adds ``_date`` (parsed) and ``_score`` (mean of benchmarks)."""
-    df = obs.read_table(obs.resolve_path(data))
-    obs.check_columns(df, list(benchmarks), file=data)
+    from scalinglab.data import io, validate
+
+    df = io.read_table(data)
+    validate.check_columns(df, list(benchmarks), file=data, what="benchmark")
     obs.check_unit_interval(df, list(benchmarks), file=data)
     numeric = [cols.params, cols.tokens, *([cols.loss] if cols.loss else [])]
     for col in (cols.family, cols.date, *numeric):
         if col not in df.columns:
             raise InputError(f"column {col!r} not found", file=data, column=col)
     for col in numeric:
-        _positive_column(df, col, data)
+        df[col] = validate.numeric_column(df, col, file=data, positive=True)
     dates = pd.to_datetime(df[cols.date], errors="coerce")
     bad = np.flatnonzero((dates.isna() & df[cols.date].notna()).to_numpy())
     if bad.size:

@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from scalinglab.data.io import read_table
+from scalinglab.data.validate import check_columns
 from scalinglab.errors import InputError, check_is_fitted
 from scalinglab.fitting.links import best_of, logistic, sigmoid_with_floor, with_floor
 from scalinglab.fitting.objectives import huber
@@ -109,25 +111,6 @@ def resolve_path(path: str | Path) -> Path:
     return p
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """``pd.read_csv`` with unreadable files turned into a one-line :class:`InputError`."""
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV ({type(exc).__name__})", file=str(path)) from None
-
-
-def check_columns(df: pd.DataFrame, columns: Sequence[str], *, file: str, what: str = "benchmark",
-                  exclude: Sequence[str] = ()) -> None:
-    """Raise a one-line :class:`InputError` for the first column of ``columns`` not in ``df``."""
-    for col in columns:
-        if col not in df.columns:
-            numeric = [c for c in df.columns if c not in exclude
-                       and pd.api.types.is_numeric_dtype(df[c])]
-            raise InputError(f"unknown {what} {col!r}; available: {', '.join(map(str, numeric))}",
-                             file=file, column=col)
-
-
 def check_unit_interval(df: pd.DataFrame, columns: Sequence[str], *, file: str,
                         scale: float = 1.0) -> None:
     """Scores must be fractions in [0, 1] (after dividing by ``scale``); NaN means missing."""
@@ -167,7 +150,7 @@ def load_score_table(path: str | Path, benchmarks: Sequence[str] | None = None, 
     benchmarks = list(benchmarks)
     if len(set(benchmarks)) != len(benchmarks):
         raise InputError("benchmark names repeat", file=str(path))
-    check_columns(df, benchmarks, file=str(path))
+    check_columns(df, benchmarks, file=str(path), what="benchmark")
     check_unit_interval(df, benchmarks, file=str(path))
     if target is not None:
         if target_file is not None:
@@ -322,7 +305,7 @@ class CapabilityPCA:
 
     def _align(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         if isinstance(X, pd.DataFrame) and self.benchmarks_ is not None:
-            check_columns(X, self.benchmarks_, file="<input>")
+            check_columns(X, self.benchmarks_, file="<input>", what="benchmark")
             X = X[self.benchmarks_]
         A = _as_matrix(X).copy()
         if A.shape[1] != self.components_.shape[1]:

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scalinglab.data.io import read_table
+from scalinglab.data.validate import numeric_column
 from scalinglab.errors import InputError
 
 __all__ = [
@@ -134,13 +136,7 @@ def load_scores(path: str | Path, benchmarks: Sequence[str], *, family_column: s
     known floor get 0.
     """
     file = str(path)
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(2, "No such file", file)
-    try:
-        df = pd.read_csv(p)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read as CSV ({str(exc).splitlines()[0]})", file=file) from None
+    df = read_table(path)
     fam_col = _family_column(df, family_column, file)
     for col in (PARAMS_COLUMN, TOKENS_COLUMN):
         if col not in df.columns:
@@ -151,28 +147,11 @@ def load_scores(path: str | Path, benchmarks: Sequence[str], *, family_column: s
             hint = f"; known benchmarks here: {', '.join(known)}" if known else ""
             raise InputError(f"unknown benchmark{hint}", file=file, column=b)
 
-    def numeric(col: str) -> np.ndarray:
-        values = pd.to_numeric(df[col], errors="coerce")
-        bad = values.isna() & df[col].notna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"not a number: {df[col].iloc[i]!r}", file=file, row=i + 1, column=col)
-        return values.to_numpy(dtype=float)
-
-    params = numeric(PARAMS_COLUMN)
-    tokens = numeric(TOKENS_COLUMN)
-    for col, values in ((PARAMS_COLUMN, params), (TOKENS_COLUMN, tokens)):
-        bad = np.flatnonzero(~(values > 0) & ~np.isnan(values))
-        if bad.size:
-            raise InputError(f"must be positive, got {values[bad[0]]:g}", file=file,
-                             row=int(bad[0]) + 1, column=col)
-    scores = np.column_stack([numeric(b) for b in benchmarks]) if benchmarks else np.empty((len(df), 0))
-    for j, b in enumerate(benchmarks):
-        col = scores[:, j]
-        bad = np.flatnonzero((col < 0) | (col > 1))
-        if bad.size:
-            raise InputError(f"score {col[bad[0]]:g} is outside [0, 1] (scores are fractions, "
-                             "not percentages)", file=file, row=int(bad[0]) + 1, column=b)
+    params = numeric_column(df, PARAMS_COLUMN, file=file, positive=True, what="size")
+    tokens = numeric_column(df, TOKENS_COLUMN, file=file, positive=True, what="token count")
+    scores = (np.column_stack([numeric_column(df, b, file=file, unit=True, what="score",
+                                              hint=" (scores are fractions, not percentages)")
+                               for b in benchmarks]) if benchmarks else np.empty((len(df), 0)))
     families = df[fam_col]
     complete = (~np.isnan(params) & ~np.isnan(tokens) & ~np.isnan(scores).any(axis=1)
                 & families.notna().to_numpy())

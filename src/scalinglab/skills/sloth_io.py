@@ -60,7 +60,10 @@ class _Reader:
         if not ok(value, shape):
             what = "a number" if not shape else f"numbers of shape {shape if len(shape) > 1 else shape[0]}"
             self.fail(key, f"expected {what}")
-        a = np.asarray(value, dtype=float)
+        try:
+            a = np.asarray(value, dtype=float)
+        except OverflowError:  # a JSON integer beyond the float range
+            self.fail(key, "must be finite numbers")
         if not np.all(np.isfinite(a)):
             self.fail(key, "must be finite numbers")
         if nonneg and np.any(a < 0):
@@ -115,7 +118,7 @@ def read_json(path: str | Path) -> Any:
     """The JSON value of a model file; any problem is one :class:`InputError` naming the file."""
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM is not part of the JSON
     except FileNotFoundError:
         raise InputError("no such file", file=file) from None
     except IsADirectoryError:
@@ -184,7 +187,8 @@ def read_header(d: Any, source: str, methods: tuple[str, ...]) -> Header:
     for name, kind in _HYPER:
         v = r.get(hp, name, "hyperparameters.")
         ok = not isinstance(v, bool) and (isinstance(v, int) if kind is int
-                                          else isinstance(v, (int, float)) and np.isfinite(v))
+                                          else isinstance(v, float) and np.isfinite(v)
+                                          or isinstance(v, int) and abs(v) < 1e300)
         if not ok:
             r.fail(f"hyperparameters.{name}", f"must be {'an integer' if kind is int else 'a number'}, "
                                               f"got {v!r}")

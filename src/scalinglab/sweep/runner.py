@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from scalinglab.atomic import atomic_path
 from scalinglab.errors import ScalingLabError
 from scalinglab.sweep.flops import total_params
 from scalinglab.sweep.shards import prepare_data, write_json_atomic
@@ -47,13 +47,11 @@ def require_torch() -> None:
 def _write_csv_atomic(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
     import csv
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         for r in rows:
             w.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()})
-    os.replace(tmp, path)
 
 
 def _read_json(path: Path) -> Any:

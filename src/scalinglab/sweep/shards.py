@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from scalinglab.atomic import atomic_path, write_text_atomic
 from scalinglab.errors import ScalingLabError
 from scalinglab.sweep.filters import QualityConfig, quality_filter
 
@@ -55,22 +55,19 @@ class DataConfig:
 
 def write_json_atomic(path: Path, obj: object) -> None:
     """Write JSON to a temporary file beside ``path``, then ``os.replace`` it in (never half-written)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True))
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True))
 
 
 def _write_npy(path: Path, tokens: list[np.ndarray], dtype: np.dtype) -> int:
     n = int(sum(len(t) for t in tokens))
-    tmp = path.with_name(f".{path.name}.tmp")
-    arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(n,))
-    i = 0
-    for t in tokens:
-        arr[i:i + len(t)] = t
-        i += len(t)
-    arr.flush()
-    del arr
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(n,))
+        i = 0
+        for t in tokens:
+            arr[i:i + len(t)] = t
+            i += len(t)
+        arr.flush()
+        del arr
     return n
 
 

@@ -40,6 +40,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from scalinglab.atomic import atomic_path
 from scalinglab.errors import ScalingLabError
 from scalinglab.sweep.flops import (
     chinchilla_flops_per_token,
@@ -96,12 +97,8 @@ def set_rng_state(s: dict[str, Any]) -> None:
 
 def save_atomic(obj: Any, path: Path) -> None:
     """``torch.save`` to a temporary file, fsync, then ``os.replace`` (readers never see half a file)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
         torch.save(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 class Dist:

@@ -29,7 +29,6 @@ from scipy.special import betaln, expit, gammaln, logit, logsumexp
 
 from scalinglab.laws.base import Parameter
 from scalinglab.testtime.base import Samples, TestTimeLaw, problem_weights
-from scalinglab.testtime.registry import register_test_time_law
 
 ALPHA = Parameter("alpha", np.log(1e-3), np.log(50.0), log=True, description="left-tail (power-law) exponent")
 BETA = Parameter("beta", np.log(1e-2), np.log(1e7), log=True, description="Beta's second shape")
@@ -158,7 +157,6 @@ class _BetaFamily(TestTimeLaw):
         return float(params["alpha"])
 
 
-@register_test_time_law
 class BetaBinomial(_BetaFamily):
     """pass@1 ~ Beta(α, β): the two-parameter distributional law."""
 
@@ -167,7 +165,6 @@ class BetaBinomial(_BetaFamily):
     parameters = (ALPHA, BETA)
 
 
-@register_test_time_law
 class BetaZeroMass(_BetaFamily):
     """pass@1 = 0 with probability π₀, else ~ Beta(α, β)."""
 
@@ -178,7 +175,6 @@ class BetaZeroMass(_BetaFamily):
     parameters = (ALPHA, BETA, ZERO)
 
 
-@register_test_time_law
 class ScaledBeta(_BetaFamily):
     """pass@1 = s·q, q ~ Beta(α, β), s ≤ 1 (Schaeffer et al.'s 3-parameter scaled Beta)."""
 
@@ -189,7 +185,6 @@ class ScaledBeta(_BetaFamily):
     parameters = (ALPHA, BETA, SCALE)
 
 
-@register_test_time_law
 class ScaledBetaZeroMass(_BetaFamily):
     """The scaled Beta with a mass at p = 0."""
 
@@ -199,3 +194,6 @@ class ScaledBetaZeroMass(_BetaFamily):
     scaled = True
     zero = True
     parameters = (ALPHA, BETA, SCALE, ZERO)
+
+#: The laws this module declares; ``registry`` builds the catalogue from them.
+TEST_TIME_LAWS = (BetaBinomial, BetaZeroMass, ScaledBeta, ScaledBetaZeroMass,)

@@ -16,10 +16,8 @@ from scalinglab.errors import InputError
 from scalinglab.laws.base import Parameter
 from scalinglab.testtime.base import Samples, TestTimeLaw, problem_weights
 from scalinglab.testtime.passk import log_spaced_ks, pass_at_k
-from scalinglab.testtime.registry import register_test_time_law
 
 
-@register_test_time_law
 class BrownPowerLaw(TestTimeLaw):
     """log coverage(k) = a · k^b, a < 0, b < 0 (an exponentiated power law)."""
 
@@ -53,3 +51,6 @@ class BrownPowerLaw(TestTimeLaw):
 
     def exponent(self, params: Mapping[str, float]) -> float | None:
         return -float(params["b"])
+
+#: The laws this module declares; ``registry`` builds the catalogue from them.
+TEST_TIME_LAWS = (BrownPowerLaw,)

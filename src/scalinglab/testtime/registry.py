@@ -6,6 +6,7 @@ from scalinglab.errors import ScalingLabError
 from scalinglab.testtime.base import TestTimeLaw
 
 _LAWS: dict[str, type[TestTimeLaw]] = {}
+_BUILTIN_LOADED: list[bool] = []
 
 #: The law ``fit`` uses unless told otherwise: the most accurate in benchmarks/bench_test_time.py (Pythia on
 #: MATH, coverage at k = 10,000 from 1,000 samples: worst 12.4 % (70M) against 22.5 % for every Beta variant).
@@ -38,4 +39,11 @@ def available_test_time_laws() -> list[str]:
 
 
 def _load_builtin() -> None:
-    from scalinglab.testtime import beta, brown, saturating  # noqa: F401  (importing registers them)
+    if _BUILTIN_LOADED:
+        return
+    from scalinglab.testtime import beta, brown, saturating
+
+    for module in (beta, brown, saturating):
+        for cls in module.TEST_TIME_LAWS:
+            register_test_time_law(cls)
+    _BUILTIN_LOADED.append(True)

@@ -15,10 +15,8 @@ import numpy as np
 
 from scalinglab.laws.base import Parameter
 from scalinglab.testtime.base import Samples, TestTimeLaw
-from scalinglab.testtime.registry import register_test_time_law
 
 
-@register_test_time_law
 class SaturatingLaw(TestTimeLaw):
     """acc(k) = L − B·k^(−γ): a power-law approach to the limit L < 1."""
 
@@ -56,3 +54,6 @@ class SaturatingLaw(TestTimeLaw):
 
     def exponent(self, params: Mapping[str, float]) -> float | None:
         return float(params["gamma"])
+
+#: The laws this module declares; ``registry`` builds the catalogue from them.
+TEST_TIME_LAWS = (SaturatingLaw,)

@@ -1,0 +1,54 @@
+"""Parallel scaling (Chen et al. 2025, "Parallel Scaling Law for Language Models", ParScale,
+arXiv:2505.10475, the parallel scaling law):
+
+    L(N, P) = (A / (N·(k·ln P + 1)))^α + E
+
+P parallel streams (learnable input transforms, outputs aggregated) act like multiplying the
+parameters N by k·ln P + 1; P = 1 is the ordinary model. Fitted in log space:
+log L̂ = LSE(α(log A − log N − log(k ln P + 1)), log E).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scalinglab.laws.base import Input, Law, Parameter, logsumexp_terms
+
+
+class ParallelLaw(Law):
+    """ParScale: L = (A/(N (k ln P + 1)))^α + E."""
+
+    name = "parallel"
+    title = "Parallel scaling (Chen et al. 2025)"
+    formula = "L = (A/(N*(k*ln P + 1)))^alpha + E"
+    variables = (
+        Input("N", "parameters", ("N", "params", "parameters", "num_params"), "parameters", (5e8, 5e9)),
+        Input("P", "streams", ("P", "parallel", "streams", "num_streams", "parallel_size"),
+              "parallel streams (1 = ordinary)", (1.0, 8.0)),
+    )
+    parameters = (
+        Parameter("E", -10.0, 3.0, log=True, description="loss floor"),
+        Parameter("A", -10.0, 80.0, log=True, description="scale (in parameters)"),
+        Parameter("k", 0.0, 20.0, description="gain per log stream"),
+        Parameter("alpha", 0.0, 3.0, description="exponent"),
+    )
+    start_grid = {"E": (-1.0, 0.0, 0.5), "A": (10.0, 20.0, 30.0), "k": (0.2, 0.5, 1.0),
+                  "alpha": (0.05, 0.15, 0.3)}
+
+    def log_predict(self, theta, F, jac=False):
+        theta = np.atleast_2d(theta)
+        le, la, k, alpha = (theta[:, i:i + 1] for i in range(4))
+        lnP = F["logP"][None, :]
+        s = np.log1p(k * lnP)
+        inner = la - F["logN"][None, :] - s
+        t1 = alpha * inner
+        out, w = logsumexp_terms(np.stack([np.broadcast_to(le, t1.shape), t1], axis=-1))
+        if not jac:
+            return out
+        w1 = w[..., 1]
+        J = np.stack(np.broadcast_arrays(w[..., 0], w1 * alpha, -w1 * alpha * lnP / (1.0 + k * lnP), w1 * inner),
+                     axis=-1)
+        return out, J
+
+
+LAWS = (ParallelLaw,)

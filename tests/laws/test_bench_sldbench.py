@@ -1,0 +1,39 @@
+"""benchmarks/bench_sldbench.py on two SLDBench tasks: fitted on train only, test R² ≥ the human law's."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_sldbench.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_sldbench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_moe_task_clark2022(bench) -> None:
+    """Clark et al. 2022 runs, test = the largest dense size (28 runs); human law R² 0.703."""
+    res = bench.task_moe()
+    assert (res["n_train"], res["n_test"]) == (193, 28)
+    assert res["r2"] >= bench.BASELINES["moe"]
+
+
+def test_vocab_task_tao2024_chooses_on_train_only(bench) -> None:
+    """Tao et al. 2024 runs, test = the largest vocabulary (120 runs); human law R² 0.966."""
+    res = bench.task_vocab()
+    assert (res["n_train"], res["n_test"]) == (1080, 120)
+    assert set(res["selection_r2"]) == {"vocab/Nv=vocab_size*embed_dim", "vocab/Nv=vocab_size"}
+    assert res["chosen"] == max(res["selection_r2"], key=res["selection_r2"].get)
+    assert res["r2"] >= bench.BASELINES["vocab"]
+
+
+def test_r2_is_the_benchmarks_metric(bench) -> None:
+    assert bench.r2([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == 1.0
+    assert bench.r2([1.0, 2.0, 3.0], [2.0, 2.0, 2.0]) == pytest.approx(0.0)
