@@ -117,3 +117,17 @@ def test_too_little_data_is_a_clear_error(tmp_path):
     pytest.importorskip("datasketch", reason="dedupe needs datasketch")
     with pytest.raises(ScalingLabError, match="at least 2"):
         prepare_data(DataConfig(source=str(tmp_path), vocab_size=300), tmp_path / "out", log=lambda m: None)
+
+
+def test_data_fingerprint_hashes_corpus_content_and_python(tmp_path):
+    import platform
+
+    from scalinglab.sweep.corpus import corpus_fingerprint
+
+    (tmp_path / "a.txt").write_text("one document " * 50)
+    cfg = DataConfig(source=str(tmp_path))
+    first = cfg.fingerprint(0)
+    assert corpus_fingerprint(str(tmp_path))["python"] == platform.python_version()
+    (tmp_path / "a.txt").write_text("another text " * 50)  # same config, other corpus: another cache key
+    assert cfg.fingerprint(0) != first
+    assert DataConfig(source=str(tmp_path)).fingerprint(0) == cfg.fingerprint(0)

@@ -18,7 +18,7 @@ from scalinglab.errors import ScalingLabError
 from scalinglab.sweep.executors import LocalExecutor
 from scalinglab.sweep.presets import PRESETS
 
-TIMING = {"wall_s", "tokens_per_s"}  # the only runs.csv columns allowed to differ between executions
+TIMING = {"wall_s", "tokens_per_s", "mfu", "compile_s"}  # the only runs.csv columns allowed to differ between executions
 
 
 def _runs(path: Path) -> list[dict[str, str]]:

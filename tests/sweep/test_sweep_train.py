@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="training needs PyTorch (scalinglab[train])")
 
 from scalinglab.errors import ScalingLabError  # noqa: E402
-from scalinglab.sweep.train import CHECKPOINT, lr_at, train  # noqa: E402
+from scalinglab.sweep.train import CHECKPOINT, TrainState, gate, lr_at, train  # noqa: E402
 
 
 class Crash(Exception):
@@ -72,9 +72,14 @@ def test_grad_accumulation_matches_full_batch(make_cfg, tmp_path):
 
 
 def test_divergence_gate(make_cfg, tmp_path):
-    result = train(make_cfg(steps=30, lr=float("inf"), grad_clip=0.0), tmp_path / "r")
+    # the largest lr a spec allows (1e6), no clipping: parameters overflow and the loss is NaN
+    result = train(make_cfg(steps=30, lr=1e6, grad_clip=0.0), tmp_path / "r")
     assert result["status"] == "diverged" and result["step"] < 30
     assert "not finite" in result["reason"]
+    state = TrainState(step=5, best=3.0)
+    assert gate(float("nan"), state, make_cfg()) == "diverged: loss is not finite"
+    assert gate(6.5, state, make_cfg()).startswith("diverged: loss 6.5 > 2.0 x best 3")
+    assert gate(5.9, state, make_cfg()) is None
 
 
 def test_forecast_gate(make_cfg, tmp_path):

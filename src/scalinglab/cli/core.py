@@ -220,6 +220,8 @@ def predict(
         raise ScalingLabError(f"the predicted loss at {', '.join(f'{k}={v:g}' for k, v in X.items())} is "
                               "outside the float range; check the fit's parameters and the inputs")
     out_d = {"law": result.law.name, "inputs": X, "loss": value}
+    if result.intervals_withheld:
+        out_d["intervals"] = result.intervals_withheld
     interval = result.predict_interval(**X)
     if interval is not None:
         out_d["interval"] = [float(interval[0]), float(interval[1])]
@@ -231,6 +233,9 @@ def predict(
         if interval is not None:
             txt += f"  (95% interval {number(interval[0])} – {number(interval[1])})"
         typer.echo(txt)
+    far = result.extrapolation(float(given["C"])) if given.get("C") is not None else None
+    if far:
+        typer.echo(f"warning: {far}", err=True)
 
 
 def _predict_table(result, at: Path, out: Path | None, json: bool, col: list[str] | None) -> None:
@@ -302,6 +307,10 @@ def optimal(
     if conv.name != "6nd":
         return _optimal_convention(result, compute, conv, json)
     emit(result.allocation(compute), json)
+    for c in compute:
+        far = result.extrapolation(c)
+        if far:
+            typer.echo(f"warning: {far}", err=True)
 
 
 def _optimal_convention(result, compute: list[float], conv, json: bool) -> None:

@@ -22,7 +22,7 @@ sweep_app = typer.Typer(
     no_args_is_help=True,
 )
 
-PresetOpt = Annotated[str | None, typer.Option("--preset", help="Built-in spec: smoke or tiny.")]
+PresetOpt = Annotated[str | None, typer.Option("--preset", help="Built-in spec: smoke, tiny or isoflop.")]
 SpecOpt = Annotated[Path | None, typer.Option("--spec", help="Sweep spec file (TOML, or YAML with PyYAML).")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (rerun to resume).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
@@ -45,6 +45,38 @@ def _check_jobs(jobs: int | None, executor: str, nproc_per_node: int) -> int:
         raise InputError("--jobs > 1 cannot be combined with --nproc-per-node > 1 (torchrun): "
                          "use one or the other")
     return jobs
+
+
+def peak_for_device(name: str) -> float | None:
+    """Dense bf16 peak FLOP/s of a GPU from its torch name (``NVIDIA H100 80GB HBM3``), from the catalogue."""
+    import re
+
+    from scalinglab.planning.cost import ACCELERATORS
+
+    words = set(re.findall(r"[a-z0-9]+", name.lower()))
+    for key in sorted(ACCELERATORS, key=len, reverse=True):  # h100-pcie before h100
+        parts = key.split("-")
+        if set(parts) <= words and not (len(parts) == 1 and f"{key}-pcie" in ACCELERATORS and "pcie" in words):
+            return ACCELERATORS[key].peak_flops("bf16")
+    return None
+
+
+def _with_peak(sp: Any, peak_tflops: float | None) -> Any:
+    """The spec with ``train.peak_flops`` set: --peak-tflops, else the local GPU's catalogue peak (for MFU)."""
+    from dataclasses import replace
+
+    if peak_tflops is not None:
+        if not peak_tflops > 0:
+            raise InputError(f"--peak-tflops must be positive, got {peak_tflops}")
+        return replace(sp, train=replace(sp.train, peak_flops=peak_tflops * 1e12))
+    if sp.train.peak_flops is not None or sp.train.device == "cpu":
+        return sp
+    import torch
+
+    if not torch.cuda.is_available():
+        return sp
+    peak = peak_for_device(torch.cuda.get_device_name(0))
+    return replace(sp, train=replace(sp.train, peak_flops=peak)) if peak else sp
 
 
 def _load(preset: str | None, spec: Path | None) -> Any:
@@ -72,22 +104,28 @@ def run_cmd(
     timeout_min: Annotated[int, typer.Option("--timeout-min", help="Slurm job time limit.")] = 240,
     gpus_per_node: Annotated[int, typer.Option("--gpus-per-node", help="GPUs per Slurm job / Ray task.")] = 0,
     jobs: JobsOpt = None,
+    peak_tflops: Annotated[float | None, typer.Option(
+        "--peak-tflops", help="Dense bf16 peak TFLOP/s of one device, for MFU (default: looked up from the "
+                              "accelerator catalogue by the local GPU's name).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Train every run of a sweep (skipping finished runs, resuming killed ones) and write the tables."""
     from scalinglab.sweep.executors import make_executor
-    from scalinglab.sweep.runner import run_sweep
+    from scalinglab.sweep.runner import require_torch, run_sweep
 
     n_jobs = _check_jobs(jobs, executor, nproc_per_node)
     sp = _load(preset, spec)
+    require_torch()
+    sp = _with_peak(sp, peak_tflops)
     opts = {**sp.executor}
     if executor == "slurm":
         opts = {**opts, "cluster": cluster or opts.get("cluster"), "partition": partition or opts.get("partition"),
                 "timeout_min": timeout_min, "gpus_per_node": gpus_per_node or opts.get("gpus_per_node"),
                 "nproc_per_node": nproc_per_node}
     elif executor == "ray":
-        opts = {"address": address or opts.get("address"), "num_gpus": gpus_per_node or opts.get("num_gpus")}
+        opts = {"address": address or opts.get("address"), "num_gpus": gpus_per_node or opts.get("num_gpus"),
+                "nproc_per_node": nproc_per_node}
     else:
         opts = {"nproc_per_node": nproc_per_node, "jobs": n_jobs}
     summary = run_sweep(sp, out, make_executor(executor, **opts), show_progress=not (quiet or json_out),
@@ -180,9 +218,12 @@ def presets_cmd(json_out: JsonOpt = False) -> None:
     if json_out:
         echo_json(PRESETS)
         return
+    from scalinglab.sweep.spec import expand, spec_from_dict
+
     for name, p in PRESETS.items():
-        typer.echo(f"{name}: {len(p.get('runs') or []) or len(p['grid']['params']) * len(p['grid']['tokens'])} runs, "
-                   f"data {p['data']['source']}, vocab {p['data']['vocab_size']}")
+        design = "isoflop" if "isoflop" in p else "grid" if "grid" in p else "runs"
+        n_runs = len(expand(spec_from_dict(p, f"preset:{name}"), ""))
+        typer.echo(f"{name}: {n_runs} runs ({design}), data {p['data']['source']}, vocab {p['data']['vocab_size']}")
 
 
 @sweep_app.command("export")

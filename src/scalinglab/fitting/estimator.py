@@ -69,12 +69,13 @@ class ScalingLawFit:
         single_seconds = time.perf_counter() - start
         warnings = design_warnings(law, X) + fit_warnings(law, info.at_bounds, info.success, info.message,
                                                           info.n_agree, info.n_starts)
-        draws, boot = None, None
+        draws, boot, n_ok = None, None, None
         if self.bootstrap:
             t_boot, cpu_boot = time.perf_counter(), time.process_time()
             draws, ok = bootstrap_draws(law, objective, F, log_y, info.theta, self.bootstrap, self.seed,
                                         progress=progress)
-            boot = {"converged": int(ok.sum()), "seconds": time.perf_counter() - t_boot,
+            n_ok = int(ok.sum())
+            boot = {"converged": n_ok, "seconds": time.perf_counter() - t_boot,
                     "cpu_seconds": time.process_time() - cpu_boot,
                     "method": "newton" if law.has_hessian else "gauss-newton"}
             if not ok.all():
@@ -87,8 +88,7 @@ class ScalingLawFit:
                          "iterations": info.nit, "grad_norm": info.grad_norm, "message": info.message,
                          "single_fit_seconds": single_seconds},
             warnings=warnings, draws=draws, bootstrap_seed=self.seed if self.bootstrap else None,
-            bootstrap_info=boot,
-            source=runs.source)
+            bootstrap_info=boot, source=runs.source, bootstrap_converged=n_ok, data_compute=_data_compute(X))
         self.params_ = self.result_.params
         self.objective_ = info.value
         self.theta_ = info.theta
@@ -96,3 +96,15 @@ class ScalingLawFit:
 
     def predict(self, **X: np.ndarray) -> np.ndarray:
         return self.result_.predict(**X)
+
+
+def _data_compute(X: dict[str, np.ndarray]) -> list[float] | None:
+    """[min, max] training compute C = 6ND of the fitted runs (or the C column), None for other laws."""
+    if "C" in X:
+        C = np.asarray(X["C"], dtype=float)
+    elif "N" in X and "D" in X:
+        C = 6.0 * np.asarray(X["N"], dtype=float) * np.asarray(X["D"], dtype=float)
+    else:
+        return None
+    C = C[np.isfinite(C)]
+    return [float(C.min()), float(C.max())] if C.size else None

@@ -43,8 +43,13 @@ class FitResult(Result):
     draws: np.ndarray | None = None  # (K, P) raw-unit bootstrap draws
     bootstrap_seed: int | None = None
     source: str | None = None
+    bootstrap_converged: int | None = None  # how many of the K refits converged
+    data_compute: list[float] | None = None  # [min, max] of C = 6ND over the fitted runs
     #: How the refits went: {"converged": count, "seconds": refit time, "method": solver}.
     bootstrap_info: dict[str, Any] | None = None
+
+    #: Allocations and predictions beyond this factor of the largest run's compute are flagged.
+    EXTRAPOLATION_FACTOR = 1e3
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -82,7 +87,8 @@ class FitResult(Result):
                    fit_seconds=d.get("fit_seconds"), converged=d.get("converged"),
                    convergence=d.get("convergence") or {}, warnings=list(d.get("warnings") or []),
                    draws=draws, bootstrap_seed=boot.get("seed"), source=d.get("source", source),
-                   bootstrap_info=_bootstrap_info(boot))
+                   bootstrap_info=_bootstrap_info(boot), bootstrap_converged=boot.get("converged"),
+                   data_compute=d.get("data_compute"))
 
     @classmethod
     def load(cls, path: str | Path) -> FitResult:
@@ -108,9 +114,31 @@ class FitResult(Result):
         """Predicted loss at inputs (``N=``, ``D=``, or ``C=`` as the law needs)."""
         return self.law.predict(self.params, **X)
 
+    @property
+    def intervals_withheld(self) -> str | None:
+        """Why no interval is shown (most bootstrap refits did not converge), or None."""
+        k = self.bootstrap_converged if self.bootstrap_converged is not None else \
+            (self.bootstrap_info or {}).get("converged")
+        n = 0 if self.draws is None else len(self.draws)
+        if self.draws is None or k is None or 2 * k > n:
+            return None
+        return f"only {k} of {n} bootstrap refits converged: no intervals shown"
+
+    @property
+    def _interval_draws(self) -> np.ndarray | None:
+        return None if self.intervals_withheld else self.draws
+
+    def extrapolation(self, C: float) -> str | None:
+        """A note when ``C`` is more than ~3 orders of magnitude of compute beyond the fitted runs."""
+        if not self.data_compute or not C > self.EXTRAPOLATION_FACTOR * self.data_compute[1]:
+            return None
+        return (f"C = {C:.3g} FLOPs is {C / self.data_compute[1]:.2g}x the largest fitted run's compute "
+                f"({self.data_compute[1]:.3g}): an extrapolation over more than 3 orders of magnitude")
+
     def predict_draws(self, **X: Any) -> np.ndarray | None:
-        """(K, ...) predictions under every bootstrap draw, or None without draws."""
-        if self.draws is None:
+        """(K, ...) predictions under every bootstrap draw, or None without (trustworthy) draws."""
+        draws = self._interval_draws
+        if draws is None:
             return None
         missing = [k for k in self.law.inputs if X.get(k) is None]
         if missing:
@@ -118,7 +146,7 @@ class FitResult(Result):
         arrays = {k: np.asarray(X[k], dtype=float) for k in self.law.inputs}
         shape = np.broadcast(*arrays.values()).shape
         F = self.law.features({k: np.broadcast_to(v, shape).ravel() for k, v in arrays.items()})
-        theta = self.draws.copy()  # raw → internal (logs of scale parameters), all draws in one batch
+        theta = draws.copy()  # raw → internal (logs of scale parameters), all draws in one batch
         for j, p in enumerate(self.law.parameters):
             if p.log:
                 theta[:, j] = np.log(theta[:, j])
@@ -182,7 +210,7 @@ class FitResult(Result):
                 raise ScalingLabError(f"the compute-optimal {key} at C = {c:g} is outside the float range")
         out: dict[str, Any] = {"C": C, "N": sol["N"], "D": sol["D"], "tokens_per_param": sol["D"] / sol["N"],
                                "loss": sol["loss"]}
-        if self.draws is not None:
+        if self._interval_draws is not None:
             q = 100 * (1 - level) / 2
             sols = [self.law.optimal(dict(zip(self.law.param_names, row, strict=True)), C) for row in self.draws]
             for key in ("N", "D", "loss"):
@@ -206,8 +234,8 @@ class FitResult(Result):
         return Allocation(rows)
 
     def ci(self, level: float = 0.95) -> dict[str, list[float]] | None:
-        """Percentile intervals for every parameter and, where defined, for a and b."""
-        if self.draws is None:
+        """Percentile intervals for every parameter and, where defined, for a and b (None if withheld)."""
+        if self._interval_draws is None:
             return None
         q = 100 * (1 - level) / 2
         out = {name: [float(np.percentile(self.draws[:, j], q)), float(np.percentile(self.draws[:, j], 100 - q))]
@@ -239,9 +267,17 @@ class FitResult(Result):
             d["optimal"] = self.optimal_exponents
         if self.source:
             d["source"] = self.source
-        if self.draws is not None and include_draws:
+        if self.data_compute:
+            d["data_compute"] = list(self.data_compute)
+        if self.draws is not None:
             d["bootstrap"] = {"n": int(self.draws.shape[0]), "seed": self.bootstrap_seed, "level": 0.95,
-                              **(self.bootstrap_info or {}), "draws": self.draws.tolist()}
+                              **(self.bootstrap_info or {})}
+            if self.bootstrap_converged is not None:
+                d["bootstrap"]["converged"] = self.bootstrap_converged
+            if self.intervals_withheld:
+                d["bootstrap"]["intervals"] = self.intervals_withheld
+            if include_draws:
+                d["bootstrap"]["draws"] = self.draws.tolist()
         return d
 
     def to_json(self, include_draws: bool = True) -> str:
@@ -274,6 +310,8 @@ class FitResult(Result):
                          f"({b.get('method')}, {b.get('seconds', float('nan')):.3g} s, "
                          f"{b.get('cpu_seconds', float('nan')):.3g} s CPU)")
         ci = self.ci()
+        if self.intervals_withheld:
+            lines.append(f"Intervals: {self.intervals_withheld}")
         lines.append("")
         lines.append(f"  {'parameter':<10} {'value':>14}" + (f"   {'95% interval':>30}" if ci else ""))
         for name, value in self.params.items():
@@ -300,7 +338,11 @@ class FitResult(Result):
                 if "N_interval" in opt:
                     (n_lo, n_hi), (d_lo, d_hi) = opt["N_interval"], opt["D_interval"]
                     row += f"   ({n_lo[i]:>9.3g}, {n_hi[i]:>9.3g})   ({d_lo[i]:>9.3g}, {d_hi[i]:>9.3g})"
-                lines.append(row)
+                lines.append(row + ("  *" if self.extrapolation(c) else ""))
+            far = [c for c in budgets if self.extrapolation(c)]
+            if far and self.data_compute:
+                lines.append(f"  * more than 3 orders of magnitude of compute beyond the fitted runs (largest "
+                             f"{self.data_compute[1]:.3g} FLOPs): an extrapolation, not a measurement")
         for w in self.warnings:
             lines.append(f"warning: {w}")
         return "\n".join(lines)

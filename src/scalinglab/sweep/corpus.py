@@ -8,9 +8,12 @@ sorted, reproducible order; shuffling happens later under the sweep's seed.
 
 from __future__ import annotations
 
+import hashlib
+import platform
 import sysconfig
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from scalinglab.errors import InputError, ScalingLabError
@@ -108,3 +111,32 @@ def load_corpus(source: str = "stdlib", *, text_field: str = "text", split: str 
     if not docs:
         raise InputError("no readable text documents found", file=source)
     return docs
+
+
+def corpus_files(source: str) -> list[Path]:
+    """The files whose bytes make up ``source`` (the stdlib's .py files, a file, a folder, a saved dataset)."""
+    if source == "stdlib":
+        return stdlib_files()
+    path = Path(source[3:] if source.startswith("hf:") else source).expanduser()
+    if path.is_dir() and (source.startswith("hf:") or any((path / f).exists() for f in
+                                                         ("dataset_info.json", "dataset_dict.json", "state.json"))):
+        return sorted((p for p in path.rglob("*") if p.is_file()), key=lambda p: p.relative_to(path).as_posix())
+    return _files_under(path)
+
+
+@lru_cache(maxsize=16)
+def _hash_files(key: tuple[tuple[str, int, int], ...]) -> str:
+    h = hashlib.sha256()
+    for name, _, _ in key:
+        h.update(name.encode() + b"\0")
+        with open(name, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:16]
+
+
+def corpus_fingerprint(source: str) -> dict[str, str]:
+    """Content hash of the corpus files and the Python version (the stdlib corpus differs between versions)."""
+    files = corpus_files(source)
+    key = tuple((str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in files)
+    return {"corpus_sha256": _hash_files(key), "python": platform.python_version()}

@@ -32,16 +32,55 @@ from scalinglab.sweep.spec import CURVE, RESULT, RunConfig
 OnEvent = Callable[[str, dict[str, Any]], None]
 
 
-def run_job(cfg_dict: dict[str, Any], run_dir: str) -> dict[str, Any]:
-    """Train or resume one run (what a cluster job executes). Sets up torch.distributed from Slurm if needed."""
-    if "SLURM_NTASKS" in os.environ and int(os.environ.get("SLURM_NTASKS", "1")) > 1 \
-            and "RANK" not in os.environ:
-        import submitit
+def distributed_from_submitit() -> None:
+    """In a multi-task submitit job (Slurm, or ``cluster="local"``), export RANK/WORLD_SIZE/... for torch."""
+    if "RANK" in os.environ or "SUBMITIT_EXECUTOR" not in os.environ:
+        return
+    import submitit
 
+    if submitit.JobEnvironment().num_tasks > 1:
         submitit.helpers.TorchDistributedEnvironment().export(set_cuda_visible_devices=False)
+
+
+def run_job(cfg_dict: dict[str, Any], run_dir: str) -> dict[str, Any]:
+    """Train or resume one run (what a cluster job executes); one rank per task in a multi-task job."""
+    distributed_from_submitit()
     from scalinglab.sweep.train import train
 
-    return train(RunConfig.from_dict(cfg_dict), run_dir)
+    try:
+        return train(RunConfig.from_dict(cfg_dict), run_dir)
+    finally:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def visible_gpus() -> list[str]:
+    """The GPUs this process may use (``CUDA_VISIBLE_DEVICES``, else every device torch sees; none without CUDA)."""
+    try:
+        import torch
+    except ImportError:
+        return []
+    if not torch.cuda.is_available():
+        return []
+    env = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if env is not None and env.strip():
+        return [g.strip() for g in env.split(",") if g.strip()]
+    return [str(i) for i in range(torch.cuda.device_count())]
+
+
+def gpu_assignment(workers: int, gpus: list[str]) -> list[str | None]:
+    """``CUDA_VISIBLE_DEVICES`` of each of ``workers`` worker slots: round-robin over ``gpus`` (None: no GPU)."""
+    return [gpus[i % len(gpus)] if gpus else None for i in range(workers)]
+
+
+def no_gpu_warning(executor: str, gpus: float) -> str | None:
+    """A warning when a cluster executor is asked for no GPUs although this machine has CUDA."""
+    if gpus or not visible_gpus():
+        return None
+    return (f"warning: the {executor} executor was given no GPUs (--gpus-per-node 0) but CUDA is available "
+            "here: its runs will train on CPU")
 
 
 def cpu_cores() -> int:
@@ -55,10 +94,13 @@ def cpu_cores() -> int:
 _events: Any = None  # in a LocalExecutor worker: the queue its runs' events go back to the parent through
 
 
-def _init_worker(events: Any, parent_pid: int) -> None:
-    """Set up a LocalExecutor worker process: event queue; die with the parent; leave Ctrl-C to the parent."""
+def _init_worker(events: Any, parent_pid: int, slots: Any = None) -> None:
+    """Set up a LocalExecutor worker: event queue, its GPU (round-robin slot), die with the parent, no Ctrl-C."""
     global _events
     _events = events
+    gpu = slots.get() if slots is not None else None
+    if gpu is not None:  # before torch initialises CUDA in this process
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpu
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent catches it and stops the workers
     if sys.platform.startswith("linux"):  # a SIGKILLed sweep stops its runs, as a sequential one does
         try:
@@ -96,7 +138,7 @@ def check_or_write_config(cfg: RunConfig, run_dir: Path) -> None:
     mine = cfg.to_dict()
     if path.exists():
         old = json.loads(path.read_text())
-        diff = sorted(k for k in mine if k != "data_dir" and old.get(k) != mine[k])
+        diff = sorted(k for k in mine if k not in ("data_dir", "peak_flops") and old.get(k) != mine[k])
         if diff:
             raise ScalingLabError(f"{run_dir} holds run {cfg.name!r} with a different config "
                                   f"({', '.join(diff)}); use a new --out folder")
@@ -161,8 +203,12 @@ class LocalExecutor:
             check_or_write_config(cfg, out / "runs" / cfg.name)
         ctx = multiprocessing.get_context("spawn")
         events = ctx.SimpleQueue()
+        gpus = visible_gpus() if any(r.device != "cpu" for r in runs) else []
+        slots = ctx.SimpleQueue()
+        for gpu in gpu_assignment(workers, gpus):  # worker i trains on GPU i mod n (CUDA_VISIBLE_DEVICES)
+            slots.put(gpu)
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(events, os.getpid()))
+                                   initargs=(events, os.getpid(), slots))
         order = {cfg.name: i for i, cfg in enumerate(runs)}
         running: dict[str, None] = {}  # started, not yet done (insertion-ordered)
 
@@ -232,6 +278,9 @@ def _stop_pool(pool: Any) -> None:
         if p.is_alive():
             p.kill()
             p.join(timeout=5)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:  # let it close its wake-up pipe now, not while the interpreter exits (3.11 race)
+        manager.join(timeout=10)
 
 
 def _poll_curve(run_dir: Path, cfg: RunConfig, seen: int, on_event: OnEvent) -> int:
@@ -271,6 +320,9 @@ class SlurmExecutor:
             params["slurm_partition"] = self.partition
         params.update(self.extra)
         ex.update_parameters(**params)
+        warning = no_gpu_warning("slurm", self.gpus)
+        if warning:
+            on_event("warning", {"run": "", "message": warning})
         for cfg in runs:
             check_or_write_config(cfg, out / "runs" / cfg.name)
         jobs = []
@@ -279,30 +331,52 @@ class SlurmExecutor:
             jobs.append((cfg, ex.submit(run_job, cfg.to_dict(), str(out / "runs" / cfg.name))))
         for cfg, job in jobs:
             try:
-                res = job.result()
+                res = job.results()  # one result per task; job.result() refuses multi-task jobs
             except Exception as exc:  # a failed job: report which run, keep the others' results
-                raise ScalingLabError(f"slurm job {job.job_id} (run {cfg.name}) failed: "
-                                      f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}") from None
-            result = res[0] if isinstance(res, list) else res
-            on_event("done", {"run": cfg.name, **result})
+                raise ScalingLabError(f"slurm job {job.job_id} (run {cfg.name}) failed: {_last_line(exc)}") from None
+            on_event("done", {"run": cfg.name, **res[0]})  # rank 0's result (every rank returns the same)
 
 
 class RayExecutor:
-    """Runs each run as a Ray task on a cluster (``address``: e.g. ``ray://head:10001`` or ``auto``)."""
+    """Runs each run as a Ray task (``address``: ``auto``, ``ray://head:10001``; None starts a local Ray).
+
+    One process per run: ``nproc_per_node > 1`` is refused (use the local or slurm executor for
+    multi-process runs). A local Ray gets ``num_cpus`` CPUs, no dashboard; a failed task is one line.
+    """
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, num_gpus: float = 0, num_cpus: float = 1) -> None:
-        self.address, self.num_gpus, self.num_cpus = address, num_gpus, num_cpus
+    def __init__(self, address: str | None = None, num_gpus: float = 0, num_cpus: float = 1,
+                 nproc_per_node: int = 1, local_cpus: int | None = None) -> None:
+        if nproc_per_node > 1:
+            raise ScalingLabError("the ray executor runs each run as one process; --nproc-per-node > 1 needs the "
+                                  "local (torchrun) or slurm executor")
+        self.address, self.num_gpus, self.num_cpus = address, num_gpus or 0, num_cpus
+        self.local_cpus = local_cpus
+
+    def _init(self, ray: Any) -> None:
+        if ray.is_initialized():
+            return
+        opts: dict[str, Any] = {"address": self.address, "include_dashboard": False, "log_to_driver": False,
+                                "configure_logging": False}
+        if self.address is None:  # a local Ray for this sweep only: small, quiet
+            opts["num_cpus"] = self.local_cpus or max(1, int(self.num_cpus))
+            opts["num_gpus"] = len(visible_gpus())
+        try:
+            ray.init(**opts)
+        except Exception as exc:  # unreachable address, bad options: one line
+            raise ScalingLabError(f"could not start or reach Ray ({self.address or 'local'}): {_last_line(exc)}") from None
 
     def run(self, runs: list[RunConfig], out: Path, on_event: OnEvent) -> None:
         try:
             import ray
         except ImportError:
-            raise ScalingLabError("the ray executor needs ray: pip install 'ray[default]'") from None
-        if not ray.is_initialized():
-            ray.init(address=self.address)
-        task = ray.remote(num_gpus=self.num_gpus, num_cpus=self.num_cpus)(run_job)
+            raise ScalingLabError("the ray executor needs ray: pip install scalinglab[cluster]") from None
+        self._init(ray)
+        warning = no_gpu_warning("ray", self.num_gpus)
+        if warning:
+            on_event("warning", {"run": "", "message": warning})
+        task = ray.remote(num_gpus=self.num_gpus, num_cpus=self.num_cpus, max_retries=0)(run_job)
         pending = {}
         for cfg in runs:
             check_or_write_config(cfg, out / "runs" / cfg.name)
@@ -311,7 +385,20 @@ class RayExecutor:
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             cfg = pending.pop(done[0])
-            on_event("done", {"run": cfg.name, **ray.get(done[0])})
+            try:
+                result = ray.get(done[0])
+            except Exception as exc:  # RayTaskError wraps the run's own error and its traceback
+                for ref in pending:
+                    ray.cancel(ref, force=True)
+                cause = getattr(exc, "cause", None) or exc
+                raise ScalingLabError(f"ray task for run {cfg.name} failed: {_last_line(cause)}") from None
+            on_event("done", {"run": cfg.name, **result})
+
+
+def _last_line(exc: BaseException) -> str:
+    """The last non-empty line of an error's message (cluster errors carry whole remote tracebacks)."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else type(exc).__name__
 
 
 def make_executor(kind: str, **options: Any) -> LocalExecutor | SlurmExecutor | RayExecutor:
@@ -321,5 +408,6 @@ def make_executor(kind: str, **options: Any) -> LocalExecutor | SlurmExecutor | 
     if kind == "slurm":
         return SlurmExecutor(**options)
     if kind == "ray":
-        return RayExecutor(**{k: v for k, v in options.items() if k in ("address", "num_gpus", "num_cpus")})
+        return RayExecutor(**{k: v for k, v in options.items()
+                              if k in ("address", "num_gpus", "num_cpus", "nproc_per_node", "local_cpus")})
     raise ScalingLabError(f"unknown executor {kind!r} (local, slurm, ray)")

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 from scalinglab.errors import ScalingLabError
 
+#: The embedding and output head have ``padded_vocab`` rows; the extra rows are never a target.
+VOCAB_MULTIPLE = 64
+
 
 @dataclass(frozen=True)
 class Shape:
@@ -38,6 +41,11 @@ class Shape:
     def d_ff(self) -> int:
         return self.mlp_ratio * self.d_model
 
+    @property
+    def padded_vocab(self) -> int:
+        """Embedding rows: the vocabulary rounded up to a multiple of 64 (aligned matmuls, as nanoGPT's 50304)."""
+        return -(-self.vocab_size // VOCAB_MULTIPLE) * VOCAB_MULTIPLE
+
 
 def non_embedding_params(s: Shape) -> int:
     """Parameters outside the token and position embeddings (Kaplan's N).
@@ -51,8 +59,8 @@ def non_embedding_params(s: Shape) -> int:
 
 
 def embedding_params(s: Shape) -> int:
-    """Token embedding (shared with the output head) plus learned position embedding."""
-    return s.vocab_size * s.d_model + s.seq_len * s.d_model
+    """Token embedding (shared with the output head, ``padded_vocab`` rows) plus learned positions."""
+    return s.padded_vocab * s.d_model + s.seq_len * s.d_model
 
 
 def total_params(s: Shape) -> int:
@@ -71,7 +79,7 @@ def kaplan_flops_per_token(s: Shape) -> float:
 
 def chinchilla_forward_flops_per_sequence(s: Shape) -> float:
     """Forward FLOPs for one sequence of ``seq_len`` tokens, counted as in Chinchilla App. F."""
-    T, d, V, H = s.seq_len, s.d_model, s.vocab_size, s.n_head
+    T, d, V, H = s.seq_len, s.d_model, s.padded_vocab, s.n_head
     attn_width = d  # key_size * num_heads
     embeddings = 2 * T * V * d
     qkv = 2 * 3 * T * d * attn_width
@@ -96,7 +104,7 @@ def model_flops_per_token(s: Shape) -> float:
     Counts the output head (tied or not, it is a matmul) and the attention score/value products, i.e.
     the work the hardware must do, as in PaLM's MFU definition (Chowdhery et al. 2022, App. B).
     """
-    matmul_params = non_embedding_params(s) + s.vocab_size * s.d_model
+    matmul_params = non_embedding_params(s) + s.padded_vocab * s.d_model
     return 6.0 * matmul_params + 12.0 * s.n_layer * s.seq_len * s.d_model
 
 

@@ -6,6 +6,13 @@
   x three token budgets (0.25M, 0.5M and 1M) on the whole standard-library corpus, cosine schedule, one
   CPU thread per run. A Chinchilla law fitted on the twelve runs of the four smaller sizes predicts the
   largest model's final loss (three budgets pin the data exponent; two could not).
+* ``isoflop``: Chinchilla's Approach 2 design (Hoffmann et al. 2022, Sec. 3.2): three compute budgets
+  (3e10, 1e11, 3e11 FLOPs = 6ND, N non-embedding) x five sizes each, log-spaced by 3x either side of
+  80 tokens per parameter (a first try centred on 8 found the smallest size best at every budget:
+  at this scale the optimum lies at many tokens per non-embedding parameter), on the same corpus
+  as ``tiny`` (its 3.7M training tokens; the smallest model of the top budget sees 1.45 epochs);
+  muP-style learning rates (hidden matrices at ``lr x 48 / width``). Under 10 minutes with
+  ``--jobs 2`` on an idle 2-core machine.
 """
 
 from __future__ import annotations
@@ -34,6 +41,17 @@ PRESETS: dict[str, dict[str, Any]] = {
                   "eval_windows": 256, "cpu_threads": 1},
         # d_model = 16 x n_layer: (1, 16), (2, 32), (3, 48), (4, 64), (5, 80)
         "grid": {"params": [3.1e3, 2.5e4, 8.3e4, 1.97e5, 3.84e5], "tokens": [2.5e5, 5.0e5, 1.0e6]},
+    },
+    "isoflop": {
+        "name": "isoflop",
+        "seed": 0,
+        "data": {"source": "stdlib", "vocab_size": 1024, "val_fraction": 0.05},
+        "model": {"seq_len": 128, "head_dim": 16, "aspect_ratio": 16},
+        # muP-style: hidden matrices train at lr x 48 / width (embeddings and gains at lr)
+        "train": {"batch_size": 16, "lr": 3e-3, "lr_base_width": 48, "checkpoint_every": 100,
+                  "eval_windows": 128, "cpu_threads": 1},
+        # per budget C: 5 sizes log-spaced over N_opt / 3 .. 3 N_opt, N_opt = sqrt(C / (6 x 80)), D = C / 6N
+        "isoflop": {"budgets": [3e10, 1e11, 3e11], "sizes": 5, "span": 3.0, "tokens_per_param": 80.0},
     },
 }
 

@@ -5,7 +5,9 @@ Layout of ``OUT``::
     sweep.json            the spec and the expanded runs (what a rerun must match)
     data/<fingerprint>/   tokenizer and token shards (shared by all runs, cached)
     runs/<name>/          config.json, checkpoint.pt, curve.json, result.json
-    runs.csv              one row per finished run: run, N, D, C, loss, step, seed, ...
+    runs.csv              one row per finished run: run, N (non-embedding), N_total, D, C, loss, ..., mfu
+    runs/<name>/curve.json  also each checkpoint's tokens/s and MFU (the GPU's peak from --peak-tflops or
+                          the accelerator catalogue)
     curves.csv            one row per checkpoint: run, step, N, D (tokens so far), C, loss, train_loss, lr
 
 Tables are rebuilt from the run folders (the source of truth) after every checkpoint and run, and
@@ -24,13 +26,14 @@ from typing import Any
 
 from scalinglab.atomic import atomic_path
 from scalinglab.errors import ScalingLabError
+from scalinglab.sweep.flops import total_params
 from scalinglab.sweep.shards import prepare_data, write_json_atomic
 from scalinglab.sweep.spec import CHECKPOINT, CURVE, RESULT, RunConfig, SweepSpec, expand
 
-RUNS_COLUMNS = ["run", "N", "D", "C", "loss", "step", "seed", "non_embedding_params", "params", "layers",
-                "width", "heads", "seq_len", "batch_size", "lr", "schedule", "train_loss", "C_kaplan",
-                "C_chinchilla", "wall_s", "tokens_per_s"]
-CURVES_COLUMNS = ["run", "step", "N", "D", "C", "loss", "train_loss", "lr"]
+RUNS_COLUMNS = ["run", "N", "D", "C", "loss", "step", "seed", "non_embedding_params", "params", "N_total",
+                "C_total", "layers", "width", "heads", "seq_len", "batch_size", "lr", "schedule", "train_loss",
+                "C_kaplan", "C_chinchilla", "wall_s", "tokens_per_s", "mfu", "compile_s"]
+CURVES_COLUMNS = ["run", "step", "N", "D", "C", "loss", "train_loss", "lr"]  # timing per checkpoint: curve.json
 
 
 def require_torch() -> None:
@@ -64,9 +67,10 @@ def write_tables(out: Path, runs: list[RunConfig]) -> tuple[int, int]:
     for cfg in runs:
         rd = out / "runs" / cfg.name
         result = _read_json(rd / RESULT)
+        n, n_total = cfg.non_embedding_params, total_params(cfg.shape)
         if result and result.get("status") == "finished" and math.isfinite(result.get("loss", math.nan)):
-            run_rows.append(result)
-        n = cfg.non_embedding_params
+            # N is Kaplan's non-embedding count; N_total (and C_total = 6 N_total D) count every parameter
+            run_rows.append({**result, "N_total": n_total, "C_total": 6.0 * n_total * result["D"]})
         for p in _read_json(rd / CURVE) or []:
             curve_rows.append({"run": cfg.name, "step": p["step"], "N": n, "D": p["tokens"],
                                "C": 6.0 * n * p["tokens"], "loss": p["loss"], "train_loss": p["train_loss"],
@@ -132,7 +136,9 @@ def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, show_progress
 
         def on_event(kind: str, info: dict[str, Any]) -> None:
             name = info["run"]
-            if kind == "start":
+            if kind == "warning":
+                say(info["message"])
+            elif kind == "start":
                 bars[name] = progress.add_task(f"  {name}", total=info["steps"], info="")
             elif kind == "step" and name in bars:
                 progress.update(bars[name], completed=info["step"], info=f"loss {info['loss']:.3f}")

@@ -45,7 +45,11 @@ class DataConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
 
     def fingerprint(self, seed: int) -> str:
-        payload = json.dumps({"v": PIPELINE_VERSION, "seed": seed, **asdict(self)}, sort_keys=True)
+        """Cache key: pipeline version, seed, this config, the corpus files' content hash and Python version."""
+        from scalinglab.sweep.corpus import corpus_fingerprint
+
+        payload = json.dumps({"v": PIPELINE_VERSION, "seed": seed, **asdict(self),
+                              **corpus_fingerprint(self.source)}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 

@@ -36,8 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from scalinglab.errors import InputError, ScalingLabError
+from scalinglab.sweep import schema
 from scalinglab.sweep.filters import QualityConfig
 from scalinglab.sweep.flops import Shape, non_embedding_params, size_model
+from scalinglab.sweep.schema import RUN_CONFIG, check_section, check_value
 from scalinglab.sweep.shards import DataConfig
 
 #: Files of a run folder: the latest checkpoint, the validation curve so far, and the final result.
@@ -59,6 +61,7 @@ class TrainRecipe:
     batch_size: int = 16
     micro_batch: int | None = None
     lr: float = 3e-3
+    lr_base_width: int | None = None
     min_lr_ratio: float = 0.1
     warmup_steps: int | None = None
     warmup_fraction: float = 0.05
@@ -69,12 +72,14 @@ class TrainRecipe:
     beta2: float = 0.95
     grad_clip: float = 1.0
     checkpoint_every: int = 50
+    keep_checkpoints: tuple[int, ...] = ()
     eval_windows: int = 128
     cpu_threads: int | None = None
     device: str = "auto"
     dtype: str = "auto"
-    compile: bool = False
+    compile: bool | str = "auto"
     parallel: str = "ddp"
+    peak_flops: float | None = None  # dense peak FLOP/s of one device, for MFU (the CLI fills it in on CUDA)
 
 
 @dataclass(frozen=True)
@@ -115,10 +120,30 @@ class RunConfig:
     cpu_threads: int | None = None
     device: str = "auto"
     dtype: str = "auto"
-    compile: bool = False
+    compile: bool | str = "auto"  # "auto": torch.compile on CUDA, eager on CPU
     parallel: str = "ddp"
     divergence_factor: float = 2.0
     forecast: dict[str, float] | None = None
+    lr_base_width: int | None = None
+    keep_checkpoints: tuple[int, ...] = ()  # steps whose checkpoint is also kept as checkpoint-<step>.pt
+    peak_flops: float | None = None  # one device's dense peak FLOP/s: MFU is reported when known
+
+    def __post_init__(self) -> None:
+        """Every field typed and ranged (a config file edited by hand gets the same checks as a spec)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key, rule in RUN_CONFIG.items():
+            check_value(values[key], rule, f"run {self.name!r}: {key}", None)
+        object.__setattr__(self, "keep_checkpoints", tuple(int(s) for s in self.keep_checkpoints))
+        if self.d_model % self.n_head:
+            raise InputError(f"run {self.name!r}: width {self.d_model} is not divisible by its {self.n_head} heads")
+        if self.micro_batch and self.batch_size % self.micro_batch:
+            raise InputError(f"run {self.name!r}: batch_size {self.batch_size} is not divisible by "
+                             f"micro_batch {self.micro_batch}")
+
+    @property
+    def hidden_lr_mult(self) -> float:
+        """muP-style learning-rate factor of the hidden matrices: ``lr_base_width / d_model`` (1 when unset)."""
+        return self.lr_base_width / self.d_model if self.lr_base_width else 1.0
 
     @property
     def shape(self) -> Shape:
@@ -134,12 +159,21 @@ class RunConfig:
         return non_embedding_params(self.shape)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "keep_checkpoints": list(self.keep_checkpoints)}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+    def from_dict(cls, d: dict[str, Any], source: str | None = None) -> RunConfig:
+        """Build from a mapping; unknown keys and missing or bad fields are one InputError naming ``source``."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise InputError(f"unknown run config key(s): {', '.join(unknown)}", file=source)
+        try:
+            return cls(**d)
+        except TypeError as exc:  # a missing field
+            raise InputError(f"run config: {exc}", file=source) from None
+        except InputError as exc:
+            raise InputError(exc.detail, file=source) from None
 
 
 @dataclass(frozen=True)
@@ -156,48 +190,67 @@ class SweepSpec:
     executor: dict[str, Any] = field(default_factory=dict)
 
 
-def _build(cls: type, raw: dict[str, Any] | None, where: str, source: str) -> Any:
-    raw = dict(raw or {})
-    names = {f.name for f in fields(cls)}
-    unknown = sorted(set(raw) - names)
-    if unknown:
-        raise InputError(f"unknown key(s) in [{where}]: {', '.join(unknown)} (known: {', '.join(sorted(names))})",
-                         file=source)
-    try:
-        return cls(**raw)
-    except TypeError as exc:
-        raise InputError(f"[{where}]: {exc}", file=source) from None
+def _build(cls: type, raw: Any, rules: dict[str, schema.Rule], where: str, source: str) -> Any:
+    values = check_section(raw, rules, where, source)
+    if cls is TrainRecipe and "keep_checkpoints" in values:
+        values["keep_checkpoints"] = tuple(values["keep_checkpoints"])
+    return cls(**values)
 
 
-def spec_from_dict(d: dict[str, Any], source: str = "<spec>") -> SweepSpec:
-    """Validate a spec mapping (parsed TOML/YAML or a preset) into a :class:`SweepSpec`."""
-    d = dict(d)
-    known = {f.name for f in fields(SweepSpec)}
-    unknown = sorted(set(d) - known)
-    if unknown:
-        raise InputError(f"unknown top-level key(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})",
-                         file=source)
-    data_raw = dict(d.get("data") or {})
-    quality = _build(QualityConfig, data_raw.pop("quality", None), "data.quality", source)
-    data = _build(DataConfig, {**data_raw, "quality": quality}, "data", source)
+def _check_runs(raw: list[Any], source: str) -> list[dict[str, Any]]:
+    """Each ``[[runs]]`` entry: a table of shape keys (typed, ranged) plus RunConfig overrides."""
+    out = []
+    for i, r in enumerate(raw):
+        if not isinstance(r, dict):
+            raise InputError(f"runs[{i}] must be a table, got {r!r:.40}", file=source)
+        rules = {**RUN_CONFIG, **schema.RUN}
+        entry = check_section(r, rules, f"runs[{i}]", source)
+        if "tokens" not in entry:
+            raise InputError(f"runs[{i}] needs tokens", file=source)
+        if not ({"layers", "width"} <= set(entry) or "params" in entry):
+            raise InputError(f"runs[{i}] needs params, or layers and width", file=source)
+        out.append(entry)
+    return out
+
+
+def spec_from_dict(d: Any, source: str = "<spec>") -> SweepSpec:
+    """Validate a spec mapping (parsed TOML/YAML or a preset) into a :class:`SweepSpec`.
+
+    Every key is checked for type and range (:mod:`scalinglab.sweep.schema`) before anything else
+    happens, and the run design is expanded once, so any error names the spec file and the key.
+    """
+    if not isinstance(d, dict):
+        raise InputError("a spec must be a mapping", file=source)
+    top = check_section(d, schema.TOP, "top level", source)
+    data_raw = dict(top.get("data") or {})
+    quality = _build(QualityConfig, data_raw.pop("quality", None), schema.QUALITY, "data.quality", source)
+    data = _build(DataConfig, data_raw, schema.DATA, "data", source)
+    data = replace(data, quality=quality)
+    gates_raw = dict(top.get("gates") or {})
+    forecast = check_section(gates_raw.pop("forecast", None), schema.FORECAST, "gates.forecast", source)
+    if forecast and not {"E", "B", "beta"} <= set(forecast):
+        raise InputError("gates.forecast needs E, B and beta", file=source)
+    gates = replace(_build(Gates, gates_raw, schema.GATES, "gates", source), forecast=forecast or None)
     spec = SweepSpec(
-        name=str(d.get("name", "sweep")), seed=int(d.get("seed", 0)), data=data,
-        model=_build(ModelRules, d.get("model"), "model", source),
-        train=_build(TrainRecipe, d.get("train"), "train", source),
-        gates=_build(Gates, d.get("gates"), "gates", source),
-        grid=d.get("grid"), isoflop=d.get("isoflop"), runs=list(d.get("runs") or []),
-        executor=dict(d.get("executor") or {}),
+        name=str(top.get("name", "sweep")), seed=int(top.get("seed", 0)), data=data,
+        model=_build(ModelRules, top.get("model"), schema.MODEL, "model", source),
+        train=_build(TrainRecipe, top.get("train"), schema.TRAIN, "train", source), gates=gates,
+        grid=check_section(top["grid"], schema.GRID, "grid", source) if top.get("grid") is not None else None,
+        isoflop=(check_section(top["isoflop"], schema.ISOFLOP, "isoflop", source)
+                 if top.get("isoflop") is not None else None),
+        runs=_check_runs(top.get("runs") or [], source), executor=dict(top.get("executor") or {}),
     )
     if sum(x is not None and x != [] for x in (spec.grid, spec.isoflop, spec.runs or None)) != 1:
         raise InputError("a spec needs exactly one of [grid], [isoflop] or [[runs]]", file=source)
-    if spec.train.schedule not in ("cosine", "wsd"):
-        raise InputError(f"train.schedule must be 'cosine' or 'wsd', got {spec.train.schedule!r}", file=source)
-    if spec.train.parallel not in ("ddp", "fsdp"):
-        raise InputError(f"train.parallel must be 'ddp' or 'fsdp', got {spec.train.parallel!r}", file=source)
+    if spec.train.micro_batch and spec.train.batch_size % spec.train.micro_batch:
+        raise InputError(f"train.batch_size {spec.train.batch_size} is not divisible by train.micro_batch "
+                         f"{spec.train.micro_batch}", file=source)
     try:
         expand(spec, "")  # validate the run design now, so errors name the spec file
     except InputError as exc:
         raise InputError(exc.detail, file=source) from None
+    except ScalingLabError as exc:
+        raise InputError(str(exc), file=source) from None
     return spec
 
 
@@ -317,7 +370,8 @@ def expand(spec: SweepSpec, data_dir: Path | str) -> list[RunConfig]:
             checkpoint_every=max(1, t.checkpoint_every), eval_windows=t.eval_windows,
             cpu_threads=t.cpu_threads, device=t.device,
             dtype=t.dtype, compile=t.compile, parallel=t.parallel,
-            divergence_factor=spec.gates.divergence_factor, forecast=spec.gates.forecast)
+            divergence_factor=spec.gates.divergence_factor, forecast=spec.gates.forecast,
+            lr_base_width=t.lr_base_width, keep_checkpoints=t.keep_checkpoints, peak_flops=t.peak_flops)
         overrides = p.get("overrides") or {}
         bad = sorted(set(overrides) - train_fields)
         if bad:
