@@ -17,7 +17,7 @@ app = typer.Typer(
 #: Command modules, each with ``register(app)``. They import their libraries lazily, so that
 #: ``scalinglab --help`` stays quick.
 COMMAND_MODULES = ("core", "select", "plan", "curves", "skills", "observe", "density", "report", "sweep",
-                   "test_time", "datasets")
+                   "test_time", "datasets", "post")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"scalinglab.cli.{_name}").register(app)

@@ -1,6 +1,6 @@
 """``scalinglab sweep``: run a family of small training runs and write runs.csv / curves.csv.
 
-Commands: ``run`` (train or resume a sweep), ``resume`` (finish a folder from its stored spec), ``plan`` (show the runs a spec expands to, no torch
+Commands: ``run`` (train or resume a sweep), ``export`` (a run as a Hugging Face folder), ``resume`` (finish a folder from its stored spec), ``plan`` (show the runs a spec expands to, no torch
 needed), ``status`` (per-run progress of an output folder), ``presets`` (list built-in specs).
 """
 
@@ -224,6 +224,21 @@ def presets_cmd(json_out: JsonOpt = False) -> None:
         design = "isoflop" if "isoflop" in p else "grid" if "grid" in p else "runs"
         n_runs = len(expand(spec_from_dict(p, f"preset:{name}"), ""))
         typer.echo(f"{name}: {n_runs} runs ({design}), data {p['data']['source']}, vocab {p['data']['vocab_size']}")
+
+
+@sweep_app.command("export")
+@handle_errors
+def export_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder of a sweep: OUT/runs/NAME.")],
+    out: Annotated[Path, typer.Option("--out", help="Hugging Face model folder to write.")],
+) -> None:
+    """Export a run's model as a Hugging Face GPT-2 folder (safetensors, config, tokenizer; needs [post])."""
+    from scalinglab.sweep.runner import require_torch
+
+    require_torch()
+    from scalinglab.post.export import export_hf
+
+    typer.echo(f"exported {run_dir} -> {export_hf(run_dir, out)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,201 @@
+"""Chain the stages for every base run of a sweep, with eval gates, and write ``post_runs.csv``.
+
+Layout of the output folder::
+
+    <out>/post.json                    the spec used (a rerun with another spec is refused)
+    <out>/<base run>/base.json         the base model's held-out metrics and its gate
+    <out>/<base run>/sft/stage.pt      checkpoint (model, optimiser, step, per-step log); result.json
+    <out>/<base run>/dpo/...           the same for DPO, started from the SFT model
+    <out>/post_runs.csv                one row per (base run, stage)
+
+Gates (``[gates]`` in the spec): a base model goes on to SFT only if its sweep validation loss is
+under ``base_max_val_loss``; the SFT model is promoted only if its held-out exact-match accuracy beats
+the base's by more than ``sft_min_gain``, and only a promoted SFT model goes on to DPO; the DPO model
+is promoted unless its accuracy falls more than ``dpo_max_drop`` below SFT's. A stage that is not
+promoted is still reported, with the reason. Rerunning the same command resumes killed stages from
+their checkpoints and reuses finished ones.
+
+Imports torch at module level.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from scalinglab.errors import InputError
+from scalinglab.post.base import BaseRun, data_dir_of, load_base
+from scalinglab.post.tasks import Example, make_examples, make_pairs
+from scalinglab.post.train import StageConfig, exact_match, load_stage_model, reward_stats, train_stage
+from scalinglab.sweep.model import GPT
+
+RESULT = "result.json"
+COLUMNS = ["base_run", "N", "D", "base_val_loss", "stage", "from", "examples", "pairs", "steps", "train_loss",
+           "accuracy", "acc_add", "acc_copy", "acc_reverse", "acc_stdlib", "reward_accuracy", "reward_margin",
+           "promoted", "reason", "wall_s"]
+Log = Callable[[str], None]
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, indent=1))
+    os.replace(tmp, path)
+
+
+def write_csv_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(buf.getvalue())
+    os.replace(tmp, path)
+
+
+def corpus_lines(base: BaseRun) -> list[str]:
+    """Lines of the sweep's validation text (held out from the base model's training), decoded."""
+    data_dir = data_dir_of(base.run_dir, base.cfg)
+    meta = json.loads((data_dir / "meta.json").read_text())
+    tokens = np.load(data_dir / meta["val_file"], mmap_mode="r")
+    return base.tokenizer.decode(np.asarray(tokens).tolist()).splitlines()
+
+
+def task_sets(spec: dict[str, Any], lines: list[str]) -> tuple[list[Example], list[Example]]:
+    """(train examples, held-out examples) over the spec's tasks."""
+    t = spec["tasks"]
+    kw = {"digits": t["digits"], "length": t["length"], "lines": lines}
+    train = [ex for name in t["names"] for ex in make_examples(name, t["train_per_task"], spec["seed"], "train", **kw)]
+    held = [ex for name in t["names"] for ex in make_examples(name, t["eval_per_task"], spec["seed"], "eval", **kw)]
+    return train, held
+
+
+def stage_config(spec: dict[str, Any], kind: str) -> StageConfig:
+    return StageConfig(kind=kind, seed=spec["seed"], **spec[kind])
+
+
+def run_sft(model: GPT, tok: Any, spec: dict[str, Any], train: list[Example], held: list[Example],
+            stage_dir: Path, on_progress: Any = None) -> tuple[GPT, dict[str, Any]]:
+    """Train (or resume or reload) SFT from ``model``; returns (SFT model, metrics)."""
+    stage_dir = Path(stage_dir)
+    c = stage_config(spec, "sft")
+    if (stage_dir / RESULT).exists():
+        return load_stage_model(stage_dir, model), json.loads((stage_dir / RESULT).read_text())
+    t0 = time.perf_counter()
+    sft, state = train_stage(c, model, tok, [(ex, ex.answer) for ex in train], stage_dir, on_progress)
+    t_train = time.perf_counter() - t0
+    tail = [e["loss"] for e in state["log"][-10:]]
+    metrics = {"examples": len(train), "steps": state["step"], "train_loss": sum(tail) / len(tail),
+               **exact_match(sft, tok, held), "log": state["log"]}
+    metrics["wall_s"] = state["wall_s"] + (time.perf_counter() - t0 - t_train)
+    write_json_atomic(stage_dir / RESULT, metrics)
+    return sft, metrics
+
+
+def run_dpo(model: GPT, tok: Any, spec: dict[str, Any], train: list[Example], held: list[Example],
+            stage_dir: Path, on_progress: Any = None) -> tuple[GPT, dict[str, Any]]:
+    """DPO from ``model`` (also the frozen reference) on verifier pairs; returns (DPO model, metrics)."""
+    stage_dir = Path(stage_dir)
+    c = stage_config(spec, "dpo")
+    if (stage_dir / RESULT).exists():
+        return load_stage_model(stage_dir, model), json.loads((stage_dir / RESULT).read_text())
+    t0 = time.perf_counter()
+    pairs = make_pairs(train, spec["seed"])
+    dpo, state = train_stage(c, model, tok, pairs, stage_dir, on_progress)
+    t_train = time.perf_counter() - t0
+    tail = [e["loss"] for e in state["log"][-10:]]
+    metrics = {"pairs": len(pairs), "steps": state["step"], "train_loss": sum(tail) / len(tail),
+               **exact_match(dpo, tok, held),
+               **reward_stats(dpo, model, tok, make_pairs(held, spec["seed"] + 1), c.beta), "log": state["log"]}
+    metrics["wall_s"] = state["wall_s"] + (time.perf_counter() - t0 - t_train)
+    write_json_atomic(stage_dir / RESULT, metrics)
+    return dpo, metrics
+
+
+def _base_row(base: BaseRun) -> dict[str, Any]:
+    r = base.result
+    return {"base_run": base.name, "N": r.get("N", base.cfg.non_embedding_params), "D": r.get("D", ""),
+            "base_val_loss": r.get("loss", math.nan)}
+
+
+def post_train_base(base: BaseRun, spec: dict[str, Any], out: Path, log: Log,
+                    on_progress: Any = None) -> list[dict[str, Any]]:
+    """All stages for one base run; returns its post_runs.csv rows."""
+    g = spec["gates"]
+    rd = out / base.name
+    rd.mkdir(parents=True, exist_ok=True)
+    train, held = task_sets(spec, corpus_lines(base))
+    tok, common = base.tokenizer, _base_row(base)
+    if (rd / "base.json").exists():
+        bm = json.loads((rd / "base.json").read_text())
+    else:
+        t0 = time.perf_counter()
+        bm = {**exact_match(base.model, tok, held)}
+        bm["wall_s"] = time.perf_counter() - t0
+        write_json_atomic(rd / "base.json", bm)
+    val = float(common["base_val_loss"])
+    ok = math.isfinite(val) and val < g["base_max_val_loss"]
+    rows = [{**common, **bm, "stage": "base", "from": "", "steps": base.result.get("step", ""), "promoted": ok,
+             "reason": "" if ok else f"val loss {val:.4g} not under gate {g['base_max_val_loss']}"}]
+    log(f"{base.name}: base accuracy {bm['accuracy']:.3f}, val loss {val:.4g}" + ("" if ok else " (gated)"))
+    if not ok:
+        return rows
+    sft, sm = run_sft(base.model, tok, spec, train, held, rd / "sft", on_progress)
+    gain = sm["accuracy"] - bm["accuracy"]
+    ok = gain > g["sft_min_gain"]
+    rows.append({**common, **sm, "stage": "sft", "from": "base", "promoted": ok,
+                 "reason": "" if ok else f"accuracy gain {gain:+.3f} not above {g['sft_min_gain']}"})
+    log(f"{base.name}: sft accuracy {sm['accuracy']:.3f} ({gain:+.3f})" + ("" if ok else " (not promoted)"))
+    if not ok:
+        return rows
+    _, dm = run_dpo(sft, tok, spec, train, held, rd / "dpo", on_progress)
+    drop = sm["accuracy"] - dm["accuracy"]
+    ok = drop <= g["dpo_max_drop"]
+    rows.append({**common, **dm, "stage": "dpo", "from": "sft", "promoted": ok,
+                 "reason": "" if ok else f"accuracy fell {drop:.3f} below sft's (more than {g['dpo_max_drop']})"})
+    log(f"{base.name}: dpo accuracy {dm['accuracy']:.3f}, held-out reward accuracy {dm['reward_accuracy']:.3f}, "
+        f"margin {dm['reward_margin']:.3f}" + ("" if ok else " (not promoted)"))
+    return rows
+
+
+def base_runs(sweep_dir: Path) -> list[Path]:
+    """Run folders of a sweep's finished runs, in runs.csv order."""
+    table = sweep_dir / "runs.csv"
+    if not table.exists():
+        raise InputError("not a finished sweep folder (no runs.csv)", file=str(sweep_dir))
+    with open(table) as f:
+        names = [r["run"] for r in csv.DictReader(f)]
+    if not names:
+        raise InputError("the sweep has no finished runs", file=str(table))
+    return [sweep_dir / "runs" / n for n in names]
+
+
+def run_post(spec: dict[str, Any], sweep_dir: Path | str, out: Path | str, log: Log = print,
+             on_progress: Any = None) -> dict[str, Any]:
+    """Post-train every base run of ``sweep_dir`` into ``out``; returns a summary."""
+    sweep_dir, out = Path(sweep_dir), Path(out)
+    runs = base_runs(sweep_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stored = out / "post.json"
+    if stored.exists() and json.loads(stored.read_text()) != spec:
+        raise InputError("the folder holds a post run with another spec; use a fresh --out", file=str(stored))
+    write_json_atomic(stored, spec)
+    torch.set_num_threads(spec["threads"])
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    rows: list[dict[str, Any]] = []
+    for rd in runs:
+        rows += post_train_base(load_base(rd), spec, out, log, on_progress)
+        write_csv_atomic(out / "post_runs.csv", rows)
+    return {"bases": len(runs), "rows": len(rows), "post_runs_csv": str(out / "post_runs.csv"),
+            "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0,
+            "stages": [{k: r.get(k) for k in ("base_run", "stage", "accuracy", "reward_accuracy", "promoted")}
+                       for r in rows]}

@@ -1,0 +1,72 @@
+"""Post-training specs: tasks, the SFT and DPO stages, and the gates between them.
+
+* ``smoke``: every base run of a sweep (made for the ``smoke`` sweep: two barely trained models of
+  12k and 56k non-embedding parameters) -> 1000 SFT steps -> 30 DPO steps on one-digit addition,
+  copy/reverse of two letters and completing a line of the sweep's held-out validation text, one
+  CPU thread; about 30 s of CPU time for both base models.
+
+A spec file (TOML) has the same tables; keys it leaves out take these values.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from scalinglab.errors import InputError
+
+SMOKE: dict[str, Any] = {
+    "name": "smoke",
+    "seed": 0,
+    "threads": 1,
+    "tasks": {"names": ["add", "copy", "reverse", "stdlib"], "train_per_task": 256, "eval_per_task": 32,
+              "digits": 1, "length": 2},
+    "sft": {"steps": 1000, "batch_size": 32, "lr": 5e-3, "warmup_steps": 10, "checkpoint_every": 50},
+    "dpo": {"steps": 30, "batch_size": 16, "lr": 1e-3, "warmup_steps": 3, "beta": 0.1, "nll_weight": 1.0,
+            "checkpoint_every": 10},
+    # base -> SFT only when the base's validation loss is under the gate; SFT promoted when its held-out
+    # accuracy beats the base's by more than sft_min_gain; DPO promoted unless its accuracy drops by more
+    # than dpo_max_drop below SFT's.
+    "gates": {"base_max_val_loss": 7.0, "sft_min_gain": 0.0, "dpo_max_drop": 0.0},
+}
+PRESETS: dict[str, dict[str, Any]] = {"smoke": SMOKE}
+SECTIONS = {"tasks": set(SMOKE["tasks"]), "gates": set(SMOKE["gates"]),
+            "sft": {"steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip",
+                    "checkpoint_every"},
+            "dpo": {"steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip",
+                    "beta", "nll_weight", "checkpoint_every"}}
+
+
+def post_preset(name: str) -> dict[str, Any]:
+    if name not in PRESETS:
+        raise InputError(f"unknown post preset {name!r} (presets: {', '.join(PRESETS)})")
+    return copy.deepcopy(PRESETS[name])
+
+
+def post_spec_from_dict(raw: dict[str, Any], source: str = "<spec>") -> dict[str, Any]:
+    """Validate a spec mapping (unknown keys are errors) and fill what it leaves out from ``smoke``."""
+    spec = copy.deepcopy(SMOKE)
+    for key, value in raw.items():
+        if key in ("name", "seed", "threads"):
+            spec[key] = value
+        elif key in SECTIONS and isinstance(value, dict):
+            bad = set(value) - SECTIONS[key]
+            if bad:
+                raise InputError(f"unknown key(s) in [{key}]: {', '.join(sorted(bad))}", file=source)
+            spec[key] = {**spec[key], **value}
+        else:
+            raise InputError(f"unknown key {key!r}", file=source)
+    return spec
+
+
+def load_post_spec(path: Path | str) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError("no such file", file=str(path)) from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"not valid TOML: {e}", file=str(path)) from None
+    return post_spec_from_dict(raw, str(path))

@@ -1,0 +1,260 @@
+"""SFT and DPO on a sweep GPT: one loop, one file, no framework (nanoGPT-style).
+
+    for step in range(start, steps):
+        lr = warmup then cosine(step)
+        batch = examples at a seeded permutation position     # a pure function of (seed, step)
+        SFT: cross-entropy on the answer tokens only (the prompt is masked)
+        DPO: -log sigmoid(beta * [(log pi(y+) - log ref(y+)) - (log pi(y-) - log ref(y-))])
+                                                             # Rafailov et al. 2023, eq. 7
+             + nll_weight * (-log pi(y+) / |y+|)             # optional NLL term, Pang et al. 2024, eq. 1
+        clip; AdamW step
+        every checkpoint_every steps and at the end: save model, optimiser, step and per-step log atomically
+
+There is no dropout and every batch is a function of the step, so a stage killed at any moment
+resumes from its last complete checkpoint and finishes with the same weights and the same log
+(no step lost or repeated) as an uninterrupted one. The DPO reference is a frozen copy of the
+stage's starting model, rebuilt from the same starting weights on resume.
+
+Imports torch at module level.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from scalinglab.errors import ScalingLabError
+from scalinglab.post.tasks import EOT, Example, chat_prompt, chat_text, verify
+from scalinglab.sweep.model import GPT, param_groups
+
+STAGE_CHECKPOINT = "stage.pt"
+ProgressFn = Callable[[int, int, float], None]
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """Hyper-parameters of one SFT or DPO stage."""
+
+    kind: str = "sft"
+    steps: int = 60
+    batch_size: int = 16
+    lr: float = 3e-3
+    min_lr_ratio: float = 0.1
+    warmup_steps: int = 5
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    beta: float = 0.1
+    nll_weight: float = 0.0
+    checkpoint_every: int = 10
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("sft", "dpo"):
+            raise ScalingLabError(f"stage kind must be sft or dpo, got {self.kind!r}")
+        if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1:
+            raise ScalingLabError("steps, batch_size and checkpoint_every must be at least 1")
+
+
+def lr_at(step: int, c: StageConfig) -> float:
+    """Linear warmup, then cosine decay to ``lr * min_lr_ratio``."""
+    if step < c.warmup_steps:
+        return c.lr * (step + 1) / c.warmup_steps
+    p = min(1.0, (step - c.warmup_steps + 1) / max(1, c.steps - c.warmup_steps))
+    lo = c.lr * c.min_lr_ratio
+    return lo + 0.5 * (c.lr - lo) * (1.0 + math.cos(math.pi * p))
+
+
+def batch_indices(step: int, batch_size: int, n: int, seed: int) -> list[int]:
+    """Items of optimiser step ``step``: consecutive slots of per-epoch seeded permutations of ``n`` items."""
+    out = []
+    for pos in range(step * batch_size, (step + 1) * batch_size):
+        epoch, i = divmod(pos, n)
+        out.append(int(np.random.default_rng((seed, epoch)).permutation(n)[i]))
+    return out
+
+
+# ----------------------------------------------------------------------------- tokens
+def encode_pair(tok: Any, prompt: str, completion: str, seq_len: int) -> tuple[list[int], int]:
+    """Token ids of prompt + completion (cut to ``seq_len + 1``) and the index where the completion starts."""
+    p = tok.encode(prompt).ids
+    c = tok.encode(completion).ids
+    ids = (p + c)[: seq_len + 1]
+    if len(p) >= len(ids):
+        raise ScalingLabError(f"prompt {prompt!r} leaves no room for an answer in {seq_len} tokens")
+    return ids, len(p)
+
+
+def _pad(rows: Sequence[tuple[list[int], int]], pad: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(inputs, targets, mask of completion targets), right-padded (causal attention never sees padding)."""
+    T = max(len(ids) for ids, _ in rows) - 1
+    x = torch.full((len(rows), T), pad, dtype=torch.long)
+    y = torch.full((len(rows), T), pad, dtype=torch.long)
+    m = torch.zeros((len(rows), T), dtype=torch.bool)
+    for r, (ids, start) in enumerate(rows):
+        n = len(ids) - 1
+        x[r, :n] = torch.tensor(ids[:-1])
+        y[r, :n] = torch.tensor(ids[1:])
+        m[r, start - 1:n] = True  # predict completion token j from position j-1
+    return x, y, m
+
+
+def seq_logp(model: GPT, x: torch.Tensor, y: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    """Summed log-probability of the masked target tokens, per row."""
+    logits, _ = model(x)
+    lp = torch.log_softmax(logits.float(), dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
+    return (lp * m).sum(-1)
+
+
+def sft_loss(model: GPT, x: torch.Tensor, y: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    logits, _ = model(x)
+    ce = F.cross_entropy(logits.float().transpose(1, 2), y, reduction="none")
+    return (ce * m).sum() / m.sum()
+
+
+def dpo_terms(model: GPT, ref: GPT, chosen: tuple, rejected: tuple, beta: float, nll_weight: float = 0.0
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(mean DPO loss, chosen rewards, rejected rewards); reward = beta * (log pi - log pi_ref).
+
+    ``nll_weight`` adds the chosen answers' per-token negative log-likelihood (the DPO+NLL loss of
+    Pang et al. 2024, eq. 1), which keeps DPO from lowering the likelihood of the correct answer too.
+    """
+    with torch.no_grad():
+        ref_c, ref_r = seq_logp(ref, *chosen), seq_logp(ref, *rejected)
+    pc = seq_logp(model, *chosen)
+    rc = beta * (pc - ref_c)
+    rr = beta * (seq_logp(model, *rejected) - ref_r)
+    loss = -F.logsigmoid(rc - rr).mean()
+    if nll_weight:
+        loss = loss - nll_weight * (pc / chosen[2].sum(-1)).mean()
+    return loss, rc.detach(), rr.detach()
+
+
+# ----------------------------------------------------------------------------- checkpoints
+def save_atomic(obj: Any, path: Path) -> None:
+    """``torch.save`` to a temporary file, fsync, then ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_stage_model(stage_dir: Path, init: GPT) -> GPT:
+    """The finished (or latest) model of a stage folder, in eval mode."""
+    ck = torch.load(Path(stage_dir) / STAGE_CHECKPOINT, map_location="cpu", weights_only=True)
+    model = copy.deepcopy(init)
+    model.load_state_dict(ck["model"])
+    return model.eval()
+
+
+# ----------------------------------------------------------------------------- the stage
+def train_stage(c: StageConfig, init: GPT, tok: Any, data: Sequence[tuple], stage_dir: Path | str,
+                on_progress: ProgressFn | None = None) -> tuple[GPT, dict[str, Any]]:
+    """Train (or resume, or reload) one stage from ``init``; returns (model, state with the per-step log).
+
+    ``data`` holds ``(example, completion)`` for SFT and ``(example, chosen, rejected)`` for DPO.
+    """
+    stage_dir = Path(stage_dir)
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    seq_len, pad = init.shape.seq_len, tok.token_to_id(EOT)
+    rows = [[encode_pair(tok, *chat_text(d[0], a), seq_len) for a in d[1:]] for d in data]
+    model = copy.deepcopy(init).train()
+    ref = copy.deepcopy(init).eval() if c.kind == "dpo" else None
+    optim = torch.optim.AdamW(param_groups(model, c.weight_decay), lr=c.lr, betas=(0.9, 0.95))
+    state: dict[str, Any] = {"step": 0, "log": [], "wall_s": 0.0, "config": asdict(c)}
+    path = stage_dir / STAGE_CHECKPOINT
+    if path.exists():
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+        if ck["state"]["config"] != asdict(c):
+            raise ScalingLabError(f"{path}: stage was started with another config; use a fresh --out")
+        model.load_state_dict(ck["model"])
+        optim.load_state_dict(ck["optim"])
+        state = ck["state"]
+    t_last = time.perf_counter()
+    while state["step"] < c.steps:
+        step = state["step"]
+        for g in optim.param_groups:
+            g["lr"] = lr_at(step, c)
+        picked = [rows[i] for i in batch_indices(step, c.batch_size, len(rows), c.seed)]
+        if c.kind == "sft":
+            loss = sft_loss(model, *_pad([r[0] for r in picked], pad))
+            entry = {"step": step + 1, "loss": float(loss.detach())}
+        else:
+            loss, rc, rr = dpo_terms(model, ref, _pad([r[0] for r in picked], pad),
+                                     _pad([r[1] for r in picked], pad), c.beta, c.nll_weight)
+            entry = {"step": step + 1, "loss": float(loss.detach()),
+                     "reward_accuracy": float((rc > rr).float().mean()), "margin": float((rc - rr).mean())}
+        loss.backward()
+        if c.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
+        optim.step()
+        optim.zero_grad(set_to_none=True)
+        state["step"] = step + 1
+        state["log"].append(entry)
+        if on_progress:
+            on_progress(state["step"], c.steps, entry["loss"])
+        if state["step"] % c.checkpoint_every == 0 or state["step"] == c.steps:
+            now = time.perf_counter()
+            state["wall_s"] += now - t_last
+            t_last = now
+            save_atomic({"model": model.state_dict(), "optim": optim.state_dict(), "state": state}, path)
+    return model.eval(), state
+
+
+# ----------------------------------------------------------------------------- evaluation
+@torch.no_grad()
+def greedy_answers(model: GPT, tok: Any, examples: Sequence[Example], max_new: int = 8) -> list[str]:
+    """Greedy answers (up to ``max_new`` tokens or ``<|endoftext|>``), batched by prompt length."""
+    model.eval()
+    eot = tok.token_to_id(EOT)
+    prompts = [tok.encode(chat_prompt(ex.prompt)).ids for ex in examples]
+    out: list[str] = [""] * len(examples)
+    by_len: dict[int, list[int]] = {}
+    for i, p in enumerate(prompts):
+        by_len.setdefault(len(p), []).append(i)
+    for n, idx in by_len.items():
+        seq = torch.tensor([prompts[i] for i in idx])
+        done = torch.zeros(len(idx), dtype=torch.bool)
+        for _ in range(min(max_new, model.shape.seq_len - n)):
+            nxt = model(seq)[0][:, -1].argmax(-1)
+            nxt = torch.where(done, torch.full_like(nxt, eot), nxt)
+            seq = torch.cat([seq, nxt[:, None]], dim=1)
+            done |= nxt == eot
+            if bool(done.all()):
+                break
+        for r, i in enumerate(idx):
+            gen = seq[r, n:].tolist()
+            out[i] = tok.decode(gen[: gen.index(eot)] if eot in gen else gen)
+    return out
+
+
+def exact_match(model: GPT, tok: Any, examples: Sequence[Example]) -> dict[str, float]:
+    """Exact-match accuracy overall (``"accuracy"``) and per task (``"acc_<task>"``)."""
+    answers = greedy_answers(model, tok, examples)
+    hits: dict[str, list[bool]] = {}
+    for ex, a in zip(examples, answers, strict=True):
+        hits.setdefault(ex.task, []).append(verify(ex, a))
+    allhits = [h for v in hits.values() for h in v]
+    return {"accuracy": sum(allhits) / max(1, len(allhits)),
+            **{f"acc_{t}": sum(v) / len(v) for t, v in hits.items()}}
+
+
+@torch.no_grad()
+def reward_stats(model: GPT, ref: GPT, tok: Any, pairs: Sequence[tuple], beta: float) -> dict[str, float]:
+    """DPO implicit-reward accuracy (chosen reward > rejected) and mean margin on ``pairs``."""
+    seq_len, pad = model.shape.seq_len, tok.token_to_id(EOT)
+    chosen = _pad([encode_pair(tok, *chat_text(p[0], p[1]), seq_len) for p in pairs], pad)
+    rejected = _pad([encode_pair(tok, *chat_text(p[0], p[2]), seq_len) for p in pairs], pad)
+    _, rc, rr = dpo_terms(model.eval(), ref.eval(), chosen, rejected, beta)
+    return {"reward_accuracy": float((rc > rr).float().mean()), "reward_margin": float((rc - rr).mean())}
