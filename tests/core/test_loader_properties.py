@@ -188,9 +188,7 @@ def sloth_doc() -> dict:
     y = np.clip(0.2 + 0.1 * np.log(size)[:, None] + rng.normal(0, 0.01, (9, 2)), 0, 1)
     model = Sloth(1, "basic", seed=0, n_init=1, n_ensemble=1, max_iter=30)
     model.fit(size, tokens, fams, y, benchmarks=["b1", "b2"], floors=np.array([0.0, 0.25]))
-    from scalinglab.skills.sloth_io import to_dict
-
-    return json.loads(json.dumps(to_dict(model, {"data": "synthetic"})))
+    return json.loads(json.dumps(model.to_dict({"data": "synthetic"})))
 
 
 def _paths(doc: Any, prefix: tuple = ()) -> list[tuple]:
