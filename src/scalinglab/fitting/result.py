@@ -6,7 +6,6 @@ FIT.json written by hand with only ``law`` and ``params`` loads too.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from scalinglab.laws.base import Law
 from scalinglab.laws.presets import get_preset
 from scalinglab.laws.registry import get_law
 from scalinglab.results import Result
-from scalinglab.serialize import dumps, write_text_atomic
+from scalinglab.serialize import dumps, read_json, write_text_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from scalinglab.data.runs import RunsTable
@@ -93,21 +92,7 @@ class FitResult(Result):
     @classmethod
     def load(cls, path: str | Path) -> FitResult:
         """Read a FIT.json (errors name the file)."""
-        path = Path(path)
-        try:
-            d = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is not part of the JSON
-        except FileNotFoundError:
-            raise InputError("no such file", file=str(path)) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not a FIT.json file", file=str(path)) from None
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                             file=str(path)) from None
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise InputError(f"not valid JSON: {type(exc).__name__}", file=str(path)) from None
-        return cls.from_dict(d, source=str(path))
+        return cls.from_dict(read_json(path), source=str(path))
 
     # -- use --------------------------------------------------------------------------------------
     def predict(self, **X: Any) -> np.ndarray:
