@@ -83,42 +83,43 @@ def stage_config(spec: dict[str, Any], kind: str) -> StageConfig:
     return StageConfig(kind=kind, seed=spec["seed"], **spec[kind])
 
 
-def run_sft(model: GPT, tok: Any, spec: dict[str, Any], train: list[Example], held: list[Example],
-            stage_dir: Path, on_progress: Any = None) -> tuple[GPT, dict[str, Any]]:
-    """Train (or resume or reload) SFT from ``model``; returns (SFT model, metrics)."""
+def _run_stage(c: StageConfig, model: GPT, tok: Any, items: Callable[[], list], count_key: str,
+               evaluate: Callable[[GPT], dict[str, Any]], stage_dir: Path,
+               on_progress: Any = None) -> tuple[GPT, dict[str, Any]]:
+    """Train (or resume, or reload when finished) one stage on ``items()``; returns (model, metrics)."""
     stage_dir = Path(stage_dir)
-    c = stage_config(spec, "sft")
     if (stage_dir / RESULT).exists():
         return load_stage_model(stage_dir, model), json.loads((stage_dir / RESULT).read_text())
     t0 = time.perf_counter()
-    sft, state = train_stage(c, model, tok, [(ex, ex.answer) for ex in train], stage_dir, on_progress)
+    data = items()
+    trained, state = train_stage(c, model, tok, data, stage_dir, on_progress)
     t_train = time.perf_counter() - t0
     tail = [e["loss"] for e in state["log"][-10:]]
-    metrics = {"examples": len(train), "steps": state["step"], "train_loss": sum(tail) / len(tail),
-               **exact_match(sft, tok, held), "log": state["log"]}
+    metrics = {count_key: len(data), "steps": state["step"], "train_loss": sum(tail) / len(tail),
+               **evaluate(trained), "log": state["log"]}
     metrics["wall_s"] = state["wall_s"] + (time.perf_counter() - t0 - t_train)
     write_json_atomic(stage_dir / RESULT, metrics)
-    return sft, metrics
+    return trained, metrics
+
+
+def run_sft(model: GPT, tok: Any, spec: dict[str, Any], train: list[Example], held: list[Example],
+            stage_dir: Path, on_progress: Any = None) -> tuple[GPT, dict[str, Any]]:
+    """Train (or resume or reload) SFT from ``model``; returns (SFT model, metrics)."""
+    return _run_stage(stage_config(spec, "sft"), model, tok, lambda: [(ex, ex.answer) for ex in train],
+                      "examples", lambda sft: exact_match(sft, tok, held), stage_dir, on_progress)
 
 
 def run_dpo(model: GPT, tok: Any, spec: dict[str, Any], train: list[Example], held: list[Example],
             stage_dir: Path, on_progress: Any = None) -> tuple[GPT, dict[str, Any]]:
     """DPO from ``model`` (also the frozen reference) on verifier pairs; returns (DPO model, metrics)."""
-    stage_dir = Path(stage_dir)
     c = stage_config(spec, "dpo")
-    if (stage_dir / RESULT).exists():
-        return load_stage_model(stage_dir, model), json.loads((stage_dir / RESULT).read_text())
-    t0 = time.perf_counter()
-    pairs = make_pairs(train, spec["seed"])
-    dpo, state = train_stage(c, model, tok, pairs, stage_dir, on_progress)
-    t_train = time.perf_counter() - t0
-    tail = [e["loss"] for e in state["log"][-10:]]
-    metrics = {"pairs": len(pairs), "steps": state["step"], "train_loss": sum(tail) / len(tail),
-               **exact_match(dpo, tok, held),
-               **reward_stats(dpo, model, tok, make_pairs(held, spec["seed"] + 1), c.beta), "log": state["log"]}
-    metrics["wall_s"] = state["wall_s"] + (time.perf_counter() - t0 - t_train)
-    write_json_atomic(stage_dir / RESULT, metrics)
-    return dpo, metrics
+
+    def evaluate(dpo: GPT) -> dict[str, Any]:
+        return {**exact_match(dpo, tok, held),
+                **reward_stats(dpo, model, tok, make_pairs(held, spec["seed"] + 1), c.beta)}
+
+    return _run_stage(c, model, tok, lambda: make_pairs(train, spec["seed"]), "pairs", evaluate,
+                      stage_dir, on_progress)
 
 
 def _base_row(base: BaseRun) -> dict[str, Any]:
