@@ -1,5 +1,6 @@
-"""The README's examples run literally: every command line in its code blocks reads only data shipped in the
-package (``bundled:NAME``), a file an earlier README command wrote, or a file in the repository.
+"""The README's and the docs pages' examples run literally: every command line in their code blocks reads only
+data shipped in the package (``bundled:NAME``), a file an earlier command on the same page (or in the README)
+wrote, or a file in the repository.
 
 Cheap by design (the commands are parsed, not run); running them is in the issue-11 note's recipe."""
 
@@ -27,6 +28,8 @@ def code_lines(text: str) -> list[tuple[str, str]]:
     """(block language, line) for every non-empty line of every fenced code block, ``$ `` prompts removed."""
     out = []
     for lang, body in FENCE.findall(text):
+        if lang == "shell":
+            continue  # by convention, `shell` blocks show commands on the reader's own files
         for line in re.sub(r"\\\n\s*", " ", body).splitlines():  # join `\` continuation lines
             line = line.strip()
             if lang in ("console", "text"):
@@ -39,6 +42,8 @@ def code_lines(text: str) -> list[tuple[str, str]]:
 
 
 def _is_path(token: str) -> bool:
+    if re.fullmatch(r"[A-Z][A-Z0-9_]*(\.[a-z]+)?", token):
+        return False  # a placeholder such as COUNTS.csv or RUN_DIR
     return token.startswith("bundled:") or "/" in token or token.lower().endswith(DATA_SUFFIXES)
 
 
@@ -80,15 +85,29 @@ def check(text: str, repo: Path = REPO) -> list[str]:
     return problems
 
 
+README = (REPO / "README.md").read_text(encoding="utf-8")
+PAGES = sorted((REPO / "docs").glob("*.md"))
+
+
 def test_readme_commands_read_only_bundled_written_or_repo_files():
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    lines = code_lines(text)
-    assert sum(line.split()[0] in CLI_PREFIXES for _, line in lines) >= 20  # the parser sees the examples
+    lines = code_lines(README)
+    assert sum(line.split()[0] in CLI_PREFIXES for _, line in lines) >= 8  # the parser sees the tour
+    assert check(README) == []
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_docs_commands_read_only_bundled_written_or_repo_files(page):
+    text = README + "\n" + page.read_text(encoding="utf-8")
     assert check(text) == []
 
 
+def test_docs_pages_hold_the_examples():
+    lines = [line for p in PAGES for _, line in code_lines(p.read_text(encoding="utf-8"))]
+    assert sum(line.split()[0] in CLI_PREFIXES for line in lines) >= 40  # the parser sees the examples
+
+
 def test_readme_curves_examples_use_the_bundled_gpt3_curves():
-    cmds = [line for _, line in code_lines((REPO / "README.md").read_text(encoding="utf-8"))]
+    cmds = [line for _, line in code_lines((REPO / "docs" / "curves.md").read_text(encoding="utf-8"))]
     assert any(c.startswith(".venv/bin/scalinglab evaluate bundled:gpt3_curves") for c in cmds)
     assert any(" forecast " in f" {c} " for c in cmds)
 
