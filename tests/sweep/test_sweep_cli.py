@@ -125,7 +125,7 @@ def test_slurm_executor_with_submitit_debug(smoke_data, tmp_path):
     spec = spec_from_dict({**PRESETS["smoke"], "runs": [{"layers": 1, "width": 16, "tokens": 8 * 64 * 10}]})
     out = tmp_path / "slurm"
     shutil.copytree(smoke_data[1], out / "data" / smoke_data[0])
-    summary = run_sweep(spec, out, SlurmExecutor(cluster="debug"), show_progress=False, log=lambda m: None)
+    summary = run_sweep(spec, out, SlurmExecutor(cluster="debug"), log=lambda m: None)
     assert summary["finished"] == 1
     assert (out / "slurm").is_dir()  # submitit's job folder
     with open(out / "runs.csv") as f:

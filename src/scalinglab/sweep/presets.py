@@ -46,12 +46,15 @@ PRESETS: dict[str, dict[str, Any]] = {
         "name": "isoflop",
         "seed": 0,
         "data": {"source": "stdlib", "vocab_size": 1024, "val_fraction": 0.05},
-        "model": {"seq_len": 128, "head_dim": 16, "aspect_ratio": 16},
-        # muP-style: hidden matrices train at lr x 48 / width (embeddings and gains at lr)
-        "train": {"batch_size": 16, "lr": 3e-3, "lr_base_width": 48, "checkpoint_every": 100,
-                  "eval_windows": 128, "cpu_threads": 1},
-        # per budget C: 5 sizes log-spaced over N_opt / 3 .. 3 N_opt, N_opt = sqrt(C / (6 x 80)), D = C / 6N
-        "isoflop": {"budgets": [3e10, 1e11, 3e11], "sizes": 5, "span": 3.0, "tokens_per_param": 80.0},
+        # one depth and two heads for every size: N = 2 (12 d^2 + 2 d) + d varies with the width alone
+        "model": {"seq_len": 128, "layers": 2, "heads": 2},
+        # muP-style: hidden matrices train at lr x 24 / width (embeddings and gains at lr); small batches
+        # (4 x 128 tokens) so that even the largest size of a budget takes several hundred steps
+        "train": {"batch_size": 4, "lr": 3e-3, "lr_base_width": 24, "checkpoint_every": 500,
+                  "eval_windows": 256, "cpu_threads": 1},
+        # per budget C: 5 sizes log-spaced over N_opt / 3 .. 3 N_opt around N_opt = sqrt(C / (6 x 200)),
+        # each trained on D = C / 6N
+        "isoflop": {"budgets": [2e9, 6e9, 2e10], "sizes": 5, "span": 3.0, "tokens_per_param": 200.0},
     },
 }
 
