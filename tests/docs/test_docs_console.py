@@ -17,6 +17,9 @@ How a page's sessions are run:
   what depends on the machine or the clock ("fit in ... s") and to abridge long output. Everything else is
   compared literally: the numbers a page prints must be the numbers the command prints. A session that
   shows no output is only run (it must succeed).
+- A ``bash`` block (commands without their output) runs too when ``<!-- docs-test: run -->`` stands right
+  before it: each line is a command that must succeed. Unmarked ``bash`` blocks are only checked statically
+  (``tests/core/test_readme_commands.py``: they read bundled, earlier-written or repository files).
 - ``<!-- docs-test: skip REASON -->`` right before a block leaves it out; the reason is the skip message of
   ``test_skipped_console_blocks``. Pages keep these few.
 """
@@ -35,8 +38,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = sorted((REPO / "docs").glob("*.md"))
-FENCE = re.compile(r"((?:^<!--[^\n]*-->\n)?)(?:^\n)*^```console\n(.*?)^```", re.S | re.M)
+FENCE = re.compile(r"((?:^<!--[^\n]*-->\n)?)(?:^\n)*^```(console|bash)\n(.*?)^```", re.S | re.M)
 SKIP = re.compile(r"<!--\s*docs-test:\s*skip\s+(.+?)\s*-->")
+RUN = re.compile(r"<!--\s*docs-test:\s*run\s*-->")
 TIMEOUT_S = 600
 
 
@@ -59,19 +63,26 @@ def parse_console(text: str, page: str = "<page>") -> list[Block]:
     blocks = []
     for m in FENCE.finditer(text):
         skip = SKIP.search(m.group(1))
+        bash = m.group(2) == "bash"
+        if bash and not RUN.search(m.group(1)):
+            continue  # bash blocks run only when marked (tests/core/test_readme_commands.py checks them all)
         steps: list[Step] = []
         continuing = False
-        for raw in m.group(2).splitlines():
+        for raw in m.group(3).splitlines():
+            if bash and not continuing:
+                if not raw.strip():
+                    continue
+                raw = "$ " + raw
             if continuing:
                 steps[-1].command += "\n" + raw
             elif raw.startswith("$ "):
                 steps.append(Step(raw[2:]))
             elif steps:
                 steps[-1].expected.append(raw)
-            else:
-                raise ValueError(f"{page}:{text[:m.start(2)].count(chr(10)) + 1}: output before any command")
+            elif raw.strip():
+                raise ValueError(f"{page}:{text[:m.start(3)].count(chr(10)) + 1}: output before any command")
             continuing = raw.endswith("\\") and (raw.startswith("$ ") or continuing)
-        blocks.append(Block(page, text[:m.start(2)].count("\n") + 1, steps, skip.group(1) if skip else None))
+        blocks.append(Block(page, text[:m.start(3)].count("\n") + 1, steps, skip.group(1) if skip else None))
     return blocks
 
 
@@ -175,6 +186,10 @@ def test_parse_reads_commands_outputs_continuations_and_skips():
     assert skipped.skip == "needs a GPU" and ran.skip is None
     assert [s.command for s in ran.steps] == ["scalinglab fit bundled:chinchilla \\\n    --json", "echo $?"]
     assert ran.steps[0].expected == ["{", "}"] and ran.steps[1].expected == ["0"]
+    bash = "```bash\nscalinglab laws\n```\n<!-- docs-test: run -->\n```bash\nscalinglab fit x \\\n  --json\n\nscalinglab laws\n```\n"
+    (marked,) = parse_console(bash)
+    assert [s.command for s in marked.steps] == ["scalinglab fit x \\\n  --json", "scalinglab laws"]
+    assert all(not s.expected for s in marked.steps)
 
 
 @pytest.mark.parametrize("expected,output,ok", [
