@@ -107,14 +107,17 @@ def coverage(
 def sizes(
     data: Annotated[str, typer.Argument(help="Per-problem counts with N and D (train tokens) columns.")],
     ks: Annotated[str, typer.Option("--ks", help="k at which to fit the law across sizes.")] = "1,10,100",
-    out: Annotated[Path | None, typer.Option("--out", help="Write the fitted laws as JSON.")] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Resamples of the models for intervals.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the fitted laws (for `plan test-time "
+                                                           "--size-law`).")] = None,
     json: opt.Json = False,
 ) -> None:
     """-log pass@k = E(k) + A(k)/N^beta(k) + B(k)/D^gamma(k) across models (Schaeffer, Levi et al. 2025)."""
     from scalinglab.testtime.data import load_counts
     from scalinglab.testtime.sizes import fit_sizes
 
-    result = fit_sizes(load_counts(data), parse_ints(ks, "--ks"))
+    result = fit_sizes(load_counts(data), parse_ints(ks, "--ks"), bootstrap=bootstrap, seed=seed)
     if out is not None:
         result.save(out)
     if json:
