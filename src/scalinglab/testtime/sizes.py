@@ -21,7 +21,6 @@ from scalinglab.results import Result
 from scalinglab.testtime.data import ProblemCounts
 from scalinglab.testtime.passk import coverage
 
-
 FORMAT = "scalinglab.test-time-sizes/1"
 
 
