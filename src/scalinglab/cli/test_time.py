@@ -128,6 +128,27 @@ def sizes(
         typer.echo(f"wrote {out}")
 
 
+@test_time_app.command("bins")
+@handle_errors
+def bins(
+    data: Annotated[str, typer.Argument(help="Per-problem counts (model, N, problem, n, c).")],
+    per_problem: Annotated[int, typer.Option("--per-problem", help="Average samples per problem to spend.")],
+    n_bins: Annotated[int, typer.Option("--bins", help="Difficulty bins (5: quintiles of pass@1).")] = 5,
+    pilot: Annotated[int | None, typer.Option("--pilot", help="Set bins and allocation on the first N samples "
+                                                              "per problem; measure on all of them.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the pilot subsample.")] = 0,
+    json: opt.Json = False,
+) -> None:
+    """Snell et al.'s difficulty bins: samples per bin that maximise coverage, against uniform sampling."""
+    from scalinglab.cli.common import emit
+    from scalinglab.testtime.bins import allocate_by_difficulty
+    from scalinglab.testtime.data import load_counts
+
+    table = load_counts(data)
+    emit(allocate_by_difficulty(table.subsample(pilot, seed) if pilot else table, per_problem, n_bins=n_bins,
+                                evaluate_on=table if pilot else None), json)
+
+
 @test_time_app.command("laws")
 @handle_errors
 def laws(json: opt.Json = False) -> None:
