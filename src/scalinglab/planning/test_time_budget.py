@@ -203,7 +203,8 @@ class TestTimePlan(Result):
     def _line(self, label: str, c: Candidate) -> str:
         iv = c.interval()
         acc = f"accuracy {c.accuracy:.4f}" + (f" (95% {iv[0]:.4f}-{iv[1]:.4f})" if iv else "")
-        return (f"  {label:<10} {c.model} (N = {fmt(c.N)}, D = {fmt(c.D)}) with k = {c.k:,} samples: {acc}; "
+        size = f"D = {fmt(c.D)}" if c.model == size_name(c.N) else f"N = {fmt(c.N)}, D = {fmt(c.D)}"
+        return (f"  {label:<10} {c.model} ({size}) with k = {c.k:,} samples: {acc}; "
                 f"lifetime {self._money(c.cost)} (train {c.training_flops:.3g} + serve "
                 f"{c.prompt_flops + c.generate_flops + c.verifier_flops:.3g} FLOPs)")
 
