@@ -12,6 +12,7 @@ import pytest
 from scalinglab.errors import PlanningError
 from scalinglab.planning.cost import CostSetup, get_accelerator
 from scalinglab.planning.test_time_budget import Workload, plan_test_time
+from scalinglab.results import Result
 from scalinglab.testtime.result import TestTimeFit
 
 SMALL = {"model": "small", "N": 1e9, "D": 2e10, "params": {"alpha": 0.3, "beta": 3.0},
@@ -192,6 +193,7 @@ def test_plan_file_reads_back_and_bad_files_name_the_key(tmp_path) -> None:
     path = tmp_path / "plan.json"
     plan.save(path)
     again = TestTimePlan.load(path)
+    assert isinstance(again, Result)
     assert again.to_dict() == json.loads(path.read_text())  # intervals survive without the draws
     d = json.loads(path.read_text())
     d["best"]["cost"] = "cheap"
