@@ -49,8 +49,8 @@ def test_bad_requests(test_data) -> None:
 
 
 def test_cli_bins(cli, test_data) -> None:
-    d = json.loads(cli("test-time", "bins", test_data / MONKEYS, "--per-problem", "10", "--pilot", "1000",
+    d = json.loads(cli("test-time", "bins", test_data / MONKEYS, "--samples-per-problem", "10", "--pilot", "1000",
                        "--json", check=True).stdout)
     assert d["samples_per_problem"] == 10 and len(d["models"]) == 7 and "first 1000" in d["source"]
-    proc = cli("test-time", "bins", test_data / MONKEYS, "--per-problem", "20000")
+    proc = cli("test-time", "bins", test_data / MONKEYS, "--samples-per-problem", "20000")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

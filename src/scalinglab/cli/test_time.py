@@ -132,7 +132,7 @@ def sizes(
 @handle_errors
 def bins(
     data: Annotated[str, typer.Argument(help="Per-problem counts (model, N, problem, n, c).")],
-    per_problem: Annotated[int, typer.Option("--per-problem", help="Average samples per problem to spend.")],
+    samples_per_problem: Annotated[int, typer.Option("--samples-per-problem", help="Average samples per problem to spend.")],
     n_bins: Annotated[int, typer.Option("--bins", help="Difficulty bins (5: quintiles of pass@1).")] = 5,
     pilot: Annotated[int | None, typer.Option("--pilot", help="Set bins and allocation on the first N samples "
                                                               "per problem; measure on all of them.")] = None,
@@ -145,7 +145,8 @@ def bins(
     from scalinglab.testtime.data import load_counts
 
     table = load_counts(data)
-    emit(allocate_by_difficulty(table.subsample(pilot, seed) if pilot else table, per_problem, n_bins=n_bins,
+    emit(allocate_by_difficulty(table.subsample(pilot, seed) if pilot else table, samples_per_problem,
+                                n_bins=n_bins,
                                 evaluate_on=table if pilot else None), json)
 
 

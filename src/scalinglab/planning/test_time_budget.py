@@ -46,10 +46,10 @@ class Workload:
     verifier_params: float = 0.0
 
     def __post_init__(self) -> None:
-        positive(self.queries, "queries")
-        positive(self.prompt_tokens, "prompt_tokens", allow_zero=True)
-        positive(self.output_tokens, "output_tokens")
-        positive(self.verifier_params, "verifier_params", allow_zero=True)
+        positive(self.queries, "`queries`")
+        positive(self.prompt_tokens, "`prompt_tokens`", allow_zero=True)
+        positive(self.output_tokens, "`output_tokens`")
+        positive(self.verifier_params, "`verifier_params`", allow_zero=True)
 
 
 @dataclass
@@ -113,11 +113,11 @@ def training_tokens(models: Sequence[tuple[str, float, float | None]], train_tok
         if terms is not None:
             out[name] = terms.compute_optimal_tokens(N)
         elif train_tokens is not None:
-            out[name] = positive(train_tokens, "train_tokens")
+            out[name] = positive(train_tokens, "`train_tokens`")
         elif D is not None:
             out[name] = D
         else:
-            raise PlanningError(f"model {name!r} has no training tokens D: give train_tokens, a training law "
+            raise PlanningError(f"model {name!r} has no training tokens D: give `train_tokens`, a training law "
                                 "or a D column in the counts")
     return out
 
@@ -297,12 +297,12 @@ def plan_test_time(fit: TestTimeFit | SizeLaw, workload: Workload, *, budget: fl
     if ks is None:
         ks = fit.ks if by_size else DEFAULT_KS
     if not ks or any(int(k) != k or k < 1 for k in ks):
-        raise PlanningError("ks must be positive whole numbers of samples")
+        raise PlanningError("`ks` must be positive whole numbers of samples")
     ks = tuple(sorted(set(int(k) for k in ks)))
     if by_size:
         if not sizes:
-            raise PlanningError("a law across sizes needs candidate model sizes (sizes, in parameters)")
-        sizes = tuple(sorted({positive(float(N), "sizes") for N in sizes}))
+            raise PlanningError("a law across sizes needs candidate model `sizes` (in parameters)")
+        sizes = tuple(sorted({positive(float(N), "`sizes`") for N in sizes}))
         missing = [k for k in ks if k not in fit.fits]
         if missing:
             raise PlanningError(f"the law across sizes was not fitted at k = {', '.join(map(str, missing))} "
@@ -327,12 +327,12 @@ def plan_test_time(fit: TestTimeFit | SizeLaw, workload: Workload, *, budget: fl
     else:
         limit = float(target_accuracy)
         if not 0 < limit < 1:
-            raise PlanningError(f"target_accuracy must be in (0, 1), got {limit:g}")
+            raise PlanningError(f"`target_accuracy` must be in (0, 1), got {limit:g}")
         pool = [c for c in cands if c.accuracy >= limit]
         if not pool:
             top = max(cands, key=lambda c: c.accuracy)
             raise PlanningError(f"no candidate reaches accuracy {limit:g}: the best is {top.accuracy:.4f} "
-                                f"({top.model}, k = {top.k}); allow more samples (ks)")
+                                f"({top.model}, k = {top.k}); allow more samples (`ks`)")
         key = lambda c: (c.cost, -c.accuracy)  # noqa: E731
     best = min(pool, key=key)
     runner = _runner_up(pool, best, key)

@@ -126,9 +126,9 @@ def allocate_by_difficulty(counts: ProblemCounts, samples_per_problem: int, *, n
     (the same problems, e.g. all samples when ``counts`` is a subsample) or on ``counts`` itself."""
     K = int(samples_per_problem)
     if K < 1 or K != samples_per_problem:
-        raise InputError(f"samples_per_problem must be a positive whole number, got {samples_per_problem!r}")
+        raise InputError(f"`samples_per_problem` must be a positive whole number, got {samples_per_problem!r}")
     if n_bins < 1:
-        raise InputError(f"n_bins must be at least 1, got {n_bins}")
+        raise InputError(f"`n_bins` must be at least 1, got {n_bins}")
     target = evaluate_on if evaluate_on is not None else counts
     out = []
     for model in counts.models:
