@@ -33,6 +33,7 @@ import math
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,14 @@ def stage_config(spec: dict[str, Any], kind: str) -> StageConfig:
     return StageConfig(kind=kind, seed=spec["seed"], **spec[kind])
 
 
+def scan_config(spec: dict[str, Any], per_task: int) -> StageConfig:
+    """SFT on ``per_task`` examples per task for as many epochs as the main SFT (steps scaled by the data)."""
+    c = stage_config(spec, "sft")
+    steps = max(1, round(c.steps * per_task / spec["tasks"]["train_per_task"]))
+    return replace(c, steps=steps, warmup_steps=min(c.warmup_steps, steps),
+                   checkpoint_every=min(c.checkpoint_every, steps))
+
+
 def _run_stage(c: StageConfig, model: GPT, tok: Any, items: Callable[[], list], count_key: str,
                evaluate: Callable[[GPT], dict[str, Any]], stage_dir: Path,
                on_progress: Any = None) -> tuple[GPT, dict[str, Any]]:
@@ -120,9 +129,9 @@ def _run_stage(c: StageConfig, model: GPT, tok: Any, items: Callable[[], list], 
 
 
 def run_sft(model: GPT, tok: Any, spec: dict[str, Any], train: list[Example], held: list[Example],
-            stage_dir: Path, on_progress: Any = None) -> tuple[GPT, dict[str, Any]]:
+            stage_dir: Path, on_progress: Any = None, config: StageConfig | None = None) -> tuple[GPT, dict[str, Any]]:
     """Train (or resume or reload) SFT from ``model``; returns (SFT model, metrics)."""
-    return _run_stage(stage_config(spec, "sft"), model, tok, lambda: [(ex, ex.answer) for ex in train],
+    return _run_stage(config or stage_config(spec, "sft"), model, tok, lambda: [(ex, ex.answer) for ex in train],
                       "examples", lambda sft: heldout_metrics(sft, tok, held), stage_dir, on_progress)
 
 
@@ -185,7 +194,8 @@ def post_train_base(base: BaseRun, spec: dict[str, Any], out: Path, log: Log,
         return rows
     for k in spec["tasks"]["sft_sizes"]:  # the fine-tuning data axis: SFT on k examples per task
         scan_train, _ = task_sets(spec, lines, per_task=k)
-        _, km = run_sft(base.model, tok, spec, scan_train, held, rd / f"sft-n{k}", on_progress)
+        _, km = run_sft(base.model, tok, spec, scan_train, held, rd / f"sft-n{k}", on_progress,
+                        scan_config(spec, k))
         rows.append({**common, **km, "stage": "sft_scan", "from": "base", "promoted": False,
                      "reason": "data-size scan (not chained on)"})
         log(f"{base.name}: sft on {km['examples']} examples: accuracy {km['accuracy']:.3f}, "

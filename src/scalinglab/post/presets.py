@@ -4,6 +4,10 @@
   12k and 56k non-embedding parameters) -> 1000 SFT steps -> 30 DPO steps -> 20 GRPO steps on one-digit
   addition, copy/reverse of two letters and completing a line of the sweep's held-out validation text,
   one CPU thread.
+* ``tiny``: the ``tiny`` sweep's base models, one per size (``bases = "max_tokens"``: the longest-trained
+  run of each shape), SFT on 128 examples per task for 400 steps (12.5 epochs) plus a data-size scan on
+  4, 8, 16, 32 and 64 examples per task at the same epochs (six D values per base model, the D axis of
+  the post-training law, ``scalinglab post fit``), 20 DPO steps, 10 GRPO steps. Run it with ``--jobs 2``.
 
 A spec file (TOML) has the same tables; keys it leaves out take these values.
 """
@@ -39,7 +43,16 @@ SMOKE: dict[str, Any] = {
     # GRPO promoted unless its accuracy drops by more than grpo_max_drop below its starting model's.
     "gates": {"base_max_val_loss": 7.0, "sft_min_gain": 0.0, "dpo_max_drop": 0.0, "grpo_max_drop": 0.0},
 }
-PRESETS: dict[str, dict[str, Any]] = {"smoke": SMOKE}
+TINY: dict[str, Any] = {
+    **SMOKE,
+    "name": "tiny",
+    "bases": "max_tokens",
+    "tasks": {**SMOKE["tasks"], "train_per_task": 128, "sft_sizes": [4, 8, 16, 32, 64]},
+    "sft": {"steps": 400, "batch_size": 16, "lr": 3e-3, "warmup_steps": 10, "checkpoint_every": 50},
+    "dpo": {**SMOKE["dpo"], "steps": 20},
+    "grpo": {**SMOKE["grpo"], "steps": 10, "lr": 5e-4},
+}
+PRESETS: dict[str, dict[str, Any]] = {"smoke": SMOKE, "tiny": TINY}
 SECTIONS = {"tasks": set(SMOKE["tasks"]), "gates": set(SMOKE["gates"]),
             "sft": {"steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip",
                     "checkpoint_every"},
