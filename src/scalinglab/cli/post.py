@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import echo_json, emit, handle_errors
 from scalinglab.errors import InputError
 
 post_app = typer.Typer(help="Post-training lab: base model -> SFT -> DPO -> GRPO on verifiable tasks, with eval gates.",
@@ -124,6 +124,24 @@ def grpo_cmd(
     """GRPO with the verifier as reward (Shao et al. 2024); prints held-out metrics as JSON."""
     _torch()
     typer.echo(json.dumps(_stage("grpo", run_dir, out, init, preset, spec), indent=1))
+
+
+@post_app.command("fit")
+@handle_errors
+def fit_cmd(
+    table: Annotated[Path, typer.Argument(help="A post_runs.csv written by `post run`.")],
+    metric: Annotated[str, typer.Option("--metric", help="The response column (a loss-like, positive metric).")
+                      ] = "eval_loss",
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the fit as JSON to this file.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Fit the SFT laws (Lin et al. 2024; Zhang et al. 2024) to post_runs.csv; predict the largest base model."""
+    from scalinglab.planning.post_training import fit_post_runs
+
+    result = fit_post_runs(table, metric)
+    if out is not None:
+        result.save(out)
+    emit(result, json_out)
 
 
 @post_app.command("presets")

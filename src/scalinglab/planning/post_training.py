@@ -80,14 +80,16 @@ class PostFitResult(Result):
     multiplicative: dict[str, Any]
     rectified: list[dict[str, Any]] = field(default_factory=list)
     gains: list[dict[str, Any]] = field(default_factory=list)
+    stages: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "metric": self.metric, "largest": self.largest,
-                "multiplicative": self.multiplicative, "rectified": self.rectified, "gains": self.gains}
+                "multiplicative": self.multiplicative, "rectified": self.rectified, "gains": self.gains,
+                "stages": self.stages}
 
     @classmethod
     def from_dict(cls, d: Any, source: str = "<dict>") -> PostFitResult:
-        keys = ("source", "metric", "largest", "multiplicative", "rectified", "gains")
+        keys = ("source", "metric", "largest", "multiplicative", "rectified", "gains", "stages")
         if not isinstance(d, dict) or any(k not in d for k in keys):
             missing = [k for k in keys if not isinstance(d, dict) or k not in d]
             raise InputError(f"not a post fit: missing key {missing[0]!r}", file=source)
@@ -179,4 +181,27 @@ def fit_post_runs(source: str | Path | pd.DataFrame, metric: str = "eval_loss", 
         rect.append({"base_run": str(run), "N": float(last["N"]), "D": float(last["D"]),
                      "measured": float(last["loss"]), "predicted": p, "rel_error": p / float(last["loss"]) - 1.0,
                      "params": {k: float(v) for k, v in r.params.items()}})
-    return PostFitResult(name, metric, {"base_run": big_run, "N": float(big_n)}, mult, rect, gains)
+    return PostFitResult(name, metric, {"base_run": big_run, "N": float(big_n)}, mult, rect, gains,
+                         _stage_rows(frame))
+
+
+STAGE_COLUMNS = ("base_run", "N", "stage", "from", "examples", "pairs", "prompts", "steps", "accuracy", "eval_loss",
+                 "reward_accuracy", "reward_margin", "reward", "promoted", "reason")
+
+
+def _stage_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The table's rows (the columns a reader compares), numbers as numbers, blanks as None."""
+    out = []
+    for _, r in frame.iterrows():
+        row: dict[str, Any] = {}
+        for c in STAGE_COLUMNS:
+            v = r.get(c, "")
+            if c in ("base_run", "stage", "from", "promoted", "reason"):
+                row[c] = str(v)
+                continue
+            try:
+                row[c] = float(v) if str(v).strip() else None
+            except ValueError:
+                row[c] = None
+        out.append(row)
+    return out

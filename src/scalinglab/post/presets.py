@@ -35,7 +35,7 @@ SMOKE: dict[str, Any] = {
             "checkpoint_every": 10},
     # GRPO (Shao et al. 2024): batch_size prompts x group_size samples per step, one policy update per
     # batch of samples (iterations = 1, as in DeepSeekMath's experiments), KL weight 0.04 (theirs)
-    "grpo": {"steps": 20, "batch_size": 8, "group_size": 8, "lr": 1e-3, "warmup_steps": 2, "temperature": 1.0,
+    "grpo": {"steps": 20, "batch_size": 8, "group_size": 8, "lr": 5e-4, "warmup_steps": 2, "temperature": 1.0,
              "clip_eps": 0.2, "kl_beta": 0.04, "iterations": 1, "max_new": 6, "checkpoint_every": 5},
     # base -> SFT only when the base's validation loss is under the gate; SFT promoted when its held-out
     # accuracy beats the base's by more than sft_min_gain; DPO promoted unless its accuracy drops by more
@@ -50,7 +50,7 @@ TINY: dict[str, Any] = {
     "tasks": {**SMOKE["tasks"], "train_per_task": 128, "sft_sizes": [4, 8, 16, 32, 64]},
     "sft": {"steps": 400, "batch_size": 16, "lr": 3e-3, "warmup_steps": 10, "checkpoint_every": 50},
     "dpo": {**SMOKE["dpo"], "steps": 20},
-    "grpo": {**SMOKE["grpo"], "steps": 10, "lr": 5e-4},
+    "grpo": {**SMOKE["grpo"], "steps": 10},
 }
 PRESETS: dict[str, dict[str, Any]] = {"smoke": SMOKE, "tiny": TINY}
 SECTIONS = {"tasks": set(SMOKE["tasks"]), "gates": set(SMOKE["gates"]),
