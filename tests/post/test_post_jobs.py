@@ -73,3 +73,17 @@ def test_jobs_2_equals_jobs_1(cli, two_run_sweep, tmp_path):
 
     proc = cli("post", "run", "--spec", spec, "--base", two_run_sweep, "--out", tmp_path / "j0", "--jobs", "0")
     assert proc.returncode == 2 and "jobs must be at least 1" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bases_max_tokens_keeps_the_longest_run_of_each_shape(tmp_path):
+    pytest.importorskip("torch", reason="the pipeline module imports PyTorch (scalinglab[train])")
+    from scalinglab.post.pipeline import _select_bases
+
+    runs = []
+    for name, layers, width, d in [("a-D1", 1, 16, 1e5), ("a-D2", 1, 16, 4e5), ("b", 2, 32, 2e5), ("c", 1, 16, 3e5)]:
+        rd = tmp_path / name
+        rd.mkdir()
+        (rd / "result.json").write_text(json.dumps({"layers": layers, "width": width, "heads": 1, "D": d}))
+        runs.append(rd)
+    assert [r.name for r in _select_bases(runs, "max_tokens")] == ["a-D2", "b"]
+    assert _select_bases(runs, "all") == runs

@@ -249,13 +249,13 @@ def _post_one(run_dir: str, spec: dict[str, Any], out: str) -> tuple[list[dict[s
 
 
 def _select_bases(runs: list[Path], rule: str) -> list[Path]:
-    """All runs, or (``"max_tokens"``) per model shape only the run trained on the most tokens."""
+    """All runs, or (``"max_tokens"``) per model shape (layers, width, heads) only the run trained on the most tokens."""
     if rule == "all":
         return runs
     best: dict[str, tuple[float, Path]] = {}
     for rd in runs:
         r = json.loads((rd / "result.json").read_text()) if (rd / "result.json").exists() else {}
-        shape = rd.name.rsplit("-D", 1)[0]
+        shape = str((r.get("layers"), r.get("width"), r.get("heads"))) if "layers" in r else rd.name
         d = float(r.get("D", 0) or 0)
         if shape not in best or d > best[shape][0]:
             best[shape] = (d, rd)
