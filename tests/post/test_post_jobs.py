@@ -87,3 +87,17 @@ def test_bases_max_tokens_keeps_the_longest_run_of_each_shape(tmp_path):
         runs.append(rd)
     assert [r.name for r in _select_bases(runs, "max_tokens")] == ["a-D2", "b"]
     assert _select_bases(runs, "all") == runs
+
+
+def test_spec_checks_the_new_keys():
+    from scalinglab.errors import InputError
+    from scalinglab.post.presets import post_preset, post_spec_from_dict
+
+    assert post_preset("tiny")["bases"] == "max_tokens" and post_preset("tiny")["tasks"]["sft_sizes"] == [4, 8, 16, 32, 64]
+    for raw, msg in [({"tasks": {"sft_sizes": "4"}}, "tasks.sft_sizes must be a list of positive integers"),
+                     ({"tasks": {"sft_sizes": [0]}}, "tasks.sft_sizes"),
+                     ({"bases": "some"}, "bases must be one of all, max_tokens"),
+                     ({"grpo": {"groups": 2}}, "unknown key(s) in [grpo]: groups")]:
+        with pytest.raises(InputError, match=msg.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")
+                           .replace(")", r"\)")):
+            post_spec_from_dict(raw, "s.toml")

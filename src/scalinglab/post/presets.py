@@ -85,6 +85,10 @@ def post_spec_from_dict(raw: dict[str, Any], source: str = "<spec>") -> dict[str
             if bad:
                 raise InputError(f"unknown key(s) in [{key}]: {', '.join(sorted(bad))}", file=source)
             spec[key] = {**spec[key], **value}
+            sizes = spec["tasks"]["sft_sizes"]
+            if key == "tasks" and not (isinstance(sizes, list) and all(
+                    isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in sizes)):
+                raise InputError(f"tasks.sft_sizes must be a list of positive integers, got {sizes!r}", file=source)
         else:
             raise InputError(f"unknown key {key!r}", file=source)
     return spec
