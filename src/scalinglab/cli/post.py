@@ -18,7 +18,7 @@ from scalinglab.errors import InputError
 post_app = typer.Typer(help="Post-training lab: base model -> SFT -> DPO -> GRPO on verifiable tasks, with eval gates.",
                        no_args_is_help=True)
 
-PresetOpt = Annotated[str | None, typer.Option("--preset", help="Built-in post spec: smoke.")]
+PresetOpt = Annotated[str | None, typer.Option("--preset", help="Built-in post spec: smoke or tiny.")]
 SpecOpt = Annotated[Path | None, typer.Option("--spec", help="Post spec file (TOML; missing keys from smoke).")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (rerun the same command to resume).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
