@@ -236,3 +236,38 @@ def test_meta_must_cover_every_model(cli, tmp_path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip() == (f"error: {meta}, row 1, column 'Pretraining Data Size (T)': "
                                    "token count -1 must be positive")
+
+
+def test_observe_reads_an_import_mapped_to_its_benchmark_names(cli, tmp_path) -> None:
+    """ObsScaling's base benchmarks from harness files, mapped to the names ``observe`` expects: the PCA
+    on the imported table is the PCA on the table the scores came from (complete rows, so no imputation)."""
+    bench = ["MMLU", "ARC-C", "HellaSwag", "Winograd", "TruthfulQA", "GSM8K", "XWinograd", "HumanEval"]
+    src = pd.read_csv(bundled_path("obsscaling_base")).dropna(subset=bench).reset_index(drop=True)
+    direct = tmp_path / "direct.csv"
+    src[["Model", "Model Family", *bench]].to_csv(direct, index=False)
+    runs = tmp_path / "results"
+    for i, row in src.iterrows():
+        harness_file(runs, row["Model"], {
+            "mmlu": {"acc,none": row["MMLU"]}, "mmlu_anatomy": {"acc,none": 0.5},
+            "arc_challenge": {"acc,none": 0.1, "acc_norm,none": row["ARC-C"]},
+            "hellaswag": {"acc,none": 0.1, "acc_norm,none": row["HellaSwag"]},
+            "winogrande": {"acc,none": row["Winograd"]}, "truthfulqa_mc2": {"acc,none": row["TruthfulQA"]},
+            "gsm8k": {"exact_match,strict-match": row["GSM8K"], "exact_match,flexible-extract": 0.9},
+            "xwinograd": {"acc,none": row["XWinograd"]}, "xwinograd_en": {"acc,none": 0.8},
+            "humaneval": {"pass@1,create_test": row["HumanEval"]},
+        }, date=float(i), subtasks={"mmlu": ["mmlu_anatomy"], "xwinograd": ["xwinograd_en"]})
+    meta = tmp_path / "meta.csv"
+    src[["Model", "Model Family"]].to_csv(meta, index=False)
+    out = tmp_path / "obs.csv"
+    proc = cli("import-scores", runs, "--meta", meta, "--out", out, "--map", "arc_challenge=ARC-C",
+               "--map", "winogrande=Winograd", "--map", "xwinograd=XWinograd", "--map", "humaneval=HumanEval")
+    assert proc.returncode == 0, proc.stderr
+    got = pd.read_csv(out).set_index("Model").loc[src["Model"]]
+    np.testing.assert_array_equal(got[bench].to_numpy(), src[bench].to_numpy())
+
+    fits = [cli("observe", "fit", path, "--json") for path in (direct, out)]
+    assert all(f.returncode == 0 for f in fits), [f.stderr for f in fits]
+    a, b = (json.loads(f.stdout) for f in fits)
+    assert a["n_models"] == b["n_models"] == len(src) and a["benchmarks"] == b["benchmarks"] == bench
+    np.testing.assert_allclose(b["pca"]["explained_variance_ratio"], a["pca"]["explained_variance_ratio"],
+                               rtol=1e-9)
