@@ -271,3 +271,28 @@ def test_observe_reads_an_import_mapped_to_its_benchmark_names(cli, tmp_path) ->
     assert a["n_models"] == b["n_models"] == len(src) and a["benchmarks"] == b["benchmarks"] == bench
     np.testing.assert_allclose(b["pca"]["explained_variance_ratio"], a["pca"]["explained_variance_ratio"],
                                rtol=1e-9)
+
+
+def test_open_llm_leaderboard_v1_result_file(tmp_path) -> None:
+    """The v1 leaderboard's result files: ``harness|task|shots`` keys, bare metrics, ``config_general``."""
+    se = {"acc_stderr": 0.01, "acc_norm_stderr": 0.01}
+    doc = {"config_general": {"model_name": "org/v1-model", "model_sha": "abc", "num_fewshot_seeds": 1},
+           "results": {
+               "harness|arc:challenge|25": {"acc": 0.40, "acc_norm": 0.43, **se},
+               "harness|hellaswag|10": {"acc": 0.50, "acc_norm": 0.66, **se},
+               "harness|hendrycksTest-abstract_algebra|5": {"acc": 0.25, "acc_norm": 0.25, **se},
+               "harness|hendrycksTest-anatomy|5": {"acc": 0.35, "acc_norm": 0.35, **se},
+               "harness|truthfulqa:mc|0": {"mc1": 0.22, "mc1_stderr": 0.01, "mc2": 0.37, "mc2_stderr": 0.01},
+               "harness|winogrande|5": {"acc": 0.61, "acc_stderr": 0.01},
+               "harness|gsm8k|5": {"acc": 0.05, "acc_stderr": 0.01},
+               "all": {"acc": 0.4, "acc_norm": 0.41, "mc1": 0.22, "mc2": 0.37},
+           }}
+    path = tmp_path / "org" / "v1-model" / "results_2023-10-01T00-00-00.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(doc))
+    res = import_scores([tmp_path])
+    row = res.frame.set_index("Model").loc["org/v1-model"]
+    assert res.benchmarks == ("MMLU", "ARC", "HellaSwag", "Winogrande", "TruthfulQA", "GSM8K")
+    assert (row["ARC"], row["HellaSwag"], row["TruthfulQA"], row["Winogrande"], row["GSM8K"]) == (
+        0.43, 0.66, 0.37, 0.61, 0.05)
+    assert row["MMLU"] == pytest.approx(0.30)  # the mean over the subjects

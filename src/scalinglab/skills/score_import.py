@@ -14,7 +14,8 @@ Sources
   ``group_subtasks``. The model's name is the top-level ``model_name`` or the ``pretrained=`` entry of
   ``config.model_args``; ``config.model_num_parameters`` (written for Hugging Face models) gives the
   size. The Open LLM Leaderboard v2 per-model result files are harness result files of its
-  ``leaderboard`` task group, so they read the same way.
+  ``leaderboard`` task group, so they read the same way; its v1 result files (tasks named
+  ``harness|arc:challenge|25``, model under ``config_general.model_name``) are read too.
 * **Open LLM Leaderboard v2 "contents" exports** (CSV, Parquet or JSON Lines): one row per
   evaluated model with ``fullname``, ``#Params (B)``, the raw scores ``IFEval Raw`` ... ``MMLU-PRO Raw``
   (fractions; the unsuffixed columns are the leaderboard's normalised percentages and are not read)
@@ -160,8 +161,39 @@ def _score(bench: Benchmark, task: str, metrics: Mapping[str, Any], file: str) -
                      f"name one in `mapping` as TASK=COLUMN:METRIC", file=file, key=f"results.{task}")
 
 
+#: Open LLM Leaderboard v1 result files name tasks ``harness|<task>|<shots>`` with bare metric names.
+_V1_TASKS = {"arc:challenge": "arc_challenge", "hellaswag": "hellaswag", "winogrande": "winogrande"}
+
+
+def _from_leaderboard_v1(results: Mapping[str, Any], file: str) -> dict[str, Any]:
+    """Open LLM Leaderboard v1 results (``harness|arc:challenge|25``, ...) as harness task entries: MMLU
+    is the mean accuracy over the ``hendrycksTest-*`` subjects (the v1 leaderboard's average), TruthfulQA
+    its ``mc2``, GSM8K its ``acc`` (exact match); ``all`` (the leaderboard's own averages) is left out."""
+    out: dict[str, Any] = {}
+    mmlu: list[float] = []
+    for key, metrics in results.items():
+        if key == "all":
+            continue
+        if not isinstance(metrics, dict):
+            raise InputError("a task's metrics must be an object", file=file, key=f"results.{key}")
+        parts = str(key).split("|")
+        task = parts[1] if len(parts) == 3 and parts[0] == "harness" else str(key)
+        if task.startswith("hendrycksTest-"):
+            mmlu.append(_number(metrics.get("acc"), file, f"results.{key}.acc"))
+        elif task == "truthfulqa:mc":
+            out["truthfulqa_mc2"] = {"acc,none": metrics.get("mc2")} if "mc2" in metrics else metrics
+        elif task == "gsm8k":
+            out["gsm8k"] = {"exact_match,strict-match": metrics["acc"]} if "acc" in metrics else metrics
+        else:
+            out[_V1_TASKS.get(task, task)] = metrics
+    if mmlu:
+        out["mmlu"] = {"acc,none": float(np.mean(mmlu))}
+    return out
+
+
 def _model_name(doc: dict[str, Any], file: str) -> str:
-    name = doc.get("model_name")
+    general = doc.get("config_general")
+    name = doc.get("model_name") or (general.get("model_name") if isinstance(general, dict) else None)
     if isinstance(name, str) and name.strip():
         return name.strip()
     config = doc.get("config")
@@ -213,6 +245,8 @@ def _read_harness(path: Path, by_task: dict[str, Benchmark], rows: dict[str, _Ro
                          key="results")
     groups = doc.get("groups") if isinstance(doc.get("groups"), dict) else {}
     entries = {**groups, **results}
+    if any(str(k).startswith("harness|") for k in results):
+        entries = _from_leaderboard_v1(results, file)
     subtasks = doc.get("group_subtasks") if isinstance(doc.get("group_subtasks"), dict) else None
     model = _model_name(doc, file)
     date = doc.get("date")
