@@ -83,7 +83,7 @@ def test_wheel_and_sdist_pass_twine_and_hold_the_data(dist: Path) -> None:
     assert modules - names == set(), "modules left out of the wheel"
     meta = zipfile.ZipFile(wheel).read(f"scalinglab-{version}.dist-info/METADATA").decode()
     assert f"Version: {version}" in meta
-    for extra in ("train", "post", "trackers", "cluster", "all"):
+    for extra in ("train", "post", "trackers", "cluster", "docs", "all"):
         assert f"Provides-Extra: {extra}" in meta
 
     with tarfile.open(sdist) as tar:
