@@ -4,8 +4,8 @@ The score table is the one that ``skills`` (Sloth), ``observe`` (observational s
 ``density`` (the Densing law) read: one row per model, a ``Model`` column, the metadata columns those
 commands look for by default, and one column per benchmark holding a score in [0, 1].
 
-Sources
--------
+Sources:
+
 * **lm-evaluation-harness result files** (``results_<date>.json``, written by ``lm_eval
   --output_path``): a JSON object whose ``results`` maps each task to its metrics, keyed
   ``"<metric>,<filter>"`` (``"acc,none"``, ``"acc_norm,none"``, ``"exact_match,strict-match"``; harness
