@@ -48,3 +48,17 @@ def test_lr_bsz_task_beats_human_laws_refitted_on_the_same_split(bench) -> None:
     assert set(res["human_r2"]) == {"chinchilla", "steplaw"}
     assert res["r2"] >= max(res["human_r2"].values())
     assert res["human_r2"]["steplaw"] > res["human_r2"]["chinchilla"]  # lr and batch size carry signal
+
+
+def test_vocab_paper_sign_of_a2(bench) -> None:
+    """`vocab-paper` keeps A2 ≥ 0 as Tao et al.'s form does; on the same split it scores below the
+    signed `vocab` (the vocabulary term these runs want rises with V, which A2 ≥ 0 cannot express)."""
+    import pandas as pd
+
+    frame = pd.read_csv(bench.DATA / "vocab_tao2024.csv")
+    test_mask = frame.vocab_size == frame.vocab_size.max()
+    train, test = frame[~test_mask], frame[test_mask]
+    paper, params = bench.fit_and_score("vocab-paper", train, test, "lsq", loss_col="Lossu", top_k=2)
+    signed, _ = bench.fit_and_score("vocab", train, test, "lsq", loss_col="Lossu", top_k=2)
+    assert params["A2"] >= 0.0
+    assert 0.9 < paper < signed
