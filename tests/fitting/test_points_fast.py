@@ -12,7 +12,7 @@ import pytest
 
 from scalinglab.data.fastcsv import read_law_inputs_fast
 from scalinglab.data.runs import load_law_inputs
-from scalinglab.fitting.points import delimited, predict_columns, write_predictions
+from scalinglab.fitting.points import delimited, percentiles, predict_columns, write_predictions
 from scalinglab.fitting.result import FitResult
 from scalinglab.laws import get_law
 
@@ -117,3 +117,17 @@ def test_predict_at_a_plain_csv_does_not_import_pandas(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "False"
     assert len(pd.read_csv(out)) == 2
+
+
+@pytest.mark.parametrize("k", [1, 2, 7, 199, 200, 1000])
+def test_percentiles_equal_numpy_bit_for_bit(k: int) -> None:
+    rng = np.random.default_rng(k)
+    a = np.exp(rng.standard_normal((k, 257)))
+    for qs in ((2.5, 97.5), (0.0, 100.0), (50.0,), (16.0, 84.0)):
+        for ours, ref in zip(percentiles(a, qs), np.percentile(a, list(qs), axis=0), strict=True):
+            np.testing.assert_array_equal(ours, ref)
+    a[3 % k, 5] = np.inf  # non-finite draws: numpy's own routine (inf − inf warns inside numpy)
+    with np.errstate(invalid="ignore"):
+        pairs = zip(percentiles(a, (2.5, 97.5)), np.percentile(a, [2.5, 97.5], axis=0), strict=True)
+        for ours, ref in pairs:
+            np.testing.assert_array_equal(ours, ref)

@@ -44,7 +44,30 @@ def predict_columns(result: FitResult, points: str | Path | pd.DataFrame, level:
     draws = result.predict_draws(**X)
     if draws is not None:
         q = 100 * (1 - level) / 2
-        out["loss_lo"], out["loss_hi"] = np.percentile(draws, [q, 100 - q], axis=0)
+        out["loss_lo"], out["loss_hi"] = percentiles(draws, (q, 100 - q))
+    return out
+
+
+def percentiles(a: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """``np.percentile(a, qs, axis=0)`` (method "linear"), bit for bit, by one partition of the draws.
+
+    np.percentile reaches numpy.ma through np.unique, an import that costs more than the whole
+    computation for a one-shot command; arrays with NaN or inf go through np.percentile itself."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 0 or a.shape[0] == 0 or not np.isfinite(a).all():
+        return list(np.percentile(a, list(qs), axis=0))
+    n = a.shape[0]
+    where = [(n - 1) * (q / 100) for q in qs]  # numpy's virtual index for "linear"
+    lows = [min(int(np.floor(w)), n - 1) for w in where]
+    highs = [min(lo + 1, n - 1) for lo in lows]
+    part = np.partition(a, sorted(set(lows) | set(highs)), axis=0)
+    out = []
+    for w, lo, hi in zip(where, lows, highs, strict=True):
+        t = w - lo
+        below, above = part[lo], part[hi]
+        diff = above - below
+        # numpy's _lerp: a + (b − a)·t, and b − (b − a)·(1 − t) where t ≥ 0.5
+        out.append(above - diff * (1 - t) if t >= 0.5 else below + diff * t)
     return out
 
 
