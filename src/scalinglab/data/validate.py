@@ -103,6 +103,8 @@ def checked_numbers(frame: pd.DataFrame, col: str, source: str, *, integer: bool
              lo: float | None = None, hi: float | None = None) -> np.ndarray:
     """``frame[col]`` as floats where every cell is present and a finite number (``integer``: whole;
     ``positive``: > 0; ``lo``/``hi``: bounds); the first bad cell is one InputError (file, row, column)."""
+    import pandas as pd
+
     raw = frame[col]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     checks = [(raw.isna().to_numpy(), "value is missing or NaN"),
