@@ -40,7 +40,7 @@ def test_post_run_gates_metrics_and_sigkill_resume(cli, base_sweep, tmp_path):
     assert not (killed / "post_runs.csv").exists()
     summary = json.loads(cli("post", "run", "--preset", "smoke", "--base", base_sweep, "--out", killed, "--json",
                              check=True).stdout)
-    assert summary["bases"] == 1 and summary["rows"] == 3
+    assert summary["bases"] == 1 and summary["rows"] == 4
 
     clean = tmp_path / "clean"
     cli("post", "run", "--preset", "smoke", "--base", base_sweep, "--out", clean, check=True)
@@ -50,15 +50,21 @@ def test_post_run_gates_metrics_and_sigkill_resume(cli, base_sweep, tmp_path):
     assert log_killed == log_clean  # the resumed stage is the uninterrupted one, loss for loss
 
     rows = _rows(killed)
-    assert [r["stage"] for r in rows] == ["base", "sft", "dpo"]
-    assert [(r["base_run"], r["N"], r["D"]) for r in rows] == [(run, rows[0]["N"], rows[0]["D"])] * 3
-    base, sft, dpo = rows
+    assert [r["stage"] for r in rows] == ["base", "sft", "dpo", "grpo"]
+    assert [(r["base_run"], r["N"], r["D"]) for r in rows] == [(run, rows[0]["N"], rows[0]["D"])] * 4
+    base, sft, dpo, grpo = rows
     assert float(sft["accuracy"]) > float(base["accuracy"])  # SFT raises held-out exact match
     assert sft["promoted"] == "True" and sft["examples"] == "1024" and sft["steps"] == "1000"
     assert float(dpo["reward_accuracy"]) > 0.5 and float(dpo["reward_margin"]) > 0  # on held-out pairs
     assert dpo["pairs"] == "1024" and dpo["steps"] == "30"
     assert dpo["promoted"] == str(float(dpo["accuracy"]) >= float(sft["accuracy"]))
-    assert all(float(r["wall_s"]) > 0 for r in (sft, dpo))
+    # GRPO starts from the last promoted model; reward = held-out verifier reward of sampled answers
+    assert grpo["from"] == ("dpo" if dpo["promoted"] == "True" else "sft")
+    assert grpo["prompts"] == "1024" and grpo["steps"] == "20" and 0.0 <= float(grpo["reward"]) <= 1.0
+    start = dpo if grpo["from"] == "dpo" else sft
+    assert grpo["promoted"] == str(float(grpo["accuracy"]) >= float(start["accuracy"]))
+    assert all(float(r["wall_s"]) > 0 for r in (sft, dpo, grpo))
+    assert float(sft["eval_loss"]) < float(base["eval_loss"])  # SFT lowers the held-out answer loss
     assert [{k: v for k, v in r.items() if k != "wall_s"} for r in _rows(clean)] == \
         [{k: v for k, v in r.items() if k != "wall_s"} for r in rows]
 

@@ -84,7 +84,9 @@ def command_flags(func: Callable[..., Any]) -> dict[str, str]:
         info = next((m for m in infos if type(m).__name__ in ("OptionInfo", "ArgumentInfo")), None)
         if info is not None and type(info).__name__ == "ArgumentInfo":
             continue
-        longs = [d for d in (getattr(info, "param_decls", None) or ()) if d.startswith("--")]
+        # with Annotated, typer keeps a first "--name" in `default` rather than in `param_decls`
+        decls = [*(getattr(info, "param_decls", None) or ()), getattr(info, "default", None)]
+        longs = [d for d in decls if isinstance(d, str) and d.startswith("--")]
         flags[name] = longs[0] if longs else "--" + name.replace("_", "-")
     return flags
 

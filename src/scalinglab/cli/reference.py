@@ -94,6 +94,10 @@ def cli_reference_markdown(app=None) -> str:
     lines = ["<!-- generated from the typer app by scalinglab.cli.reference at docs-build time -->", ""]
     names = [n for n in root.list_commands(ctx) if not root.get_command(ctx, n).hidden]
     lines += ["Commands: " + ", ".join(f"`{n}`" for n in names) + ".", ""]
+    opts = [row for p in root.params if (row := _option_row(p, ctx))]  # e.g. --version
+    if opts:
+        lines += ["| option | description |", "|---|---|"]
+        lines += [f"| `{_cell(n)}` | {_cell(h)} |" for n, h in opts] + [""]
     for name in names:
         lines += _command_markdown(root.get_command(ctx, name), ["scalinglab", name], ctx, 2)
     return "\n".join(lines).rstrip() + "\n"

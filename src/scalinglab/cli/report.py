@@ -49,6 +49,9 @@ def report(
                                       "largest).")] = None,
     curves_min_tokens: Annotated[float, typer.Option(
         "--curves-min-tokens", help="Drop checkpoints with D ≤ this (the guide's cut).")] = 1e10,
+    post: Annotated[Path | None, typer.Option(
+        "--post", help="Also fit the SFT laws to a post_runs.csv (`scalinglab post fit`) and add a "
+                       "post-training section.")] = None,
     curves_grid: Annotated[bool, typer.Option(
         "--curves-grid", help="Add the guide's (m, p) ARE heatmap as a table.")] = False,
     params_col: opt.ParamsCol = None,
@@ -88,11 +91,16 @@ def report(
 
         table = load_curves(curves, model_col=model_col, drop_invalid=drop_invalid)
         part = curves_part(table, curves_train_models, curves_min_tokens, grid=curves_grid)
+    post_fit = None
+    if post is not None:
+        from scalinglab.planning.post_training import fit_post_runs
+
+        post_fit = fit_post_runs(post)
     if fmt == "html":
         from scalinglab.report import write_report
 
         write_report(out, runs, result, target=target, budgets=budget_values, planners=planners,
-                     unique_tokens=uniques, title=title, curves=part)
+                     unique_tokens=uniques, title=title, curves=part, post=post_fit)
         typer.echo(f"wrote {out}")
     else:
         from scalinglab.report import write_figures

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from scalinglab.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Largest magnitude accepted for a quantity (parameters, tokens, FLOPs, loss, sizes).
 LIMIT = 1e150
@@ -35,6 +37,8 @@ def plain(value: Any) -> str:
 def check_columns(df: pd.DataFrame, columns: Sequence[str], *, file: str, what: str = "column",
                   exclude: Sequence[str] = ()) -> None:
     """Raise a one-line InputError for the first of ``columns`` not in ``df`` (listing numeric ones)."""
+    import pandas as pd
+
     for col in columns:
         if col not in df.columns:
             numeric = [c for c in df.columns if c not in exclude and pd.api.types.is_numeric_dtype(df[c])]
@@ -49,6 +53,8 @@ def numeric_column(df: pd.DataFrame, col: str, *, file: str, positive: bool = Fa
     ``positive``: > 0; ``unit``: in [0, 1] (``hint`` follows that error); ``limit``: magnitude at most
     this (None: no limit).
     """
+    import pandas as pd
+
     raw = df[col]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     missing = raw.isna().to_numpy()
@@ -97,6 +103,8 @@ def checked_numbers(frame: pd.DataFrame, col: str, source: str, *, integer: bool
              lo: float | None = None, hi: float | None = None) -> np.ndarray:
     """``frame[col]`` as floats where every cell is present and a finite number (``integer``: whole;
     ``positive``: > 0; ``lo``/``hi``: bounds); the first bad cell is one InputError (file, row, column)."""
+    import pandas as pd
+
     raw = frame[col]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     checks = [(raw.isna().to_numpy(), "value is missing or NaN"),

@@ -1,9 +1,13 @@
-"""Post-training specs: tasks, the SFT and DPO stages, and the gates between them.
+"""Post-training specs: tasks, the SFT, DPO and GRPO stages, and the gates between them.
 
 * ``smoke``: every base run of a sweep (made for the ``smoke`` sweep: two barely trained models of
-  12k and 56k non-embedding parameters) -> 1000 SFT steps -> 30 DPO steps on one-digit addition,
-  copy/reverse of two letters and completing a line of the sweep's held-out validation text, one
-  CPU thread; about 30 s of CPU time for both base models.
+  12k and 56k non-embedding parameters) -> 1000 SFT steps -> 30 DPO steps -> 20 GRPO steps on one-digit
+  addition, copy/reverse of two letters and completing a line of the sweep's held-out validation text,
+  one CPU thread.
+* ``tiny``: the ``tiny`` sweep's base models, one per size (``bases = "max_tokens"``: the longest-trained
+  run of each shape), SFT on 128 examples per task for 400 steps (12.5 epochs) plus a data-size scan on
+  4, 8, 16, 32 and 64 examples per task at the same epochs (six D values per base model, the D axis of
+  the post-training law, ``scalinglab post fit``), 20 DPO steps, 10 GRPO steps. Run it with ``--jobs 2``.
 
 A spec file (TOML) has the same tables; keys it leaves out take these values.
 """
@@ -21,22 +25,43 @@ SMOKE: dict[str, Any] = {
     "name": "smoke",
     "seed": 0,
     "threads": 1,
+    # which runs of the sweep are base models: "all", or "max_tokens" (per shape, the longest-trained run)
+    "bases": "all",
+    # sft_sizes: extra SFT runs on that many examples per task (the fine-tuning data axis; not chained on)
     "tasks": {"names": ["add", "copy", "reverse", "stdlib"], "train_per_task": 256, "eval_per_task": 32,
-              "digits": 1, "length": 2},
+              "digits": 1, "length": 2, "sft_sizes": []},
     "sft": {"steps": 1000, "batch_size": 32, "lr": 5e-3, "warmup_steps": 10, "checkpoint_every": 50},
     "dpo": {"steps": 30, "batch_size": 16, "lr": 1e-3, "warmup_steps": 3, "beta": 0.1, "nll_weight": 1.0,
             "checkpoint_every": 10},
+    # GRPO (Shao et al. 2024): batch_size prompts x group_size samples per step, one policy update per
+    # batch of samples (iterations = 1, as in DeepSeekMath's experiments), KL weight 0.04 (theirs)
+    "grpo": {"steps": 20, "batch_size": 8, "group_size": 8, "lr": 5e-4, "warmup_steps": 2, "temperature": 1.0,
+             "clip_eps": 0.2, "kl_beta": 0.04, "iterations": 1, "max_new": 6, "checkpoint_every": 5},
     # base -> SFT only when the base's validation loss is under the gate; SFT promoted when its held-out
     # accuracy beats the base's by more than sft_min_gain; DPO promoted unless its accuracy drops by more
     # than dpo_max_drop below SFT's.
-    "gates": {"base_max_val_loss": 7.0, "sft_min_gain": 0.0, "dpo_max_drop": 0.0},
+    # GRPO promoted unless its accuracy drops by more than grpo_max_drop below its starting model's.
+    "gates": {"base_max_val_loss": 7.0, "sft_min_gain": 0.0, "dpo_max_drop": 0.0, "grpo_max_drop": 0.0},
 }
-PRESETS: dict[str, dict[str, Any]] = {"smoke": SMOKE}
+TINY: dict[str, Any] = {
+    **SMOKE,
+    "name": "tiny",
+    "bases": "max_tokens",
+    "tasks": {**SMOKE["tasks"], "train_per_task": 128, "sft_sizes": [4, 8, 16, 32, 64]},
+    "sft": {"steps": 400, "batch_size": 16, "lr": 3e-3, "warmup_steps": 10, "checkpoint_every": 50},
+    "dpo": {**SMOKE["dpo"], "steps": 20},
+    "grpo": {**SMOKE["grpo"], "steps": 10},
+}
+PRESETS: dict[str, dict[str, Any]] = {"smoke": SMOKE, "tiny": TINY}
 SECTIONS = {"tasks": set(SMOKE["tasks"]), "gates": set(SMOKE["gates"]),
             "sft": {"steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip",
                     "checkpoint_every"},
             "dpo": {"steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip",
-                    "beta", "nll_weight", "checkpoint_every"}}
+                    "beta", "nll_weight", "checkpoint_every"},
+            "grpo": {"steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "grad_clip",
+                     "group_size", "temperature", "clip_eps", "kl_beta", "iterations", "max_new",
+                     "checkpoint_every"}}
+BASES = ("all", "max_tokens")
 
 
 def post_preset(name: str) -> dict[str, Any]:
@@ -51,11 +76,19 @@ def post_spec_from_dict(raw: dict[str, Any], source: str = "<spec>") -> dict[str
     for key, value in raw.items():
         if key in ("name", "seed", "threads"):
             spec[key] = value
+        elif key == "bases":
+            if value not in BASES:
+                raise InputError(f"bases must be one of {', '.join(BASES)}, got {value!r}", file=source)
+            spec[key] = value
         elif key in SECTIONS and isinstance(value, dict):
             bad = set(value) - SECTIONS[key]
             if bad:
                 raise InputError(f"unknown key(s) in [{key}]: {', '.join(sorted(bad))}", file=source)
             spec[key] = {**spec[key], **value}
+            sizes = spec["tasks"]["sft_sizes"]
+            if key == "tasks" and not (isinstance(sizes, list) and all(
+                    isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in sizes)):
+                raise InputError(f"tasks.sft_sizes must be a list of positive integers, got {sizes!r}", file=source)
         else:
             raise InputError(f"unknown key {key!r}", file=source)
     return spec

@@ -66,10 +66,11 @@ def curves_part(curves: RunsTable, train_models: int | None = None, min_tokens: 
 def build_report(runs: RunsTable, result: FitResult, *, target: float | None = None,
                  budgets: Sequence[float] = DEFAULT_BUDGETS, planners: bool = True,
                  unique_tokens: Sequence[float] | None = None, title: str = "Scaling-law report",
-                 curves: CurvesPart | None = None) -> str:
-    """The self-contained HTML report of ``result`` fitted on ``runs`` (plus a learning-curves section)."""
+                 curves: CurvesPart | None = None, post: Any = None) -> str:
+    """The self-contained HTML report of ``result`` fitted on ``runs`` (plus a learning-curves section, and
+    with ``post``, a :class:`~scalinglab.planning.post_training.PostFitResult`, a post-training section)."""
     from scalinglab.report.figures import to_bytes
-    from scalinglab.report.html import curves_section, render_page
+    from scalinglab.report.html import curves_section, post_section, render_page
     from scalinglab.report.interactive import interactive_figure
 
     specs = report_figures(runs, result, target, planners, unique_tokens)
@@ -79,6 +80,8 @@ def build_report(runs: RunsTable, result: FitResult, *, target: float | None = N
         f = curves.figure
         extra.append(curves_section(curves.evaluation, (f.name, f.title, f.caption, to_bytes(f.figure, "svg")),
                                     curves.grid, curves.source))
+    if post is not None:
+        extra.append(post_section(post))
     return render_page(runs, result, figures=figs, interactive=interactive_figure(runs, result, target),
                        target=target, budgets=budgets, title=title, sections=extra)
 

@@ -274,6 +274,40 @@ def curves_section(ev: dict[str, Any], figure: tuple[str, str, str, bytes],
     return f"<section id='learning-curves'><h2>Learning curves</h2>{body}</section>"
 
 
+def post_section(fit: Any) -> str:
+    """The post-training section: every stage's held-out metrics, and the SFT laws' leave-largest-out checks
+    (a :class:`scalinglab.planning.post_training.PostFitResult`)."""
+    m, big = fit.multiplicative, fit.largest
+    cols = [("base run", "base_run"), ("N", "N"), ("stage", "stage"), ("from", "from"), ("examples", "examples"),
+            ("steps", "steps"), ("accuracy", "accuracy"), ("answer loss", "eval_loss"),
+            ("DPO reward acc.", "reward_accuracy"), ("GRPO reward", "reward"), ("promoted", "promoted"),
+            ("reason", "reason")]
+    head = "".join(f"<th>{esc(h)}</th>" for h, _ in cols)
+
+    def cell(v: Any) -> str:
+        if v is None:
+            return "<td></td>"
+        if isinstance(v, float):
+            return f"<td class='n'>{num(v, '.4g')}</td>"
+        return f"<td>{esc(v)}</td>"
+
+    rows = "".join("<tr>" + "".join(cell(r.get(k)) for _, k in cols) + "</tr>" for r in fit.stages)
+    table = (f"<table class='grid'><caption>Stages per base model (held-out exact match and answer loss)"
+             f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    params = ", ".join(f"{esc(k)} = {num(v, '.4g')}" for k, v in m["params"].items())
+    items = [f"post-training runs from <code>{esc(fit.source)}</code>; response <code>{esc(fit.metric)}</code>",
+             f"<code>sft-multiplicative</code> (Zhang et al. 2024) fitted on {esc(m['n_points'])} points of the "
+             f"{esc(m['n_bases'])} smaller base models: {params}",
+             f"<b>predicting {esc(big['base_run'])} (N = {num(big['N'], '.3g')}): mean absolute relative error "
+             f"{num(100 * m['mare'], '.2f')} %</b> over {esc(len(m['predictions']))} fine-tuning data sizes"]
+    g = m.get("gain")
+    if g:
+        items.append(f"gain of SFT at D = {num(g['D'], '.0f')}: measured {num(g['measured'], '.4f')}, predicted "
+                     f"{num(g['predicted'], '.4f')}")
+    body = f"<ul class='summary'>{''.join(f'<li>{i}</li>' for i in items)}</ul>" + table + fit._repr_html_()
+    return f"<section id='post-training'><h2>Post-training</h2>{body}</section>"
+
+
 def render_page(runs: RunsTable, result: FitResult, *, figures: Sequence[tuple[str, str, str, bytes]] = (),
                 interactive: str = "", target: float | None = None,
                 budgets: Sequence[float] = DEFAULT_BUDGETS, title: str = "Scaling-law report",
