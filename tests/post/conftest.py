@@ -26,7 +26,7 @@ def base_sweep(tmp_path_factory) -> Path:
     from scalinglab.sweep.runner import run_sweep
 
     out = tmp_path_factory.mktemp("sweep")
-    run_sweep(spec_from_dict(one_run_smoke(), "test"), out, show_progress=False, log=lambda m: None)
+    run_sweep(spec_from_dict(one_run_smoke(), "test"), out, log=lambda m: None)
     return out
 
 

@@ -45,7 +45,7 @@ def two_run_sweep(tmp_path_factory) -> Path:
     from scalinglab.sweep.runner import run_sweep
 
     out = tmp_path_factory.mktemp("sweep2")
-    run_sweep(spec_from_dict(PRESETS["smoke"], "test"), out, show_progress=False, log=lambda m: None)
+    run_sweep(spec_from_dict(PRESETS["smoke"], "test"), out, log=lambda m: None)
     return out
 
 

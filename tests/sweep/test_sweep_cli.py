@@ -125,12 +125,44 @@ def test_slurm_executor_with_submitit_debug(smoke_data, tmp_path):
     spec = spec_from_dict({**PRESETS["smoke"], "runs": [{"layers": 1, "width": 16, "tokens": 8 * 64 * 10}]})
     out = tmp_path / "slurm"
     shutil.copytree(smoke_data[1], out / "data" / smoke_data[0])
-    summary = run_sweep(spec, out, SlurmExecutor(cluster="debug"), show_progress=False, log=lambda m: None)
+    summary = run_sweep(spec, out, SlurmExecutor(cluster="debug"), log=lambda m: None)
     assert summary["finished"] == 1
     assert (out / "slurm").is_dir()  # submitit's job folder
     with open(out / "runs.csv") as f:
         (row,) = list(csv.DictReader(f))
     assert int(row["step"]) == 10
+
+
+def test_run_sweep_reports_progress_events_that_the_cli_draws(smoke_data, tmp_path):
+    """The library reports scalinglab.events.Progress (it draws nothing); the CLI's bars take every event."""
+    pytest.importorskip("torch", reason="training needs PyTorch (scalinglab[train])")
+    import shutil
+
+    from scalinglab.cli.sweep import _Bars
+    from scalinglab.events import Progress
+    from scalinglab.sweep.runner import run_sweep
+    from scalinglab.sweep.spec import spec_from_dict
+
+    spec = spec_from_dict({**PRESETS["smoke"], "train": {**PRESETS["smoke"]["train"], "checkpoint_every": 5},
+                           "runs": [{"layers": 1, "width": 16, "tokens": 8 * 64 * 10, "name": "one"}]})
+    out = tmp_path / "events"
+    shutil.copytree(smoke_data[1], out / "data" / smoke_data[0])
+    events: list[Progress] = []
+    lines: list[str] = []
+    summary = run_sweep(spec, out, progress=events.append, log=lines.append)
+    assert summary["finished"] == 1 and any("1 runs, 0 already finished" in m for m in lines)
+    assert all(isinstance(e, Progress) for e in events)
+    assert (events[0].task, events[0].done, events[0].total) == ("runs", 0, 1)
+    assert (events[-1].task, events[-1].done, events[-1].total, events[-1].item) == ("runs", 1, 1, "one")
+    assert events[-1].info["status"] == "finished" and events[-1].info["step"] == 10
+    run = [e for e in events if e.task == "run"]
+    assert run[0].info["phase"] == "start" and run[-1].info["phase"] == "done"
+    assert [e.done for e in run if e.info["phase"] == "checkpoint"] == [5, 10]
+    assert all(e.item == "one" and e.total == 10 for e in run)
+    with _Bars(show=False) as bars:  # every kind of event drives the bars
+        for e in events:
+            bars(e)
+    assert len(bars.tasks) == 2 and bars.bar.tasks[bars.tasks["one"]].completed == 10
 
 
 def test_imports_stay_light_and_separate():

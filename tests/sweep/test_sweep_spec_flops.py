@@ -55,6 +55,18 @@ def test_size_model_hits_target_and_aspect():
     assert (s.n_layer, s.d_model) == (4, 64)
 
 
+def test_size_model_with_fixed_depth_varies_width_only():
+    widths = []
+    for target in (2e3, 6e3, 1.4e4, 2.5e4, 5e4, 1e5):
+        s = size_model(target, vocab_size=1024, seq_len=128, head_dim=8, n_layer=2)
+        assert s.n_layer == 2 and s.d_model % 8 == 0 and s.n_head == s.d_model // 8
+        assert abs(math.log(non_embedding_params(s) / target)) < 0.35
+        widths.append(s.d_model)
+    assert widths == sorted(widths) and len(set(widths)) == len(widths)
+    with pytest.raises(Exception, match="n_layer"):
+        size_model(1e4, vocab_size=1024, seq_len=128, n_layer=0)
+
+
 def test_grid_expansion_and_tokens_per_param():
     spec = spec_from_dict({"model": {"seq_len": 32, "head_dim": 16, "aspect_ratio": 16},
                            "train": {"batch_size": 4}, "grid": {"params": [3e3, 2.5e4], "tokens": [1e4, 2e4]}})
@@ -75,6 +87,27 @@ def test_isoflop_design_keeps_compute():
     for r in runs:
         assert flops_6nd(r.non_embedding_params, r.tokens) == pytest.approx(1e13, rel=0.01)
     assert len({r.non_embedding_params for r in runs}) == len(runs)
+
+
+def test_isoflop_preset_design():
+    """Chinchilla's Approach 2 design (Hoffmann et al. 2022, Sec. 3.2): per budget, sizes of one fixed depth,
+    log-spaced around the predicted optimum so the minimum can be interior, each trained on D = C / 6N."""
+    p = PRESETS["isoflop"]
+    design = p["isoflop"]
+    runs = expand(spec_from_dict(p), "/d")
+    assert len(design["budgets"]) >= 3 and design["sizes"] >= 5
+    assert {r.n_layer for r in runs} == {p["model"]["layers"]}  # one depth: size varies smoothly
+    for C in design["budgets"]:
+        mine = sorted((r for r in runs if abs(flops_6nd(r.non_embedding_params, r.tokens) / C - 1) < 0.02),
+                      key=lambda r: r.non_embedding_params)
+        assert len(mine) == design["sizes"] and len({r.d_model for r in mine}) == design["sizes"]
+        n = [r.non_embedding_params for r in mine]
+        centre = math.sqrt(C / (6 * design["tokens_per_param"]))
+        # the predicted optimum lies inside the sizes, near the middle one, with room either side
+        assert n[0] < centre < n[-1] and n[-1] / n[0] >= 4
+        assert abs(math.log(n[len(n) // 2] / centre)) < 0.4
+        assert min(r.steps for r in mine) >= 150  # even the largest size takes over a hundred steps
+    assert len(runs) == len(design["budgets"]) * design["sizes"]
 
 
 def test_presets_are_valid():

@@ -108,3 +108,59 @@ def test_any_spec_loads_or_raises_the_project_error(changes):
     for r in runs:  # what loads is sane: positive sizes, finite numbers
         assert r.n_layer >= 1 and r.d_model >= 1 and r.steps >= 1 and r.batch_size >= 1
         assert math.isfinite(r.lr) and r.lr > 0
+
+
+# --set overrides: (override, key the one-line error must name); the same schema checks as a spec file
+BAD_SETS = [
+    ("train.lr=-1", "train.lr must be a positive number"),
+    ("train.lr=fast", "train.lr must be a positive number"),
+    ("train.batch_size=sixteen", "train.batch_size must be an integer"),
+    ("train.batch_size=2.5", "train.batch_size must be an integer"),
+    ("grid.params=[1e308]", "grid.params must be"),
+    ("grid.tokens=[1e5, -3]", "grid.tokens must be"),
+    ("train.lrr=1", "unknown key(s) in [train]: lrr"),
+    ("trian.lr=1", "unknown top-level key(s): trian"),
+    ("train.schedule=cos", "train.schedule must be one of"),
+    ("train.lr.x=1", "train.lr must be a positive number"),  # a table where a number belongs
+    ("grid.params.x=1", "grid.params is not a table"),
+    ("train", "must be KEY=VALUE"),
+]
+
+
+@pytest.mark.parametrize(("override", "message"), BAD_SETS, ids=[o for o, _ in BAD_SETS])
+def test_sweep_plan_rejects_each_bad_override(tmp_path: Path, override: str, message: str):
+    spec = tmp_path / "s.toml"
+    spec.write_text(GRID)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["sweep", "plan", "--spec", str(spec), "--set", override, "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and str(spec) in lines[0] and message in lines[0], res.output
+    assert "Traceback" not in res.output and not out.exists()
+
+
+def test_sweep_plan_applies_good_overrides_to_presets_and_files(tmp_path: Path):
+    import json
+
+    def plan(*args: str) -> list[dict]:
+        res = CliRunner().invoke(app, ["sweep", "plan", *args, "--json"])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.output)
+
+    base = plan("--preset", "tiny")
+    rows = plan("--preset", "tiny", "--set", "grid.params=[2.5e4, 8.3e4]", "--set", "grid.tokens=5e5",
+                "--set", "train.batch_size=8")
+    assert sorted(r["N"] for r in rows) == [24736, 83280]  # the two sizes asked for, one budget each
+    assert {r["D"] for r in rows} == {8 * 128 * round(5e5 / (8 * 128))} and len(base) == 15
+    assert PRESETS["tiny"]["grid"]["params"][0] == 3.1e3 and PRESETS["tiny"]["train"]["batch_size"] == 16
+    spec = tmp_path / "s.toml"
+    spec.write_text(GRID)
+    (row,) = plan("--spec", str(spec), "--set", "model.seq_len=64", "--set", "train.batch_size=4")
+    assert row["D"] == 4 * 64 * round(1e5 / (4 * 64)) and row["steps"] == round(1e5 / 256)
+    # the override reaches the runs themselves: a string value, a bool and a number
+    from scalinglab.sweep.spec import apply_overrides
+
+    raw = apply_overrides({"grid": {"params": [2e4], "tokens": [1e5]}},
+                          ["train.schedule=wsd", "train.compile=false", "train.lr=0.01", "seed=3"])
+    (run,) = expand(spec_from_dict(raw), "/d")
+    assert (run.schedule, run.compile, run.lr, run.seed) == ("wsd", False, 0.01, 3)

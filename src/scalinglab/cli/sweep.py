@@ -24,6 +24,9 @@ sweep_app = typer.Typer(
 
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="Built-in spec: smoke, tiny or isoflop.")]
 SpecOpt = Annotated[Path | None, typer.Option("--spec", help="Sweep spec file (TOML, or YAML with PyYAML).")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override one spec key, SECTION.KEY=VALUE (a TOML value), e.g. train.lr=3e-3 or "
+                  "grid.params=[1e4,2e4]; repeatable; checked like the spec file.")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (rerun to resume).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 JobsOpt = Annotated[int | None, typer.Option(
@@ -79,13 +82,61 @@ def _with_peak(sp: Any, peak_tflops: float | None) -> Any:
     return replace(sp, train=replace(sp.train, peak_flops=peak)) if peak else sp
 
 
-def _load(preset: str | None, spec: Path | None) -> Any:
+class _Bars:
+    """The sweep's rich progress bars on stderr (one for the runs, one per run), fed the library's
+    :class:`scalinglab.events.Progress` events; a context manager, disabled by ``--quiet``/``--json``."""
+
+    def __init__(self, show: bool) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True)
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.console,
+                            disable=not show, transient=False)
+        self.tasks: dict[str | None, Any] = {}
+
+    def log(self, msg: str) -> None:
+        self.console.print(msg, highlight=False)
+
+    def __call__(self, ev: Any) -> None:
+        i = ev.info
+        if ev.task == "runs":
+            if "runs" not in self.tasks:
+                self.tasks["runs"] = self.bar.add_task("runs", total=ev.total, info="")
+            self.bar.update(self.tasks["runs"], completed=ev.done)
+            return
+        if i["phase"] == "start" or ev.item not in self.tasks:
+            self.tasks[ev.item] = self.bar.add_task(f"  {ev.item}", total=ev.total, info="")
+        text = {"start": "", "step": f"loss {i.get('loss', 0.0):.3f}", "checkpoint": f"val {i.get('val_loss', 0.0):.3f}",
+                "done": f"{i.get('status')} val {i.get('loss', float('nan')):.4f}"}[i["phase"]]
+        self.bar.update(self.tasks[ev.item], completed=ev.done, info=text)
+
+    def __enter__(self) -> _Bars:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.__exit__(*exc)
+
+
+def _run(sp: Any, out: Path, executor: Any, quiet: bool, json_out: bool) -> dict[str, Any]:
+    """run_sweep with the bars drawn here (the library only reports Progress events) and its log on stderr."""
+    from scalinglab.sweep.runner import run_sweep
+
+    with _Bars(show=not (quiet or json_out)) as bars:
+        return run_sweep(sp, out, executor, progress=bars, log=(lambda m: None) if json_out else bars.log)
+
+
+def _load(preset: str | None, spec: Path | None, sets: list[str] | None = None) -> Any:
     from scalinglab.sweep import load_spec, spec_from_dict
     from scalinglab.sweep.presets import preset as get_preset
+    from scalinglab.sweep.spec import apply_overrides
 
     if (preset is None) == (spec is None):
         raise InputError("give exactly one of --preset NAME or --spec FILE")
-    return spec_from_dict(get_preset(preset), f"preset:{preset}") if preset else load_spec(spec)  # type: ignore[arg-type]
+    if preset:
+        return spec_from_dict(apply_overrides(get_preset(preset), sets or [], f"preset:{preset}"), f"preset:{preset}")
+    return load_spec(spec, sets or [])  # type: ignore[arg-type]
 
 
 @sweep_app.command("run")
@@ -94,6 +145,7 @@ def run_cmd(
     out: OutOpt,
     preset: PresetOpt = None,
     spec: SpecOpt = None,
+    sets: SetOpt = None,
     executor: Annotated[str, typer.Option("--executor", help="local, slurm (submitit) or ray.")] = "local",
     nproc_per_node: Annotated[int, typer.Option(
         "--nproc-per-node", help="Processes per run (torchrun/DDP; GPUs per run on a cluster).")] = 1,
@@ -112,10 +164,10 @@ def run_cmd(
 ) -> None:
     """Train every run of a sweep (skipping finished runs, resuming killed ones) and write the tables."""
     from scalinglab.sweep.executors import make_executor
-    from scalinglab.sweep.runner import require_torch, run_sweep
+    from scalinglab.sweep.runner import require_torch
 
     n_jobs = _check_jobs(jobs, executor, nproc_per_node)
-    sp = _load(preset, spec)
+    sp = _load(preset, spec, sets)
     require_torch()
     sp = _with_peak(sp, peak_tflops)
     opts = {**sp.executor}
@@ -128,8 +180,7 @@ def run_cmd(
                 "nproc_per_node": nproc_per_node}
     else:
         opts = {"nproc_per_node": nproc_per_node, "jobs": n_jobs}
-    summary = run_sweep(sp, out, make_executor(executor, **opts), show_progress=not (quiet or json_out),
-                        log=(lambda m: None) if json_out else None)
+    summary = _run(sp, out, make_executor(executor, **opts), quiet, json_out)
     if json_out:
         echo_json(summary)
         return
@@ -153,15 +204,13 @@ def resume_cmd(
 
     from scalinglab.sweep import spec_from_dict
     from scalinglab.sweep.executors import make_executor
-    from scalinglab.sweep.runner import run_sweep
 
     n_jobs = _check_jobs(jobs, "local", nproc_per_node)
     path = out / "sweep.json"
     if not path.is_file():
         raise InputError("not a sweep folder (no sweep.json)", file=str(out))
     sp = spec_from_dict(json.loads(path.read_text())["spec"], str(path))
-    summary = run_sweep(sp, out, make_executor("local", nproc_per_node=nproc_per_node, jobs=n_jobs),
-                        show_progress=not (quiet or json_out), log=(lambda m: None) if json_out else None)
+    summary = _run(sp, out, make_executor("local", nproc_per_node=nproc_per_node, jobs=n_jobs), quiet, json_out)
     if json_out:
         echo_json(summary)
     else:
@@ -170,14 +219,14 @@ def resume_cmd(
 
 @sweep_app.command("plan")
 @handle_errors
-def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None,
+def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None, sets: SetOpt = None,
              out: Annotated[Path, typer.Option("--out", help="Output folder (for data paths).")] = Path("sweep-out"),
              json_out: JsonOpt = False) -> None:
     """List the runs a spec expands to (shape, N, D, steps, 6ND and Chinchilla FLOPs); trains nothing."""
     from scalinglab.sweep.flops import chinchilla_flops_per_token, flops_6nd, total_params
     from scalinglab.sweep.runner import plan_runs
 
-    runs = plan_runs(_load(preset, spec), out)
+    runs = plan_runs(_load(preset, spec, sets), out)
     rows = [{"run": r.name, "layers": r.n_layer, "width": r.d_model, "heads": r.n_head,
              "N": r.non_embedding_params, "params": total_params(r.shape), "D": r.tokens, "steps": r.steps,
              "C": flops_6nd(r.non_embedding_params, r.tokens),

@@ -109,29 +109,37 @@ def model_flops_per_token(s: Shape) -> float:
 
 
 def size_model(target_params: float, *, vocab_size: int, seq_len: int, head_dim: int = 32,
-               aspect_ratio: float = 32.0, max_layers: int = 64) -> Shape:
+               aspect_ratio: float = 32.0, max_layers: int = 64, n_layer: int | None = None,
+               n_head: int | None = None) -> Shape:
     """The (layers, width) whose non-embedding parameter count is closest to ``target_params``.
 
     Width is a multiple of ``head_dim`` and the shape prefers ``d_model / n_layer`` near
     ``aspect_ratio`` (Kaplan et al. found loss depends weakly on shape over a wide range, so fixing
     the aspect ratio makes N the only knob). Score: squared log-distance to the target plus a small
-    penalty on log-distance to the aspect ratio.
+    penalty on log-distance to the aspect ratio. ``n_layer`` fixes the depth (only the width varies:
+    a family whose size changes smoothly, as an IsoFLOP profile needs); ``n_head`` fixes the number of
+    heads instead of their size (width a multiple of ``n_head``: finer steps between small models).
     """
     if not (target_params > 0 and math.isfinite(target_params)):
         raise ScalingLabError(f"target parameter count must be positive, got {target_params}")
     if head_dim <= 0 or seq_len <= 0 or vocab_size <= 0:
         raise ScalingLabError("head_dim, seq_len and vocab_size must be positive")
+    if n_layer is not None and n_layer < 1:
+        raise ScalingLabError(f"n_layer must be at least 1, got {n_layer}")
+    if n_head is not None and n_head < 1:
+        raise ScalingLabError(f"n_head must be at least 1, got {n_head}")
+    step = n_head or head_dim
     best: tuple[float, Shape] | None = None
-    for n_layer in range(1, max_layers + 1):
-        # width solving 12 L d^2 = target, then the nearest multiples of head_dim around it
-        d_est = math.sqrt(target_params / (12.0 * n_layer))
-        k0 = max(1, int(d_est // head_dim))
+    for depth in ([n_layer] if n_layer is not None else range(1, max_layers + 1)):
+        # width solving 12 L d^2 = target, then the nearest multiples of head_dim (or n_head) around it
+        d_est = math.sqrt(target_params / (12.0 * depth))
+        k0 = max(1, int(d_est // step))
         for k in {max(1, k0 - 1), k0, k0 + 1, k0 + 2}:
-            d = k * head_dim
-            shape = Shape(n_layer=n_layer, d_model=d, n_head=max(1, d // head_dim),
+            d = k * step
+            shape = Shape(n_layer=depth, d_model=d, n_head=n_head or max(1, d // head_dim),
                           vocab_size=vocab_size, seq_len=seq_len)
             n = non_embedding_params(shape)
-            score = math.log(n / target_params) ** 2 + 0.02 * math.log((d / n_layer) / aspect_ratio) ** 2
+            score = math.log(n / target_params) ** 2 + 0.02 * math.log((d / depth) / aspect_ratio) ** 2
             if best is None or score < best[0]:
                 best = (score, shape)
     assert best is not None

@@ -7,12 +7,13 @@
   CPU thread per run. A Chinchilla law fitted on the twelve runs of the four smaller sizes predicts the
   largest model's final loss (three budgets pin the data exponent; two could not).
 * ``isoflop``: Chinchilla's Approach 2 design (Hoffmann et al. 2022, Sec. 3.2): three compute budgets
-  (3e10, 1e11, 3e11 FLOPs = 6ND, N non-embedding) x five sizes each, log-spaced by 3x either side of
-  80 tokens per parameter (a first try centred on 8 found the smallest size best at every budget:
-  at this scale the optimum lies at many tokens per non-embedding parameter), on the same corpus
-  as ``tiny`` (its 3.7M training tokens; the smallest model of the top budget sees 1.45 epochs);
-  muP-style learning rates (hidden matrices at ``lr x 48 / width``). Under 10 minutes with
-  ``--jobs 2`` on an idle 2-core machine.
+  (2e9, 6e9, 2e10 FLOPs = 6ND, N non-embedding) x five sizes each, log-spaced by 3x either side of
+  200 tokens per parameter, each on D = C / 6N. One depth (2 layers) and two heads for every size, so N
+  varies with the width alone (a first design let ``size_model`` mix depths, and depth mattered as much
+  as size); batches of 4 x 128 tokens (the loss here is limited by optimiser steps: a pilot's batch-8
+  run lost 0.37 nats to the batch-4 one on the same tokens); muP-style learning rates (hidden matrices
+  at ``lr x 24 / width``); the ``tiny`` corpus. About 9 CPU-minutes (``--jobs 2``); docs/sweep.md has
+  its table and fits.
 """
 
 from __future__ import annotations
@@ -46,12 +47,15 @@ PRESETS: dict[str, dict[str, Any]] = {
         "name": "isoflop",
         "seed": 0,
         "data": {"source": "stdlib", "vocab_size": 1024, "val_fraction": 0.05},
-        "model": {"seq_len": 128, "head_dim": 16, "aspect_ratio": 16},
-        # muP-style: hidden matrices train at lr x 48 / width (embeddings and gains at lr)
-        "train": {"batch_size": 16, "lr": 3e-3, "lr_base_width": 48, "checkpoint_every": 100,
-                  "eval_windows": 128, "cpu_threads": 1},
-        # per budget C: 5 sizes log-spaced over N_opt / 3 .. 3 N_opt, N_opt = sqrt(C / (6 x 80)), D = C / 6N
-        "isoflop": {"budgets": [3e10, 1e11, 3e11], "sizes": 5, "span": 3.0, "tokens_per_param": 80.0},
+        # one depth and two heads for every size: N = 2 (12 d^2 + 2 d) + d varies with the width alone
+        "model": {"seq_len": 128, "layers": 2, "heads": 2},
+        # muP-style: hidden matrices train at lr x 24 / width (embeddings and gains at lr); small batches
+        # (4 x 128 tokens) so that even the largest size of a budget takes several hundred steps
+        "train": {"batch_size": 4, "lr": 3e-3, "lr_base_width": 24, "checkpoint_every": 500,
+                  "eval_windows": 256, "cpu_threads": 1},
+        # per budget C: 5 sizes log-spaced over N_opt / 3 .. 3 N_opt around N_opt = sqrt(C / (6 x 200)),
+        # each trained on D = C / 6N
+        "isoflop": {"budgets": [2e9, 6e9, 2e10], "sizes": 5, "span": 3.0, "tokens_per_param": 200.0},
     },
 }
 

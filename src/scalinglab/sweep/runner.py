@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from scalinglab.atomic import atomic_path
 from scalinglab.errors import ScalingLabError
+from scalinglab.events import ProgressCallback, report
 from scalinglab.sweep.flops import total_params
 from scalinglab.sweep.shards import prepare_data, write_json_atomic
 from scalinglab.sweep.spec import CHECKPOINT, CURVE, RESULT, RunConfig, SweepSpec, expand
@@ -103,17 +105,20 @@ def plan_runs(spec: SweepSpec, out: Path) -> list[RunConfig]:
     return expand(spec, out / "data" / spec.data.fingerprint(spec.seed))
 
 
-def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, show_progress: bool = True,
-              log: Any = None) -> dict[str, Any]:
-    """Prepare data, run every unfinished run (resuming killed ones), and write the tables."""
-    require_torch()
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, progress: ProgressCallback | None = None,
+              log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Prepare data, run every unfinished run (resuming killed ones), and write the tables.
 
+    Draws nothing: ``progress`` receives :class:`scalinglab.events.Progress` events, task ``"runs"``
+    (``done`` of ``total`` runs finished; ``item`` the run just finished, ``info`` its status, step and
+    loss) and task ``"run"`` (``item`` a run, ``done`` of ``total`` steps; ``info["phase"]`` is ``start``,
+    ``step`` (with the train ``loss``), ``checkpoint`` (with ``val_loss``) or ``done`` (``status``,
+    ``loss``)). ``log`` receives one-line messages (data preparation, the sweep's size, executor warnings).
+    """
+    require_torch()
     from scalinglab.sweep.executors import LocalExecutor, check_or_write_config
 
-    console = Console(stderr=True)
-    say = log or (lambda msg: console.print(msg, highlight=False))
+    say = log or (lambda msg: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     executor = executor or LocalExecutor()
@@ -126,34 +131,31 @@ def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, show_progress
     say(f"sweep {spec.name}: {len(runs)} runs, {len(runs) - len(pending)} already finished, "
         f"executor {executor.name}")
     write_tables(out, runs)
+    finished = len(runs) - len(pending)
+    report(progress, "runs", finished, len(runs))
+    steps = {r.name: r.steps for r in runs}
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console,
-                        disable=not show_progress, transient=False)
-    with progress:
-        overall = progress.add_task("runs", total=len(runs), completed=len(runs) - len(pending), info="")
-        bars: dict[str, Any] = {}
+    def on_event(kind: str, info: dict[str, Any]) -> None:
+        nonlocal finished
+        name = info["run"]
+        if kind == "warning":
+            say(info["message"])
+        elif kind == "start":
+            report(progress, "run", 0, info["steps"], name, phase="start")
+        elif kind == "step":
+            report(progress, "run", info["step"], info["steps"], name, phase="step", loss=info["loss"])
+        elif kind == "checkpoint":
+            report(progress, "run", info["step"], info["steps"], name, phase="checkpoint",
+                   val_loss=info["val_loss"])
+            write_tables(out, runs)
+        elif kind == "done":
+            finished += 1
+            done = {"status": info.get("status"), "step": info.get("step", 0), "loss": info.get("loss", math.nan)}
+            report(progress, "run", done["step"], steps.get(name), name, phase="done", **done)
+            write_tables(out, runs)
+            report(progress, "runs", finished, len(runs), name, **done)
 
-        def on_event(kind: str, info: dict[str, Any]) -> None:
-            name = info["run"]
-            if kind == "warning":
-                say(info["message"])
-            elif kind == "start":
-                bars[name] = progress.add_task(f"  {name}", total=info["steps"], info="")
-            elif kind == "step" and name in bars:
-                progress.update(bars[name], completed=info["step"], info=f"loss {info['loss']:.3f}")
-            elif kind == "checkpoint":
-                if name in bars:
-                    progress.update(bars[name], completed=info["step"], info=f"val {info['val_loss']:.3f}")
-                write_tables(out, runs)
-            elif kind == "done":
-                if name in bars:
-                    progress.update(bars[name], completed=info.get("step", 0),
-                                    info=f"{info.get('status')} val {info.get('loss', math.nan):.4f}")
-                progress.advance(overall)
-                write_tables(out, runs)
-
-        executor.run(pending, out, on_event)
+    executor.run(pending, out, on_event)
     n_runs, n_points = write_tables(out, runs)
     status = run_status(out)
     summary = {"out": str(out), "runs": len(runs), "finished": n_runs, "curve_points": n_points,

@@ -164,7 +164,8 @@ QUALITY = {"min_chars": _int(0, 1 << 40), "max_chars": _int(1, 1 << 40), "max_sy
            "max_dup_line_frac": _frac(), "max_top_ngram_frac": _frac()}
 
 MODEL = {"seq_len": _int(1, 1 << 20), "head_dim": _int(1, 4096), "aspect_ratio": _pos(1e6),
-         "mlp_ratio": _int(1, 64)}
+         "mlp_ratio": _int(1, 64), "layers": _int(1, 1024, optional=True),
+         "heads": _int(1, 1 << 16, optional=True)}
 
 TRAIN = {"batch_size": _int(1, 1 << 24), "micro_batch": _int(1, 1 << 24, optional=True), "lr": _pos(1e6),
          "lr_base_width": _int(1, 1 << 20, optional=True), "min_lr_ratio": _frac(),

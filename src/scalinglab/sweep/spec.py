@@ -29,8 +29,10 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import math
 import tomllib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,8 @@ class ModelRules:
     head_dim: int = 32
     aspect_ratio: float = 32.0
     mlp_ratio: int = 4
+    layers: int | None = None  # fixed depth: sizes differ in width only (aspect_ratio is then unused)
+    heads: int | None = None  # a fixed number of heads (width a multiple of it) instead of head_dim
 
 
 @dataclass(frozen=True)
@@ -117,16 +121,17 @@ class RunConfig:
     grad_clip: float
     checkpoint_every: int
     eval_windows: int
-    cpu_threads: int | None = None
-    device: str = "auto"
-    dtype: str = "auto"
-    compile: bool | str = "auto"  # "auto": torch.compile on CUDA, eager on CPU
-    parallel: str = "ddp"
-    divergence_factor: float = 2.0
-    forecast: dict[str, float] | None = None
-    lr_base_width: int | None = None
-    keep_checkpoints: tuple[int, ...] = ()  # steps whose checkpoint is also kept as checkpoint-<step>.pt
-    peak_flops: float | None = None  # one device's dense peak FLOP/s: MFU is reported when known
+    # the optional fields default to the spec's own defaults (TrainRecipe, Gates): one default per field
+    cpu_threads: int | None = TrainRecipe.cpu_threads
+    device: str = TrainRecipe.device
+    dtype: str = TrainRecipe.dtype
+    compile: bool | str = TrainRecipe.compile  # "auto": torch.compile on CUDA, eager on CPU
+    parallel: str = TrainRecipe.parallel
+    divergence_factor: float = Gates.divergence_factor
+    forecast: dict[str, float] | None = Gates.forecast
+    lr_base_width: int | None = TrainRecipe.lr_base_width
+    keep_checkpoints: tuple[int, ...] = TrainRecipe.keep_checkpoints  # also kept as checkpoint-<step>.pt
+    peak_flops: float | None = TrainRecipe.peak_flops  # one device's dense peak FLOP/s: MFU when known
 
     def __post_init__(self) -> None:
         """Every field typed and ranged (a config file edited by hand gets the same checks as a spec)."""
@@ -254,8 +259,38 @@ def spec_from_dict(d: Any, source: str = "<spec>") -> SweepSpec:
     return spec
 
 
-def load_spec(path: str | Path) -> SweepSpec:
-    """Read a spec from TOML (stdlib ``tomllib``) or, when PyYAML is installed, YAML."""
+def apply_overrides(d: dict[str, Any], overrides: Sequence[str], source: str = "<spec>") -> dict[str, Any]:
+    """A copy of the spec mapping ``d`` with each ``section.key=value`` of ``overrides`` set in it.
+
+    The value is read as a TOML value (``3e-3``, ``true``, ``[1e4, 2e4]``, ``"cosine"``); one that is not
+    TOML (``cosine``) is taken as a string. Only the path is checked here: the result goes through
+    :func:`spec_from_dict`, so an override gets exactly the schema's checks and one-line errors naming
+    the key (``train.lr must be a positive number, got -1``).
+    """
+    out = copy.deepcopy(d)
+    for item in overrides:
+        path, eq, text = item.partition("=")
+        keys = path.strip().split(".")
+        if not eq or not all(k.strip() for k in keys):
+            raise InputError(f"override {item!r} must be KEY=VALUE with a dotted key, e.g. train.lr=3e-3",
+                             file=source)
+        keys = [k.strip() for k in keys]
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        node = out
+        for i, k in enumerate(keys[:-1]):
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                raise InputError(f"override {item!r}: {'.'.join(keys[:i + 1])} is not a table", file=source)
+        node[keys[-1]] = value
+    return out
+
+
+def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> SweepSpec:
+    """Read a spec from TOML (stdlib ``tomllib``) or, when PyYAML is installed, YAML; ``overrides`` as in
+    :func:`apply_overrides`."""
     p = Path(path)
     if not p.is_file():
         raise InputError("no such spec file", file=str(p))
@@ -276,7 +311,7 @@ def load_spec(path: str | Path) -> SweepSpec:
             raise InputError(f"invalid TOML: {exc}", file=str(p)) from None
     if not isinstance(raw, dict):
         raise InputError("a spec must be a mapping", file=str(p))
-    return spec_from_dict(raw, str(p))
+    return spec_from_dict(apply_overrides(raw, overrides, str(p)), str(p))
 
 
 def _fmt(x: float) -> str:
@@ -302,7 +337,8 @@ def _points(spec: SweepSpec) -> list[dict[str, Any]]:
     m, V = spec.model, spec.data.vocab_size
 
     def shape_for(target: float) -> Shape:
-        s = size_model(target, vocab_size=V, seq_len=m.seq_len, head_dim=m.head_dim, aspect_ratio=m.aspect_ratio)
+        s = size_model(target, vocab_size=V, seq_len=m.seq_len, head_dim=m.head_dim, aspect_ratio=m.aspect_ratio,
+                       n_layer=m.layers, n_head=m.heads)
         return replace(s, mlp_ratio=m.mlp_ratio)
 
     pts: list[dict[str, Any]] = []
@@ -338,7 +374,8 @@ def _points(spec: SweepSpec) -> list[dict[str, Any]]:
                 raise InputError(f"runs[{i}] needs tokens")
             if "layers" in r and "width" in r:
                 width = int(r.pop("width"))
-                s = Shape(int(r.pop("layers")), width, max(1, width // m.head_dim), V, m.seq_len, m.mlp_ratio)
+                heads = m.heads or max(1, width // m.head_dim)
+                s = Shape(int(r.pop("layers")), width, heads, V, m.seq_len, m.mlp_ratio)
             elif "params" in r:
                 s = shape_for(float(r.pop("params")))
             else:
