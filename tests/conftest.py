@@ -11,12 +11,14 @@ workers, torch training, the process umask).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import subprocess as sp
 import sys
 import threading
 import traceback
+import types
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,6 +89,16 @@ def _deadline(seconds: float | None) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, *old_timer)
 
 
+_MAIN_FILE = str(Path(importlib.util.find_spec("scalinglab").origin).parent / "__main__.py")
+
+
+def _scalinglab_main() -> types.ModuleType:
+    """A stand-in for the ``__main__`` module of ``python -m scalinglab`` (package ``scalinglab``)."""
+    module = types.ModuleType("__main__")
+    module.__package__, module.__file__ = "scalinglab", _MAIN_FILE
+    return module
+
+
 def _in_process(args: list[str], cwd: Path | None, timeout: float | None) -> CliResult:
     """``scalinglab ARGS`` through :func:`scalinglab.cli.main.main` with captured stdout/stderr.
 
@@ -99,7 +111,7 @@ def _in_process(args: list[str], cwd: Path | None, timeout: float | None) -> Cli
     from scalinglab.cli.main import main
 
     runner = CliRunner(env={"COLUMNS": COLUMNS, "LINES": "50"})
-    old_argv, old_cwd, old_hook = sys.argv, os.getcwd(), sys.excepthook
+    old_argv, old_cwd, old_hook, old_main = sys.argv, os.getcwd(), sys.excepthook, sys.modules["__main__"]
     code = 0
     with runner.isolation() as (out, err, _), warnings.catch_warnings():
         warnings.resetwarnings()
@@ -107,7 +119,8 @@ def _in_process(args: list[str], cwd: Path | None, timeout: float | None) -> Cli
             warnings.filterwarnings(action, category=category, module=module or "")
         warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: sys.stderr.write(
             warnings.formatwarning(message, category, filename, lineno, line))
-        sys.argv = ["scalinglab", *args]
+        # click names the program from ``__main__`` and argv[0]: as in ``python -m scalinglab``
+        sys.modules["__main__"], sys.argv = _scalinglab_main(), [_MAIN_FILE, *args]
         try:
             if cwd is not None:
                 os.chdir(cwd)
@@ -129,7 +142,7 @@ def _in_process(args: list[str], cwd: Path | None, timeout: float | None) -> Cli
                   file=sys.__stderr__)
             raise
         finally:
-            sys.argv = old_argv
+            sys.modules["__main__"], sys.argv = old_main, old_argv
             sys.excepthook = old_hook
             os.chdir(old_cwd)
             sys.stdout.flush()
