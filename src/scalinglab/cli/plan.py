@@ -187,6 +187,10 @@ def test_time(
     inference_tokens: Annotated[float | None, typer.Option("--inference-tokens", help="D_inference.")] = None,
     test_time_fit: Annotated[Path | None, typer.Option(
         "--test-time-fit", help="FIT from `scalinglab test-time fit --out`: plan model size × samples k.")] = None,
+    size_law: Annotated[Path | None, typer.Option(
+        "--size-law", help="Law across sizes from `scalinglab test-time sizes --out`: plan any --sizes.")] = None,
+    sizes: Annotated[str | None, typer.Option("--sizes", help="Candidate model sizes N for --size-law "
+                                                              "(comma-separated, e.g. 1e9,3e9,7e9).")] = None,
     queries: Annotated[float | None, typer.Option("--queries", help="Queries answered over the model's life.")]
     = None,
     prompt_tokens: Annotated[float, typer.Option("--prompt-tokens", help="Prompt tokens per query.")] = 0.0,
@@ -214,24 +218,33 @@ def test_time(
     mfu_prompt: Annotated[float, typer.Option("--mfu-prompt", help="MFU on prompt tokens.")] = 0.50,
     mfu_generate: Annotated[float, typer.Option("--mfu-generate", help="MFU on generated tokens.")] = 0.10,
     plot: Annotated[Path | None, typer.Option("--plot", help="Accuracy vs lifetime cost frontier figure.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the plan as JSON (TestTimePlan.load).")] = None,
     json: opt.Json = False,
 ) -> None:
     """Bigger model or more samples? Snell et al.'s FLOPs-matched K = M + 3(M − 1)/R, or with
-    --test-time-fit the best (model, k) for a budget or a target accuracy, by lifetime cost."""
-    if test_time_fit is None:
+    --test-time-fit (or --size-law and --sizes) the best (model, k) for a budget or a target accuracy, by
+    lifetime cost."""
+    if test_time_fit is not None and size_law is not None:
+        raise PlanningError("give --test-time-fit or --size-law, not both")
+    if test_time_fit is None and size_law is None:
         if size_ratio is None:
-            raise PlanningError("give --size-ratio (Snell's K) or --test-time-fit (plan model size × samples)")
+            raise PlanningError("give --size-ratio (Snell's K), --test-time-fit or --size-law with --sizes "
+                                "(plan model size × samples)")
         from scalinglab.planning.test_time import test_time_tradeoff
 
         emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
                                  inference_tokens=inference_tokens), json)
         return
+    from scalinglab.cli.common import parse_floats
     from scalinglab.cli.test_time import parse_ints
-    from scalinglab.planning.test_time_budget import DEFAULT_KS, Workload, plan_test_time
+    from scalinglab.planning.test_time_budget import Workload, plan_test_time
     from scalinglab.testtime.result import TestTimeFit
+    from scalinglab.testtime.sizes import SizeLaw
 
     if queries is None or output_tokens is None:
-        raise PlanningError("--test-time-fit needs --queries and --output-tokens")
+        raise PlanningError(f"{'--size-law' if size_law else '--test-time-fit'} needs --queries and --output-tokens")
+    if (size_law is None) != (sizes is None):
+        raise PlanningError("--size-law and --sizes go together")
     if budget_flops is not None and budget_dollars is not None:
         raise PlanningError("give --budget-flops or --budget-dollars, not both")
     setup = None
@@ -241,18 +254,23 @@ def test_time(
         acc = get_accelerator(gpu, price)
         setup = CostSetup(acc, acc, queries, prompt_tokens, output_tokens, mfu_train, mfu_prompt, mfu_generate)
     training_law = _load(fit, preset) if (fit is not None or preset is not None) else None
-    plan = plan_test_time(TestTimeFit.load(test_time_fit), Workload(queries, prompt_tokens, output_tokens,
-                                                                    verifier_params),
+    law = SizeLaw.load(size_law) if size_law is not None else TestTimeFit.load(test_time_fit)
+    plan = plan_test_time(law, Workload(queries, prompt_tokens, output_tokens, verifier_params),
                           budget=budget_flops if budget_flops is not None else budget_dollars,
                           target_accuracy=target_accuracy, setup=setup, train_tokens=train_tokens,
-                          training_law=training_law, ks=parse_ints(ks, "--ks") if ks else DEFAULT_KS)
+                          training_law=training_law, ks=parse_ints(ks, "--ks") if ks else None,
+                          sizes=parse_floats(sizes, "--sizes", positive=True) if sizes else None)
     if plot is not None:
         from scalinglab.report.test_time_figures import frontier_figure
 
         frontier_figure(plan, plot)
+    if out is not None:
+        plan.save(out)
     emit(plan, json)
-    if plot is not None and not json:
-        typer.echo(f"wrote {plot}")
+    if not json:
+        for path in (plot, out):
+            if path is not None:
+                typer.echo(f"wrote {path}")
 
 
 def register(app: typer.Typer) -> None:

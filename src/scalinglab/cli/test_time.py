@@ -107,14 +107,17 @@ def coverage(
 def sizes(
     data: Annotated[str, typer.Argument(help="Per-problem counts with N and D (train tokens) columns.")],
     ks: Annotated[str, typer.Option("--ks", help="k at which to fit the law across sizes.")] = "1,10,100",
-    out: Annotated[Path | None, typer.Option("--out", help="Write the fitted laws as JSON.")] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Resamples of the models for intervals.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the fitted laws (for `plan test-time "
+                                                           "--size-law`).")] = None,
     json: opt.Json = False,
 ) -> None:
     """-log pass@k = E(k) + A(k)/N^beta(k) + B(k)/D^gamma(k) across models (Schaeffer, Levi et al. 2025)."""
     from scalinglab.testtime.data import load_counts
     from scalinglab.testtime.sizes import fit_sizes
 
-    result = fit_sizes(load_counts(data), parse_ints(ks, "--ks"))
+    result = fit_sizes(load_counts(data), parse_ints(ks, "--ks"), bootstrap=bootstrap, seed=seed)
     if out is not None:
         result.save(out)
     if json:
@@ -123,6 +126,28 @@ def sizes(
     typer.echo(result.text())
     if out is not None:
         typer.echo(f"wrote {out}")
+
+
+@test_time_app.command("bins")
+@handle_errors
+def bins(
+    data: Annotated[str, typer.Argument(help="Per-problem counts (model, N, problem, n, c).")],
+    samples_per_problem: Annotated[int, typer.Option("--samples-per-problem", help="Average samples per problem to spend.")],
+    n_bins: Annotated[int, typer.Option("--bins", help="Difficulty bins (5: quintiles of pass@1).")] = 5,
+    pilot: Annotated[int | None, typer.Option("--pilot", help="Set bins and allocation on the first N samples "
+                                                              "per problem; measure on all of them.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the pilot subsample.")] = 0,
+    json: opt.Json = False,
+) -> None:
+    """Snell et al.'s difficulty bins: samples per bin that maximise coverage, against uniform sampling."""
+    from scalinglab.cli.common import emit
+    from scalinglab.testtime.bins import allocate_by_difficulty
+    from scalinglab.testtime.data import load_counts
+
+    table = load_counts(data)
+    emit(allocate_by_difficulty(table.subsample(pilot, seed) if pilot else table, samples_per_problem,
+                                n_bins=n_bins,
+                                evaluate_on=table if pilot else None), json)
 
 
 @test_time_app.command("laws")
