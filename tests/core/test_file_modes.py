@@ -22,6 +22,7 @@ def _mode(path: Path) -> int:
 
 
 def _cli(umask: int, *args) -> subprocess.CompletedProcess[str]:
+    """A real ``python -m scalinglab`` started under ``umask`` (the umask a fresh process inherits)."""
     proc = subprocess.run([sys.executable, "-m", "scalinglab", *map(str, args)], capture_output=True, text=True,
                           umask=umask, timeout=600)
     assert proc.returncode == 0, proc.stderr
@@ -36,16 +37,17 @@ def umask():
     os.umask(old)
 
 
-def test_cli_outputs_are_0644_under_umask_022(tmp_path: Path) -> None:
+def test_cli_outputs_are_0644_under_umask_022(tmp_path: Path, umask, cli) -> None:
     mask, want = MODES[0]
+    umask(mask)  # in-process: the process umask is the CLI's
     fit = tmp_path / "FIT.json"
-    _cli(mask, "fit", "bundled:chinchilla", "--law", "compute", "--out", fit)
+    cli("fit", "bundled:chinchilla", "--law", "compute", "--out", fit, check=True)
     report = tmp_path / "report.html"
-    _cli(mask, "report", "bundled:chinchilla", "--fit", fit, "--no-planners", "--out", report)
+    cli("report", "bundled:chinchilla", "--fit", fit, "--no-planners", "--out", report, check=True)
     hist = tmp_path / "history.csv"
     pd.DataFrame({"_step": [1, 2], "train/loss": [4.0, 3.5], "tokens": [1e6, 2e6]}).to_csv(hist, index=False)
     table = tmp_path / "curves.csv"
-    _cli(mask, "import-curves", hist, "--params", "1e8", "--out", table)
+    cli("import-curves", hist, "--params", "1e8", "--out", table, check=True)
     for path in (fit, report, table):
         assert _mode(path) == want, (path.name, oct(_mode(path)))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["FIT.json", "curves.csv", "history.csv", "report.html"]

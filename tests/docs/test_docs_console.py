@@ -19,7 +19,7 @@ How a page's sessions are run:
   shows no output is only run (it must succeed).
 - A ``bash`` block (commands without their output) runs too when ``<!-- docs-test: run -->`` stands right
   before it: each line is a command that must succeed. Unmarked ``bash`` blocks are only checked statically
-  (``tests/core/test_readme_commands.py``: they read bundled, earlier-written or repository files).
+  (``tests/docs/test_readme_commands.py``: they read bundled, earlier-written or repository files).
 - ``<!-- docs-test: skip REASON -->`` right before a block leaves it out; the reason is the skip message of
   ``test_skipped_console_blocks``. Pages keep these few.
 """
@@ -65,7 +65,7 @@ def parse_console(text: str, page: str = "<page>") -> list[Block]:
         skip = SKIP.search(m.group(1))
         bash = m.group(2) == "bash"
         if bash and not RUN.search(m.group(1)):
-            continue  # bash blocks run only when marked (tests/core/test_readme_commands.py checks them all)
+            continue  # bash blocks run only when marked (tests/docs/test_readme_commands.py checks them all)
         steps: list[Step] = []
         continuing = False
         for raw in m.group(3).splitlines():

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from scalinglab.cli.main import app
 from scalinglab.data.runs import load_runs
-from scalinglab.errors import ScalingLabError
+from scalinglab.errors import InputError, ScalingLabError
 from scalinglab.fitting.selection import SelectionResult, leave_largest_out, select_laws
 
 
@@ -63,3 +63,29 @@ def test_cli_json() -> None:
     d = json.loads(CliRunner().invoke(app, [*args, "--bootstrap", "10", "--json"]).stdout)
     assert d["split"] == "C" and d["winner"] in ("compute", "kaplan-n") and len(d["ranking"]) == 2
     assert np.isfinite(d["ranking"][0]["rmse_log"]) and d["ranking"][0]["interval"] is not None
+
+
+def test_cli_out_is_read_back_by_load(tmp_path, cli) -> None:
+    """``select --out`` writes the ``--json`` document, and SelectionResult.load reads it back unchanged."""
+    from scalinglab.results import Result
+
+    out = tmp_path / "sel.json"
+    args = ["select", "bundled:chinchilla", "--where", "loss < 3.44", "--laws", "kaplan-n,chinchilla",
+            "--split", "N", "--bootstrap", "10", "--seed", "0", "--out", out]
+    printed = json.loads(cli(*args, "--json", check=True).stdout)
+    back = SelectionResult.load(out)
+    assert isinstance(back, Result) and back.to_dict() == printed == json.loads(out.read_text())
+    assert back.text() == cli(*args, check=True).stdout.rstrip("\n")
+    assert "<pre" in back._repr_html_() and "chinchilla" in back._repr_html_()
+
+
+def test_select_bad_out_and_bad_file(tmp_path, cli) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = cli("select", "bundled:chinchilla", "--laws", "chinchilla", "--out", blocker / "sel.json")
+    assert proc.returncode == 2 and "is a file, not a folder" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    other = tmp_path / "fit.json"
+    other.write_text(json.dumps({"kind": "fit", "law": "chinchilla"}))
+    with pytest.raises(InputError, match="key 'kind'") as err:
+        SelectionResult.load(other)
+    assert str(other) in str(err.value)

@@ -1,6 +1,6 @@
 """Reports: the page is self-contained and escapes every data value; figures render; the notebook view.
 
-The Chinchilla report is built once per module through the CLI (a real subprocess); the hostile-names
+The Chinchilla report is built once per module through the CLI (in-process, as ``python -m scalinglab``); the hostile-names
 report uses a hand-written FIT.json (no fitting) so it is quick. The browser tests open both in headless
 Chromium and are skipped only where Chromium is not installed.
 """
@@ -26,23 +26,18 @@ EVIL_TEX = "$\\alpha$ & <b>co</b>"
 HOFFMANN = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
 
 
-def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scalinglab", *map(str, args)], capture_output=True, text=True,
-                          timeout=600)
-
-
 @pytest.fixture(scope="module")
-def chinchilla_report(tmp_path_factory) -> Path:
+def chinchilla_report(tmp_path_factory, scalinglab_cli) -> Path:
     """``scalinglab report bundled:chinchilla`` with a small bootstrap (bands present)."""
     out = tmp_path_factory.mktemp("report") / "report.html"
-    proc = _run_cli("report", "bundled:chinchilla", "--bootstrap", "12", "--seed", "0", "--out", out)
+    proc = scalinglab_cli("report", "bundled:chinchilla", "--bootstrap", "12", "--seed", "0", "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert f"wrote {out}" in proc.stdout
     return out
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> dict[str, Path]:
+def hostile(tmp_path_factory, scalinglab_cli) -> dict[str, Path]:
     """A runs table whose model names are HTML/script/mathtext, and a FIT.json written by hand."""
     folder = tmp_path_factory.mktemp("hostile")
     rng = np.random.default_rng(0)
@@ -59,7 +54,7 @@ def hostile(tmp_path_factory) -> dict[str, Path]:
     fit = folder / "fit.json"
     fit.write_text(json.dumps({"law": "chinchilla", "params": HOFFMANN, "warnings": ["<script>alert(3)</script>"]}))
     out = folder / "report.html"
-    proc = _run_cli("report", data, "--fit", fit, "--no-planners", "--title", "<i>t</i>", "--out", out)
+    proc = scalinglab_cli("report", data, "--fit", fit, "--no-planners", "--title", "<i>t</i>", "--out", out)
     assert proc.returncode == 0, proc.stderr
     return {"data": data, "fit": fit, "report": out, "folder": folder}
 
@@ -92,9 +87,9 @@ def test_model_names_are_escaped(hostile: dict[str, Path]) -> None:
     assert "&lt;i&gt;t&lt;/i&gt;" in page and "runs &lt;evil&gt;.csv" in page  # title and file name
 
 
-def test_figures_alone_as_svg_and_png(hostile: dict[str, Path]) -> None:
+def test_figures_alone_as_svg_and_png(hostile: dict[str, Path], cli) -> None:
     folder = hostile["folder"] / "figs"
-    proc = _run_cli("report", hostile["data"], "--fit", hostile["fit"], "--format", "svg", "--no-planners",
+    proc = cli("report", hostile["data"], "--fit", hostile["fit"], "--format", "svg", "--no-planners",
                     "--out", folder)
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in folder.iterdir())
@@ -111,8 +106,8 @@ def test_figures_alone_as_svg_and_png(hostile: dict[str, Path]) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_cli_rejects_bad_format(hostile: dict[str, Path], tmp_path: Path) -> None:
-    proc = _run_cli("report", hostile["data"], "--fit", hostile["fit"], "--format", "pdf", "--out", tmp_path / "x")
+def test_cli_rejects_bad_format(hostile: dict[str, Path], tmp_path: Path, cli) -> None:
+    proc = cli("report", hostile["data"], "--fit", hostile["fit"], "--format", "pdf", "--out", tmp_path / "x")
     assert proc.returncode == 2 and "--format must be html, png or svg" in proc.stderr
 
 
@@ -210,7 +205,7 @@ def test_learning_curves_figure(tmp_path: Path) -> None:
     assert b"<svg" in path.read_bytes()
 
 
-def test_learning_curves_section(hostile: dict[str, Path], tmp_path: Path) -> None:
+def test_learning_curves_section(hostile: dict[str, Path], tmp_path: Path, cli) -> None:
     """``report --curves`` adds the guide's evaluation (same ARE as ``evaluate``), its figure and the (m, p)
     grid, with hostile model names escaped; ``--format svg`` writes the learning-curves figure too."""
     from scalinglab.curves import evaluate_curves, load_curves
@@ -224,7 +219,7 @@ def test_learning_curves_section(hostile: dict[str, Path], tmp_path: Path) -> No
     curves = tmp_path / "curves.csv"
     pd.DataFrame(rows).to_csv(curves, index=False)
     out = tmp_path / "report.html"
-    proc = _run_cli("report", hostile["data"], "--fit", hostile["fit"], "--no-planners", "--curves", curves,
+    proc = cli("report", hostile["data"], "--fit", hostile["fit"], "--no-planners", "--curves", curves,
                     "--curves-min-tokens", "0", "--curves-grid", "--out", out)
     assert proc.returncode == 0, proc.stderr
     page = out.read_text()
@@ -236,11 +231,11 @@ def test_learning_curves_section(hostile: dict[str, Path], tmp_path: Path) -> No
     assert "fig-learning_curves" in section and "data:image/svg+xml;base64," in section
     assert section.count("<tr><td>") == 2  # grid rows m = 2, 3 (the target is the 4th model)
     figs = tmp_path / "figs"
-    proc = _run_cli("report", hostile["data"], "--fit", hostile["fit"], "--no-planners", "--curves", curves,
+    proc = cli("report", hostile["data"], "--fit", hostile["fit"], "--no-planners", "--curves", curves,
                     "--curves-min-tokens", "0", "--format", "svg", "--out", figs)
     assert proc.returncode == 0, proc.stderr
     assert (figs / "learning_curves.svg").read_bytes().startswith(b"<?xml")
-    bad = _run_cli("report", hostile["data"], "--fit", hostile["fit"], "--curves", tmp_path / "missing.csv",
+    bad = cli("report", hostile["data"], "--fit", hostile["fit"], "--curves", tmp_path / "missing.csv",
                    "--out", tmp_path / "r2.html")
     assert bad.returncode == 2 and "missing.csv" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "r2.html").exists()

@@ -136,3 +136,15 @@ def test_cli_density_errors(cli, tmp_path):
     df.to_csv(bad, index=False)
     proc = cli("density", str(bad), "-r", "Qwen1.5")
     assert proc.returncode == 2 and "row 3" in proc.stderr and "outside [0, 1]" in proc.stderr
+
+
+def test_loss_law_is_fitted_by_the_project_fitter():
+    """Issue 16: the paper's loss law is the Chinchilla law with E fixed at 0, fitted by
+    scalinglab.fitting (the multi-start scan and Newton polish), not a private optimiser."""
+    truth = LossLaw.from_constants(a=300.0, alpha=0.3, b=500.0, beta=0.25)
+    N = np.geomspace(5e6, 1e9, 6).repeat(3)
+    D = np.tile([1e9, 1e10, 1e11], 6)
+    fit = LossLaw().fit(N, D, truth.predict(N, D) * np.exp(0.01 * np.random.default_rng(0).normal(size=18)))
+    assert fit.law().param_names == ("A", "B", "alpha", "beta") and fit.E_ == 0.0
+    assert fit.fit_info_.success and fit.fit_info_.n_scanned > 0
+    assert (fit.alpha_, fit.beta_) == pytest.approx((0.3, 0.25), rel=0.05)

@@ -21,15 +21,15 @@ def fit_with_progress(estimator, runs):
     bar.update(boot, visible=False)
     scan = bar.add_task("scan", total=None)
 
-    def scan_progress(done: int, total: int) -> None:
-        bar.update(scan, completed=done, total=total, visible=done < total)
-
-    def boot_progress(event) -> None:
-        bar.update(boot, visible=True)
-        update(event)
+    def on_progress(event) -> None:  # the fit's events: "scan" while it walks its grid, then "bootstrap"
+        if event.task == "scan":
+            bar.update(scan, completed=event.done, total=event.total, visible=event.done < event.total)
+        else:
+            bar.update(boot, visible=True)
+            update(event)
 
     with bar:
-        estimator.fit(runs, progress=boot_progress if estimator.bootstrap else None, scan_progress=scan_progress)
+        estimator.fit(runs, progress=on_progress)
     return estimator.result_
 
 

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from scalinglab.atomic import check_writable
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import emit, handle_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +26,8 @@ def select(
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Refits of resampled train runs for the "
                                                                "error intervals (0: none).")] = 100,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the ranking as JSON here.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the ranking as JSON here (read back by "
+                                                           "SelectionResult.load).")] = None,
     json: opt.Json = False,
     params_col: opt.ParamsCol = None,
     tokens_col: opt.TokensCol = None,
@@ -40,6 +42,8 @@ def select(
     from scalinglab.fitting.selection import select_laws
     from scalinglab.laws.registry import get_law
 
+    if out is not None:
+        check_writable(out)  # before the fits: a bad --out fails at once and writes nothing
     names = [name.strip() for name in laws.split(",") if name.strip()]
     candidates = [get_law(n) for n in names]
     need = {split, "loss"} | {law.column_of(k) for law in candidates for k in law.inputs}
@@ -50,7 +54,4 @@ def select(
     result = select_laws(runs, names, split=split, holdout=holdout, bootstrap=bootstrap, seed=seed)
     if out is not None:
         result.save(out)
-    if json:
-        echo_json(result.to_dict())
-    else:
-        typer.echo(result.text())
+    emit(result, json)

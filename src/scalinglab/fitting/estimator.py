@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,12 +39,11 @@ class ScalingLawFit:
         self.top_k = top_k
 
     def fit(self, runs: RunsTable | pd.DataFrame | str | Path,
-            progress: ProgressCallback | None = None,
-            scan_progress: Callable[[int, int], None] | None = None) -> ScalingLawFit:
+            progress: ProgressCallback | None = None) -> ScalingLawFit:
         """Fit on ``runs`` (a RunsTable, a DataFrame with canonical columns, or a file path).
 
-        ``progress`` gets a :class:`~scalinglab.events.Progress` as bootstrap refits finish, ``scan_progress(done, total)`` as the
-        start scan walks its grid (worth showing on big tables).
+        ``progress`` gets :class:`~scalinglab.events.Progress` events: task ``"scan"`` as the start scan
+        walks its grid (worth showing on big tables), then task ``"bootstrap"`` as bootstrap refits finish.
         """
         start = time.perf_counter()
         law = get_law(self.law)
@@ -65,7 +63,7 @@ class ScalingLawFit:
         X = {k: runs.column(law.column_of(k)) for k in law.inputs}
         F = law.features(X)
         log_y = law.response_of(runs.loss)
-        info = minimise(Problem(law, objective, F, log_y), top_k=self.top_k, progress=scan_progress)
+        info = minimise(Problem(law, objective, F, log_y), top_k=self.top_k, progress=progress)
         single_seconds = time.perf_counter() - start
         warnings = design_warnings(law, X) + fit_warnings(law, info.at_bounds, info.success, info.message,
                                                           info.n_agree, info.n_starts)

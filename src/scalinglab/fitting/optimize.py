@@ -11,11 +11,12 @@ Cartesian start grid, evaluated in one vectorised call.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from scalinglab.events import ProgressCallback, report
 from scalinglab.fitting.batched import minimise_batched, newton_batched  # noqa: F401  (re-exported)
 from scalinglab.fitting.objectives import Objective
 from scalinglab.laws.base import Law, ProjectableLaw
@@ -137,11 +138,12 @@ def _scan_rows(problem: Problem) -> Problem:
 
 
 def scan_starts(problem: Problem, top_k: int = 8,
-                progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, int]:
+                progress: ProgressCallback | None = None) -> tuple[np.ndarray, int]:
     """Candidate starts (k, P), best first, and the number of grid points scanned.
 
     The grid is scanned in chunks of about ``SCAN_ELEMENTS / n`` points, so memory stays bounded on
-    big tables (one chunk's (points, rows) arrays at a time); ``progress(done, total)`` after each.
+    big tables (one chunk's (points, rows) arrays at a time); ``progress`` gets a
+    :class:`~scalinglab.events.Progress` ("scan", grid points done, grid size) after each.
     Tables over ``SCAN_ROWS`` rows are scanned on a fixed subset of that many rows.
     """
     law = problem.law
@@ -164,8 +166,7 @@ def scan_starts(problem: Problem, top_k: int = 8,
         vals = np.concatenate([best_vals, problem.values(theta[len(best_vals):])])
         order = np.argsort(vals, kind="stable")[: max(1, top_k)]
         best_theta, best_vals = theta[order], vals[order]
-        if progress is not None:
-            progress(min(start + step, total), total)
+        report(progress, "scan", min(start + step, total), total)
     return best_theta, total
 
 
@@ -206,7 +207,7 @@ def newton_polish(problem: Problem, starts: np.ndarray) -> list[PolishResult] | 
 
 
 def minimise(problem: Problem, top_k: int = 8, extra_starts: np.ndarray | None = None,
-             progress: Callable[[int, int], None] | None = None) -> OptimumInfo:
+             progress: ProgressCallback | None = None) -> OptimumInfo:
     """Scan, then polish the ``top_k`` best starts (plus ``extra_starts``); keep the lowest objective.
 
     The polish is damped Newton with the exact Hessian where the law has one (all starts at once), else

@@ -11,14 +11,13 @@ runner-up's; otherwise the result says that the data cannot tell them apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import InputError, ScalingLabError
-from scalinglab.serialize import dumps, read_json, write_text_atomic
+from scalinglab.results import Result
 
 SPLITS = ("N", "D", "C")
 
@@ -57,8 +56,12 @@ class LawScore:
 
 
 @dataclass
-class SelectionResult:
-    """Laws ranked by extrapolation error (best first) and whether the winner is clearly better."""
+class SelectionResult(Result):
+    """Laws ranked by extrapolation error (best first) and whether the winner is clearly better.
+
+    A :class:`~scalinglab.results.Result`: ``to_dict`` (the ``--json`` shape and the ``select --out``
+    file), ``text``, ``_repr_html_``, ``save``, and ``from_dict``/``load`` to read the file back.
+    """
 
     split: str
     threshold: float  # smallest value of the split axis in the test set
@@ -104,6 +107,10 @@ class SelectionResult:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], source: str = "<dict>") -> SelectionResult:
+        if not isinstance(d, dict):
+            raise InputError("not a selection result (expected a JSON object)", file=source)
+        if d.get("kind", "selection") != "selection":
+            raise InputError(f"key 'kind' is {d['kind']!r}, not 'selection'", file=source)
         try:
             scores = [LawScore(s["law"], s["rmse_log"], s.get("interval"), dict(s.get("params") or {}),
                                s.get("failed")) for s in d["ranking"]]
@@ -111,13 +118,6 @@ class SelectionResult:
                        int(d.get("bootstrap") or 0), d.get("seed"), d.get("source"))
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"not a selection result: {exc}", file=source) from None
-
-    @classmethod
-    def load(cls, path: str | Path) -> SelectionResult:
-        return cls.from_dict(read_json(path), source=str(path))
-
-    def save(self, path: str | Path) -> None:
-        write_text_atomic(path, dumps(self.to_dict()) + "\n")
 
     def text(self) -> str:
         lines = [f"Law selection by extrapolation: fitted on {self.n_train} runs with {self.split} < "
@@ -132,11 +132,6 @@ class SelectionResult:
             lines.append(f"  {i:>4}  {s.law:<20} {s.error:>14.4g}   {iv:>22}")
         lines += ["", self.verdict()]
         return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return f"<pre>{html.escape(self.text())}</pre>"
 
 
 def _score(law_name: str, train: RunsTable, test: RunsTable, bootstrap: int, seed: int | None,

@@ -263,6 +263,83 @@ class ProjectableLaw(Law):
         """Internal theta (K, P) from non-linear params (K, q) and linear coefficients (K, m)."""
 
 
+class FixedParameters(Law):
+    """``base`` with some parameters held at given raw values; the fitter sees only the free ones.
+
+    Built by :func:`fix_parameters`. A log-parameter may be fixed at 0 (its internal value is −∞, so its
+    term vanishes from a log-sum-exp formula): ``fix_parameters(get_law("chinchilla"), E=0.0)`` is
+    ``L = A/N^α + B/D^β``, the loss law of Xiao et al. (2024, Densing law, Sec. 2). The Jacobian (and the
+    exact Hessian where ``base`` has one) are ``base``'s, restricted to the free parameters; starts come
+    from ``base``'s start grid without the fixed axes (the fixed law is not projectable).
+    """
+
+    def __init__(self, base: Law, fixed: Mapping[str, float]) -> None:
+        unknown = sorted(set(fixed) - set(base.param_names))
+        if unknown:
+            raise KeyError(f"law {base.name!r} has no parameters {', '.join(unknown)}")
+        if len(fixed) >= len(base.parameters):
+            raise ValueError(f"law {base.name!r}: fixing every parameter leaves nothing to fit")
+        self.base = base
+        self.fixed = {k: float(v) for k, v in fixed.items()}
+        self.name = base.name + "[" + ",".join(f"{k}={v:g}" for k, v in self.fixed.items()) + "]"
+        self.title = f"{base.title}, " + ", ".join(f"{k} = {v:g}" for k, v in self.fixed.items())
+        self.formula, self.inputs, self.variables = base.formula, base.inputs, base.variables
+        self.response, self.log_response = base.response, base.log_response
+        self._free = np.array([p.name not in self.fixed for p in base.parameters])
+        self.parameters = tuple(p for p in base.parameters if p.name not in self.fixed)
+        self.linear = tuple(k for k in base.linear if k not in self.fixed)
+        self.start_grid = {k: v for k, v in base.start_grid.items() if k not in self.fixed}
+        with np.errstate(divide="ignore"):  # a log-parameter fixed at 0 is −∞ inside
+            self._theta_fixed = np.array([np.log(self.fixed[p.name]) if p.log else self.fixed[p.name]
+                                          for p in base.parameters if p.name in self.fixed])
+
+    def full_theta(self, theta: np.ndarray) -> np.ndarray:
+        """Free internal (K, q) → ``base``'s internal (K, P) with the fixed values in place."""
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        full = np.empty((theta.shape[0], self._free.size))
+        full[:, self._free] = theta
+        full[:, ~self._free] = self._theta_fixed
+        return full
+
+    def features(self, X: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return self.base.features(X)
+
+    def data_starts(self, F: Mapping[str, np.ndarray], y: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def log_predict(self, theta, F, jac=False):
+        out = self.base.log_predict(self.full_theta(theta), F, jac=jac)
+        if not jac:
+            return out
+        pred, J = out
+        return pred, J[:, :, self._free]
+
+    def second_order(self, theta, F, weigh):
+        pred, J, H = self.base.second_order(self.full_theta(theta), F, weigh)
+        free = self._free
+        return pred, J[:, :, free], H[:, free][:, :, free]
+
+    @property
+    def has_hessian(self) -> bool:
+        return self.base.has_hessian
+
+    def predict(self, params: Mapping[str, float], **X: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return self.base.predict({**params, **self.fixed}, **X)
+
+    def optimal(self, params: Mapping[str, float], C):
+        with np.errstate(divide="ignore"):
+            return self.base.optimal({**params, **self.fixed}, C)
+
+    def optimal_exponents(self, params: Mapping[str, float]):
+        return self.base.optimal_exponents({**params, **self.fixed})
+
+
+def fix_parameters(law: Law, **values: float) -> FixedParameters:
+    """``law`` with the named parameters held at raw ``values`` (e.g. ``E=0.0``) while the rest are fitted."""
+    return FixedParameters(law, values)
+
+
 def minimise_log_n(loss_at, centre: float, half_width: float = 15.0, points: int = 301, *,
                    xatol: float = 1e-9, vectorised: bool = False) -> tuple[float, float, bool]:
     """The one budget minimiser: minimise ``loss_at(log N)`` over ``centre ± half_width``.

@@ -37,6 +37,9 @@ from scipy.optimize import brentq, least_squares
 
 from scalinglab.errors import InputError
 from scalinglab.fitting.links import best_of
+from scalinglab.fitting.objectives import make_objective
+from scalinglab.fitting.optimize import Problem, minimise
+from scalinglab.laws import Law, fix_parameters, get_law
 from scalinglab.results import Result
 
 __all__ = [
@@ -70,8 +73,10 @@ def doubling_time_days(slope_per_day: float) -> float:
 class LossLaw:
     """``L(N, D) = E + a·N^(−α) + b·D^(−β)`` and its inverse in ``N`` for a given data policy.
 
-    ``fit_irreducible=False`` gives the paper's form (``E = 0``). Fitting is least squares on the
-    log-loss with positive parameters (via log-parametrisation) from a small grid of starts.
+    ``fit_irreducible=False`` gives the paper's form (``E = 0``): the project's Chinchilla law with ``E``
+    fixed at 0 (:func:`scalinglab.laws.fix_parameters`). Either form is fitted by the project's fitter
+    (:func:`scalinglab.fitting.optimize.minimise`: the multi-start scan, then the exact-Hessian Newton
+    polish) with least squares on the log-loss, the objective the paper's two-step fit uses.
     """
 
     def __init__(self, *, fit_irreducible: bool = False) -> None:
@@ -85,30 +90,22 @@ class LossLaw:
         law.a_, law.alpha_, law.b_, law.beta_, law.E_ = a, alpha, b, beta, E
         return law
 
+    def law(self) -> Law:
+        """The project law this fits: Chinchilla, with ``E`` fixed at 0 unless ``fit_irreducible``."""
+        chinchilla = get_law("chinchilla")
+        return chinchilla if self.fit_irreducible else fix_parameters(chinchilla, E=0.0)
+
     def fit(self, params: np.ndarray, tokens: np.ndarray, loss: np.ndarray) -> LossLaw:
         N, D, L = (np.asarray(x, float) for x in (params, tokens, loss))
         n_par = 5 if self.fit_irreducible else 4
         if len(L) < n_par:
             raise InputError(f"{len(L)} models with a loss; the loss law needs at least {n_par}")
-
-        def unpack(p: np.ndarray) -> tuple[float, ...]:
-            e = math.exp(p[4]) if self.fit_irreducible else 0.0
-            return math.exp(p[0]), p[1], math.exp(p[2]), p[3], e
-
-        def resid(p: np.ndarray) -> np.ndarray:
-            a, al, b, be, e = unpack(p)
-            return np.log(e + a * N ** -al + b * D ** -be) - np.log(L)
-
-        lo = [-np.inf, 0.0, -np.inf, 0.0] + ([-np.inf] if self.fit_irreducible else [])
-        hi = [np.inf, 3.0, np.inf, 3.0] + ([np.inf] if self.fit_irreducible else [])
-
-        def start(al0: float, be0: float) -> list[float]:
-            p0 = [math.log(L.mean() * N.mean() ** al0 / 2), al0, math.log(L.mean() * D.mean() ** be0 / 2), be0]
-            return p0 + ([math.log(max(L.min() / 2, 1e-3))] if self.fit_irreducible else [])
-
-        best = best_of([start(al0, be0) for al0 in (0.1, 0.3, 0.5) for be0 in (0.1, 0.3)],
-                       lambda p0: least_squares(resid, p0, bounds=(lo, hi)), lambda r: r.cost)
-        self.a_, self.alpha_, self.b_, self.beta_, self.E_ = unpack(best.x)
+        law = self.law()
+        info = minimise(Problem(law, make_objective("lsq"), law.features({"N": N, "D": D}), np.log(L)))
+        p = law.to_raw(info.theta)
+        self.a_, self.alpha_, self.b_, self.beta_ = p["A"], p["alpha"], p["B"], p["beta"]
+        self.E_ = p.get("E", 0.0)
+        self.fit_info_ = info
         return self
 
     def predict(self, params: np.ndarray, tokens: np.ndarray) -> np.ndarray:

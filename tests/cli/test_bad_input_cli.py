@@ -1,5 +1,9 @@
 """Issue #11's bad-input list through the real CLI: exit 2, one line naming the file (row/column where
-there is one), no traceback, no output file."""
+there is one), no traceback, no output file.
+
+Most cases call the CLI in-process (the same entry point as ``python -m scalinglab``); a representative few
+(an output path, a data row/column, a float-range safety net, a JSON Lines line) run it as a real subprocess
+(``cli_process``), so the exit code and the one stderr line are checked end to end as well."""
 
 from __future__ import annotations
 
@@ -53,16 +57,16 @@ def test_fit_is_a_directory(tmp_path: Path, cli) -> None:
                  "is a directory")
 
 
-def test_out_in_a_folder_that_cannot_be_written_is_refused_before_the_fit(tmp_path: Path, cli) -> None:
+def test_out_in_a_folder_that_cannot_be_written_is_refused_before_the_fit(tmp_path: Path, cli_process) -> None:
     # Tests run as root, and root may write into any folder whatever its mode, so a chmod-ed folder
     # cannot stand for "cannot be written" here. A parent that is a regular file fails for every user.
     blocker = tmp_path / "file"
     blocker.write_text("x")
     out = blocker / "fit.json"
     # --bootstrap 2000 would take minutes: the quick answer shows the check runs before any compute
-    proc = cli("fit", "bundled:chinchilla", "--bootstrap", "2000", "--out", out, timeout=60)
+    proc = cli_process("fit", "bundled:chinchilla", "--bootstrap", "2000", "--out", out, timeout=60)
     _clean_error(proc, str(out), "is a file, not a folder")
-    proc = cli("report", "bundled:chinchilla", "--out", out, timeout=60)
+    proc = cli_process("report", "bundled:chinchilla", "--out", out, timeout=60)
     _clean_error(proc, str(out), "is a file, not a folder")
 
 
@@ -87,12 +91,12 @@ def test_read_only_out_file_is_not_overwritten(tmp_path: Path, cli) -> None:
 
 
 # -- values near the float limit ------------------------------------------------------------------------
-def test_runs_value_near_float_limit(tmp_path: Path, cli) -> None:
+def test_runs_value_near_float_limit(tmp_path: Path, cli_process) -> None:
     df = _runs()
     df.loc[3, "N"] = 1e308
     path = tmp_path / "runs.csv"
     df.to_csv(path, index=False)
-    _clean_error(cli("fit", path, "--out", tmp_path / "f.json"), str(path), "row 4", "column 'N'",
+    _clean_error(cli_process("fit", path, "--out", tmp_path / "f.json"), str(path), "row 4", "column 'N'",
                  "outside the supported range")
     assert not (tmp_path / "f.json").exists()
 
@@ -141,14 +145,14 @@ def test_huge_inputs_give_a_correct_short_answer(tmp_path: Path, cli, fit_json: 
     assert 6 * row["N"] * row["D"] == pytest.approx(1e308, rel=1e-9)  # C = 6ND holds at the limit
 
 
-def test_overflowing_prediction_is_a_range_error_not_300_digits(tmp_path: Path, cli, fit_json: dict) -> None:
+def test_overflowing_prediction_is_a_range_error_not_300_digits(tmp_path: Path, cli_process, fit_json: dict) -> None:
     fit_json["params"].update(A=1e100, alpha=5.0)  # allowed values: A / N^alpha overflows at N = 1e-300
     path = _write_json(tmp_path / "fit.json", fit_json)
-    proc = cli("predict", "--fit", path, "--params", "1e-300", "--tokens", "2e10")
+    proc = cli_process("predict", "--fit", path, "--params", "1e-300", "--tokens", "2e10")
     _clean_error(proc, "outside the float range")
     fit_json["params"].update(alpha=0.001)  # a finite but huge loss, about 1e100
     path = _write_json(tmp_path / "fit.json", fit_json)
-    proc = cli("predict", "--fit", path, "--params", "1e9", "--tokens", "2e10")
+    proc = cli_process("predict", "--fit", path, "--params", "1e9", "--tokens", "2e10")
     assert proc.returncode == 0 and len(proc.stdout.strip()) < 80, proc.stdout  # 9.8e+99, not 100 digits
     assert "e+99" in proc.stdout
 
@@ -229,10 +233,10 @@ def test_json_with_a_bom_loads(tmp_path: Path, cli, fit_json: dict) -> None:
     pd.testing.assert_frame_equal(got[0].drop(columns="model"), got[1].drop(columns="model"))
 
 
-def test_jsonl_error_names_the_line(tmp_path: Path, cli) -> None:
+def test_jsonl_error_names_the_line(tmp_path: Path, cli_process) -> None:
     path = tmp_path / "runs.jsonl"
     path.write_text('{"N": 1e9, "D": 2e10, "loss": 3.0}\n\n{"N": 2e9, "D": \n')
-    err = _clean_error(cli("fit", path), str(path), "line 3", "not valid JSON")
+    err = _clean_error(cli_process("fit", path), str(path), "line 3", "not valid JSON")
     assert "position" not in err and "char" not in err
 
 

@@ -123,12 +123,30 @@ def test_chunked_scan_finds_the_same_starts(setup, monkeypatch) -> None:
     whole, n_whole = scan_starts(prob)
     seen = []
     monkeypatch.setattr(optimize, "SCAN_ELEMENTS", 240 * 100)  # 100 grid points per chunk
-    parts, n_parts = scan_starts(prob, progress=lambda done, total: seen.append((done, total)))
+    parts, n_parts = scan_starts(prob, progress=lambda e: seen.append((e.task, e.done, e.total)))
+    assert {task for task, _, _ in seen} == {"scan"}
+    seen = [(d, t) for _, d, t in seen]
     assert n_whole == n_parts == 3136
     assert np.allclose(prob.values(whole), prob.values(parts), rtol=1e-9)
     assert np.allclose(whole, parts, rtol=1e-6, atol=1e-9)
     done = [d for d, _ in seen]
     assert len(seen) == 32 and seen[-1] == (3136, 3136) and done == sorted(set(done))
+
+
+def test_fit_reports_scan_then_bootstrap_on_one_progress_callback(monkeypatch) -> None:
+    """Issue 16: the start scan and the bootstrap report the same :class:`scalinglab.events.Progress`."""
+    from scalinglab.events import Progress
+
+    monkeypatch.setattr(optimize, "SCAN_ELEMENTS", 240 * 500)  # several scan chunks on the 240 rows
+    events: list[Progress] = []
+    ScalingLawFit(bootstrap=20, seed=0).fit(load_runs("bundled:chinchilla"), progress=events.append)
+    assert all(isinstance(e, Progress) for e in events)
+    tasks = [e.task for e in events]
+    n_scan = tasks.count("scan")
+    assert n_scan > 1 and tasks == ["scan"] * n_scan + ["bootstrap"] * (len(tasks) - n_scan)
+    scan, boot = events[:n_scan], events[n_scan:]
+    assert [e.done for e in scan] == sorted({e.done for e in scan}) and scan[-1].done == scan[-1].total
+    assert boot and boot[-1].done == boot[-1].total == 20
 
 
 def test_bootstrap_chunks_do_not_change_draws(setup, monkeypatch) -> None:

@@ -1,4 +1,4 @@
-"""The core commands end to end through a real subprocess."""
+"""The core commands end to end through the CLI (in-process, the entry point of ``python -m scalinglab``)."""
 
 from __future__ import annotations
 
