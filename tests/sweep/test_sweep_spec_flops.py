@@ -97,17 +97,32 @@ def test_isoflop_preset_design():
     runs = expand(spec_from_dict(p), "/d")
     assert len(design["budgets"]) >= 3 and design["sizes"] >= 5
     assert {r.n_layer for r in runs} == {p["model"]["layers"]}  # one depth: size varies smoothly
-    for C in design["budgets"]:
+    per = lambda v: v if isinstance(v, list) else [v] * len(design["budgets"])  # noqa: E731
+    for C, ratio, span in zip(design["budgets"], per(design["tokens_per_param"]), per(design["span"]),
+                              strict=True):
         mine = sorted((r for r in runs if abs(flops_6nd(r.non_embedding_params, r.tokens) / C - 1) < 0.02),
                       key=lambda r: r.non_embedding_params)
         assert len(mine) == design["sizes"] and len({r.d_model for r in mine}) == design["sizes"]
         n = [r.non_embedding_params for r in mine]
-        centre = math.sqrt(C / (6 * design["tokens_per_param"]))
+        centre = math.sqrt(C / (6 * ratio))
         # the predicted optimum lies inside the sizes, near the middle one, with room either side
-        assert n[0] < centre < n[-1] and n[-1] / n[0] >= 4
+        assert n[0] < centre < n[-1] and n[-1] / n[0] >= min(4, span ** 1.5)
         assert abs(math.log(n[len(n) // 2] / centre)) < 0.4
         assert min(r.steps for r in mine) >= 150  # even the largest size takes over a hundred steps
     assert len(runs) == len(design["budgets"]) * design["sizes"]
+
+
+def test_isoflop_centres_and_spans_per_budget():
+    base = {"model": {"seq_len": 16, "head_dim": 16}, "train": {"batch_size": 1}}
+    spec = spec_from_dict({**base, "isoflop": {"budgets": [1e13, 4e13], "sizes": 3, "span": [2.0, 4.0],
+                                               "tokens_per_param": [20.0, 80.0]}})
+    runs = expand(spec, "/d")
+    for C, r in ((1e13, 20.0), (4e13, 80.0)):  # both budgets centre on sqrt(C / 6r) = 2.89e5 / 2.89e5
+        mid = sorted((x for x in runs if abs(flops_6nd(x.non_embedding_params, x.tokens) / C - 1) < 0.02),
+                     key=lambda x: x.non_embedding_params)[1]
+        assert mid.non_embedding_params == pytest.approx(math.sqrt(C / (6 * r)), rel=0.35)
+    with pytest.raises(InputError, match="isoflop.span must be one number or one per budget"):
+        expand(spec_from_dict({**base, "isoflop": {"budgets": [1e13, 4e13], "span": [2.0, 3.0, 4.0]}}), "/d")
 
 
 def test_presets_are_valid():

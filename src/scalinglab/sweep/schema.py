@@ -189,7 +189,7 @@ GRID = {"params": Rule("floats", 0.0, MAX_PARAMS, lo_open=True), "tokens": Rule(
         "tokens_per_param": Rule("floats", 0.0, 1e9, lo_open=True)}
 
 ISOFLOP = {"budgets": Rule("floats", 0.0, MAX_FLOPS, lo_open=True), "sizes": _int(1, 64),
-           "span": Rule("float", 1.0, 1e4), "tokens_per_param": _pos(1e9)}
+           "span": Rule("floats", 1.0, 1e4), "tokens_per_param": Rule("floats", 0.0, 1e9, lo_open=True)}
 
 RUN = {"name": Rule("str"), "layers": _int(1, 1024), "width": _int(1, 1 << 20),
        "params": _pos(MAX_PARAMS), "tokens": _pos(MAX_TOKENS)}

@@ -321,6 +321,16 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _per_budget(v: Any, key: str, n: int) -> list[float]:
+    """One value for every budget, or a list with one value per budget."""
+    vals = _as_list(v, key)
+    if len(vals) == 1:
+        return vals * n
+    if len(vals) != n:
+        raise InputError(f"{key} must be one number or one per budget ({n}), got {len(vals)}")
+    return vals
+
+
 def _as_list(v: Any, key: str) -> list[float]:
     vals = v if isinstance(v, list) else [v]
     try:
@@ -357,15 +367,15 @@ def _points(spec: SweepSpec) -> list[dict[str, Any]]:
         g = dict(spec.isoflop)
         budgets = _as_list(g.pop("budgets", None), "isoflop.budgets")
         n_sizes = int(g.pop("sizes", 5))
-        span = float(g.pop("span", 4.0))
-        tpp = float(g.pop("tokens_per_param", 20.0))
+        span = _per_budget(g.pop("span", 4.0), "isoflop.span", len(budgets))
+        tpp = _per_budget(g.pop("tokens_per_param", 20.0), "isoflop.tokens_per_param", len(budgets))
         if g:
             raise InputError(f"unknown key(s) in [isoflop]: {', '.join(sorted(g))}")
-        for C in budgets:
-            n_opt = math.sqrt(C / (6.0 * tpp))
+        for C, ratio, width in zip(budgets, tpp, span, strict=True):
+            n_opt = math.sqrt(C / (6.0 * ratio))
             for k in range(n_sizes):
                 t = -1.0 + 2.0 * k / (n_sizes - 1) if n_sizes > 1 else 0.0
-                s = shape_for(n_opt * span ** t)
+                s = shape_for(n_opt * width ** t)
                 pts.append({"shape": s, "tokens": C / (6.0 * non_embedding_params(s)), "budget": C})
     else:
         for i, r in enumerate(spec.runs):
