@@ -21,12 +21,35 @@ def echo_json(obj: Any) -> None:
     typer.echo(dumps(obj))
 
 
-def emit(result: Any, as_json: bool) -> None:
-    """Print a result: its ``to_dict()`` as JSON with ``--json``, else its ``text()``."""
+def emit(result: Any, as_json: bool, wrote: tuple[Any, ...] = ()) -> None:
+    """Print a result: its ``to_dict()`` as JSON with ``--json``, else its ``text()`` and then ``wrote PATH``
+    for each path of ``wrote`` that is not None (the files the command wrote)."""
     if as_json:
-        echo_json(result.to_dict())
-    else:
-        typer.echo(result.text())
+        return echo_json(result.to_dict())
+    typer.echo(result.text())
+    for path in wrote:
+        if path is not None:
+            typer.echo(f"wrote {path}")
+
+
+def check_outputs(out: Any = None, plot: Any = None) -> None:
+    """Before any compute: ``out`` can be written, and ``plot`` is a writable .png/.svg path."""
+    if out is not None:
+        from scalinglab.atomic import check_writable
+
+        check_writable(out)
+    if plot is not None:
+        from scalinglab.report.skill_figures import check_plot_path
+
+        check_plot_path(plot)
+
+
+def load_table(loader: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``loader(*args, **kwargs)`` (a runs or curves table), saying on stderr how many invalid rows it skipped."""
+    table = loader(*args, **kwargs)
+    if table.dropped:
+        typer.echo(f"skipped {table.dropped} invalid row(s) of {table.source}", err=True)
+    return table
 
 
 def parse_floats(text: str, flag: str, *, positive: bool = False, what: str = "numbers") -> tuple[float, ...]:
@@ -49,11 +72,6 @@ def with_progress(total: int, label: str, call: Callable[[Any], Any]) -> Any:
     bar, update = progress_bar(total, label)
     with bar:
         return call(update)
-
-
-def number(value: float) -> str:
-    """A loss for people: five decimals in the usual range, ``g`` format beyond (never 300 digits)."""
-    return f"{value:.5f}" if abs(value) < 1e6 else f"{value:.6g}"
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from scalinglab.cli import options as opt
 from scalinglab.cli.common import LazyModule, emit, handle_errors
 from scalinglab.errors import InputError
 
@@ -14,7 +15,7 @@ _study = LazyModule("scalinglab.skills.observational_study")
 observe_app = typer.Typer(
     help="Observational scaling laws: PCA capability measures from many models' benchmark scores, "
          "a sigmoid link to a downstream task, holdout evaluation, equivalent compute.",
-    no_args_is_help=True,
+    no_args_is_help=True, context_settings=opt.aliases(key="model-col", rank_by="rank-col", cutoff_by="cutoff-col"),
 )
 
 DataArg = Annotated[str, typer.Argument(
@@ -25,8 +26,8 @@ BenchOpt = Annotated[str | None, typer.Option(
                          "8 base or 7 instruct benchmarks, whichever the file has).")]
 TargetOpt = Annotated[str | None, typer.Option("--target", help="Column of the downstream task.")]
 TargetFileOpt = Annotated[str | None, typer.Option(
-    "--target-file", help="CSV holding --target, joined on --key (default: DATA itself).")]
-KeyOpt = Annotated[str, typer.Option("--key", help="Model-name column used to join files.")]
+    "--target-file", help="CSV holding --target, joined on --model-col (default: DATA itself).")]
+KeyOpt = Annotated[str, typer.Option("--model-col", help="Column with the model names, used to join files.")]
 ScaleOpt = Annotated[float, typer.Option(
     "--target-scale", help="Divide the target by this first (10 for ABench-OA, 100 for %).")]
 FloorOpt = Annotated[float, typer.Option(
@@ -41,7 +42,6 @@ DeltaOpt = Annotated[float, typer.Option("--delta", help="Huber-loss threshold."
 RefOpt = Annotated[str | None, typer.Option(
     "--reference-family", help="Family whose log-FLOPs define 'equivalent compute' "
                                "(e.g. Llama-2).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 def _split_list(text: str | None) -> list[str] | None:
     if text is None:
@@ -58,7 +58,7 @@ def fit(data: DataArg, benchmarks: BenchOpt = None, target: TargetOpt = None,
         target_file: TargetFileOpt = None, key: KeyOpt = "Model", target_scale: ScaleOpt = 1.0,
         target_floor: FloorOpt = 0.0, paper_set: PaperSetOpt = False, families: FamiliesOpt = None,
         n_components: NcompOpt = 3, delta: DeltaOpt = 1.0, reference_family: RefOpt = None,
-        json_out: JsonOpt = False) -> None:
+        json_out: opt.Json = False) -> None:
     """Fit PC capability measures; with --target also the sigmoid link on all models."""
     res = _study.observe_fit(data, _split_list(benchmarks),
                              _study.Target(target, target_file, key, target_scale, target_floor),
@@ -75,16 +75,17 @@ def evaluate(data: DataArg, target: Annotated[str, typer.Option(
         target_floor: FloorOpt = 0.0, benchmarks: BenchOpt = None, paper_set: PaperSetOpt = False,
         families: FamiliesOpt = None,
         holdout_top: Annotated[float | None, typer.Option(
-            "--holdout-top", help="Hold out this fraction of models, ranked by --rank-by "
+            "--holdout-top", help="Hold out this fraction of models, ranked by --rank-col "
                                   "(default: the target), e.g. 0.1.")] = None,
         rank_by: Annotated[str | None, typer.Option(
-            "--rank-by", help="Column to rank by for --holdout-top.")] = None,
+            "--rank-col", help="Column to rank by for --holdout-top.")] = None,
         cutoff: Annotated[float | None, typer.Option(
-            "--cutoff", help="Train on models with --cutoff-by <= this (FLOP cutoff); the rest, "
+            "--cutoff", help="Train on models with --cutoff-col <= this (FLOP cutoff); the rest, "
                              "including unknown FLOPs, are test.")] = None,
-        cutoff_by: Annotated[str, typer.Option("--cutoff-by")] = "FLOPs (1E21)",
+        cutoff_by: Annotated[str, typer.Option("--cutoff-col", help="Column with the FLOPs for --cutoff.")] =
+        "FLOPs (1E21)",
         n_components: NcompOpt = 3, delta: DeltaOpt = 1.0, reference_family: RefOpt = None,
-        json_out: JsonOpt = False) -> None:
+        json_out: opt.Json = False) -> None:
     """Fit on the training models only (PCA + imputation included) and score the held-out ones."""
     res = _study.observe_evaluate(data, _study.Target(target, target_file, key, target_scale, target_floor),
                                   _split_list(benchmarks), paper_set=paper_set, families=_split_list(families),

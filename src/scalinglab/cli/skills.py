@@ -15,7 +15,8 @@ from typing import Annotated
 
 import typer
 
-from scalinglab.cli.common import LazyModule, emit, handle_errors
+from scalinglab.cli import options as opt
+from scalinglab.cli.common import LazyModule, check_outputs, emit, handle_errors
 from scalinglab.errors import InputError
 
 _study = LazyModule("scalinglab.skills.sloth_study")
@@ -43,45 +44,20 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the random starts 
 KOpt = Annotated[int, typer.Option("--train-per-family", "-k",
                                    help="Smallest models of each held-out family kept in training.")]
 FamColOpt = Annotated[str | None, typer.Option(
-    "--family-column", help="Column with the family (default: Family2, else Family).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+    "--family-col", help="Column with the family (default: Family2, else Family).")]
 PlotOpt = Annotated[Path | None, typer.Option(
     "--plot", help="Also write predicted vs actual scores of the held-out models as a figure "
                    "(.png or .svg).")]
+
 
 def register(app: typer.Typer) -> None:
     app.add_typer(skills_app, name="skills")
 
 
-def _check_plot(plot: Path | None) -> None:
-    if plot is not None:
-        from scalinglab.report.skill_figures import check_plot_path
-
-        check_plot_path(plot)
-
-
-def _given(ctx: typer.Context | None) -> set[str]:
+def _given(ctx: typer.Context) -> set[str]:
     """The options given (command line or environment), not left at their defaults."""
-    if ctx is None:
-        return set()
-    return {name for name in ctx.params
-            if (src := ctx.get_parameter_source(name)) is not None
+    return {name for name in ctx.params if (src := ctx.get_parameter_source(name)) is not None
             and src.name not in ("DEFAULT", "DEFAULT_MAP")}
-
-
-def _parse_points(text: str | None) -> list[tuple[float, float]]:
-    if not text:
-        return []
-    points = []
-    for item in text.split(","):
-        try:
-            s, t = (float(v) for v in item.split(":"))
-        except ValueError:
-            raise InputError(f"--at expects PARAMS_B:TOKENS_T pairs like 70:15, got {item!r}") from None
-        if not (s > 0 and t > 0):
-            raise InputError(f"--at sizes and token counts must be positive, got {item!r}")
-        points.append((s, t))
-    return points
 
 
 def _save_plot(plot: Path, predicted, actual, benchmarks, families, title: str) -> None:
@@ -99,15 +75,12 @@ def fit(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None, skil
             "--min-models", help="Leave out families with fewer complete models.")] = 1,
         out_path: Annotated[Path | None, typer.Option(
             "--out", help="Save the fitted model as JSON here, for `skills predict --model`.")] = None,
-        json: JsonOpt = False) -> None:
+        json: opt.Json = False) -> None:
     """Fit the skills law on every model of DATA and show the skills it found."""
     _study.check_method(method)
     if out_path is not None and out_path.is_dir():
         raise InputError("is a directory; give a file name such as model.json", file=str(out_path))
-    if out_path is not None:
-        from scalinglab.atomic import check_writable
-
-        check_writable(out_path)
+    check_outputs(out_path)
     res = _study.fit_skills(data, suite=suite, benchmarks=benchmarks, skills=skills, method=method, seed=seed,
                             family_column=family_column, min_models=min_models)
     if out_path is not None:
@@ -130,11 +103,11 @@ def predict(ctx: typer.Context,
                 "--model", help="Saved model from `skills fit --out`: predict with it instead of "
                                 "refitting (it predicts the family's models of DATA it was not "
                                 "fitted on).")] = None,
-            family_column: FamColOpt = None, json: JsonOpt = False, plot: PlotOpt = None) -> None:
+            family_column: FamColOpt = None, json: opt.Json = False, plot: PlotOpt = None) -> None:
     """Predict FAMILY's larger models from its k smallest (all other families fully used)."""
     _study.check_method(method)
-    _check_plot(plot)
-    res = _study.predict_family(family, data, train_per_family=train_per_family, points=_parse_points(at),
+    check_outputs(plot=plot)
+    res = _study.predict_family(family, data, train_per_family=train_per_family, points=at,
                                 model_file=model_file, suite=suite, benchmarks=benchmarks, skills=skills,
                                 method=method, seed=seed, family_column=family_column, given=_given(ctx))
     if plot is not None:
@@ -155,9 +128,9 @@ def evaluate(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
                                  "alone) or auto (paper when available).")] = "auto",
              fold: Annotated[list[str] | None, typer.Option(
                  "--fold", help="Run only this fold (repeatable), e.g. --fold olmo.")] = None,
-             family_column: FamColOpt = None, json: JsonOpt = False, plot: PlotOpt = None) -> None:
+             family_column: FamColOpt = None, json: opt.Json = False, plot: PlotOpt = None) -> None:
     """Leave-family-group-out evaluation (paper Fig. 1): fold-averaged MAE in pp, with run time."""
-    _check_plot(plot)
+    check_outputs(plot=plot)
 
     def progress(event) -> None:
         if not json and sys.stderr.isatty():

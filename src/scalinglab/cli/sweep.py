@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.options import aliases
 from scalinglab.errors import InputError
 
 sweep_app = typer.Typer(
@@ -192,9 +193,10 @@ def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None,
     _console.print(table)
 
 
-@sweep_app.command("status")
+@sweep_app.command("status", context_settings=aliases(out="dir"))  # --out: the old name of --dir
 @handle_errors
-def status_cmd(out: OutOpt, json_out: JsonOpt = False) -> None:
+def status_cmd(out: Annotated[Path, typer.Option("--dir", help="The sweep folder to read.")],
+               json_out: JsonOpt = False) -> None:
     """Per-run state of a sweep folder."""
     from scalinglab.sweep.runner import run_status
 
