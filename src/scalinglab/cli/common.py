@@ -140,6 +140,16 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def command(app: typer.Typer, name: str) -> Callable[[F], F]:
+    """Decorator: register the function as command ``name`` of ``app``, behind :func:`handle_errors`."""
+
+    def decorate(func: F) -> F:
+        app.command(name)(handle_errors(func))
+        return func
+
+    return decorate
+
+
 class LazyModule:
     """A module imported on first attribute access, so that `scalinglab --help` need not load numpy,
     pandas or scipy for every command group (each command still uses them as usual)."""

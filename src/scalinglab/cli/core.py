@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -39,14 +38,13 @@ def parse_budgets(text: str, flag: str = "--budgets") -> tuple[float, ...]:
 
 def register(app: typer.Typer) -> None:
     for command in (fit, predict, optimal, laws):
-        app.command(command.__name__)(command)
+        app.command(command.__name__)(handle_errors(command))
 
 
-Budgets = Annotated[str, typer.Option("--budgets", help="FLOP budgets for the allocation table.")]
-FitFile = Annotated[Path | None, typer.Option("--fit", help="FIT.json from `scalinglab fit --out`.")]
+Budgets = o(str, "FLOP budgets for the allocation table.", "--budgets")
+FitFile = o(Path | None, "FIT.json from `scalinglab fit --out`.", "--fit")
 
 
-@handle_errors
 @opt.runs_columns()
 def fit(
     data: opt.RunsArg, columns: dict, law: opt.Law = "chinchilla", loss: opt.LossObjective = "huber",
@@ -92,7 +90,6 @@ def fit(
     typer.echo(report + ("" if out is None else f"\n\nwrote {out}"))
 
 
-@handle_errors
 def predict(
     params: o(float | None, "Parameter count N.") = None,
     tokens: o(float | None, "Training tokens D.") = None,
@@ -160,7 +157,6 @@ def _emit_allocation(result, budgets: list[float], json: bool) -> None:
     typer.echo("\n".join(allocation_rows(sol, result.size)))
 
 
-@handle_errors
 def optimal(
     compute: o(list[float], "FLOP budget (repeat for several)."), fit: FitFile = None,
     preset: o(str | None, "Published constants: a loss law (epoch2024) or an allocation law (deepseek2024).") = None,
@@ -190,7 +186,6 @@ def optimal(
         typer.echo(f"warning: {far}", err=True)
 
 
-@handle_errors
 def laws(json: opt.Json = False) -> None:
     """List the laws (formula, inputs with units and column aliases, parameters) and the presets."""
     from scalinglab.fitting.loading import LawCatalogue

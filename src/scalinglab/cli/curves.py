@@ -6,7 +6,6 @@ a curves CSV). After Choshen, Zhang & Andreas 2024, "A Hitchhiker's Guide to Sca
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -15,29 +14,21 @@ from scalinglab.cli.common import check_outputs, emit, handle_errors, load_table
 from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
-CurvesArg = Annotated[str, typer.Argument(
-    help="Curves table, one row per checkpoint: model, N, D (tokens seen), loss [, seed].")]
-MinTokens = Annotated[float, typer.Option(
-    "--min-tokens", help="Drop checkpoints with D ≤ this many tokens (the guide's cut, default 1e10).")]
-TrainModels = Annotated[int | None, typer.Option(
-    "--train-models", "-m", help="Fit on the m smallest models (default: all but the target).")]
-TrainFraction = Annotated[float, typer.Option(
-    "--train-fraction", "-p", help="Keep train checkpoints with D < p × the longest train model's D.")]
-Method = Annotated[str, typer.Option(
-    "--loss", help="curve_fit (the guide's recipe: least squares on L from the C4 guess), "
-                   "lsq or huber (global fit on log L).")]
-Fix = Annotated[list[str] | None, typer.Option(
-    "--fix", help="Hold a parameter fixed, NAME=VALUE (repeatable), e.g. --fix alpha=0.34.")]
-Weighting = Annotated[str, typer.Option(
-    "--weighting", help="none, or model: every model gets equal total weight.")]
+CurvesArg = a(str, "Curves table, one row per checkpoint: model, N, D (tokens seen), loss [, seed].")
+MinTokens = o(float, "Drop checkpoints with D ≤ this many tokens (the guide's cut, default 1e10).", "--min-tokens")
+TrainModels = o(int | None, "Fit on the m smallest models (default: all but the target).", "--train-models", "-m")
+TrainFraction = o(float, "Keep train checkpoints with D < p × the longest train model's D.", "--train-fraction", "-p")
+Method = o(str, "curve_fit (the guide's recipe: least squares on L from the C4 guess), lsq or huber "
+                "(global fit on log L).", "--loss")
+Fix = o(list[str] | None, "Hold a parameter fixed, NAME=VALUE (repeatable), e.g. --fix alpha=0.34.", "--fix")
+Weighting = o(str, "none, or model: every model gets equal total weight.", "--weighting")
 
 
 def register(app: typer.Typer) -> None:
     for command in (evaluate, forecast, import_curves):
-        app.command(command.__name__.replace("_", "-"))(command)
+        app.command(command.__name__.replace("_", "-"))(handle_errors(command))
 
 
-@handle_errors
 @opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid", "col")
 def evaluate(
     curves: CurvesArg, columns: dict, train_models: TrainModels = None, min_tokens: MinTokens = 1e10,
@@ -83,7 +74,6 @@ def evaluate(
     emit(res, json)
 
 
-@handle_errors
 @opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid")
 def forecast(
     curves: CurvesArg, columns: dict, fit: o(Path, "The family's law (FIT.json from `scalinglab fit`)."),
@@ -112,7 +102,6 @@ def forecast(
         raise typer.Exit(1)
 
 
-@handle_errors
 def import_curves(
     sources: a(list[str], "Export files, TensorBoard log dirs or an mlruns/ folder (for --format guide: "
                           "the hitchhiker folder)."),

@@ -12,11 +12,10 @@ from scalinglab.cli.options import a, o
 
 
 def register(app: typer.Typer) -> None:
-    app.command("datasets")(datasets)
-    app.command("export")(export)
+    app.command("datasets")(handle_errors(datasets))
+    app.command("export")(handle_errors(export))
 
 
-@handle_errors
 def datasets(json_out: opt.Json = False) -> None:
     """List the data sets shipped in the package (usable as bundled:NAME)."""
     from scalinglab.data.bundled import BundledDatasets
@@ -25,7 +24,6 @@ def datasets(json_out: opt.Json = False) -> None:
     echo_json(listing.rows) if json_out else typer.echo(listing.text())  # --json: the list of rows
 
 
-@handle_errors
 def export(
     source: a(str, "bundled:NAME (see `scalinglab datasets`) or a table file."),
     out: o(Path, "File to write: .csv, .tsv, .parquet or .jsonl.", "--out", "-o"),

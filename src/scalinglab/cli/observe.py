@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import LazyModule, emit, handle_errors
+from scalinglab.cli.common import LazyModule, command, emit
+from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
 _study = LazyModule("scalinglab.skills.observational_study")
@@ -15,33 +16,24 @@ _study = LazyModule("scalinglab.skills.observational_study")
 observe_app = typer.Typer(
     help="Observational scaling laws: PCA capability measures from many models' benchmark scores, "
          "a sigmoid link to a downstream task, holdout evaluation, equivalent compute.",
-    no_args_is_help=True, context_settings=opt.aliases(key="model-col", rank_by="rank-col", cutoff_by="cutoff-col"),
+    no_args_is_help=True,  # the old names of --model-col, --rank-col and --cutoff-col still parse:
+    context_settings=opt.aliases(key="model-col", rank_by="rank-col", cutoff_by="cutoff-col"),
 )
 
-DataArg = Annotated[str, typer.Argument(
-    help="Models × benchmarks CSV (one row per model, scores in [0, 1]); 'bundled:obsscaling_base' or "
-         "'bundled:obsscaling_instruct' for the bundled ObsScaling tables.")]
-BenchOpt = Annotated[str | None, typer.Option(
-    "--benchmarks", help="Comma-separated benchmark columns for the PCA (default: the paper's "
-                         "8 base or 7 instruct benchmarks, whichever the file has).")]
-TargetOpt = Annotated[str | None, typer.Option("--target", help="Column of the downstream task.")]
-TargetFileOpt = Annotated[str | None, typer.Option(
-    "--target-file", help="CSV holding --target, joined on --model-col (default: DATA itself).")]
-KeyOpt = Annotated[str, typer.Option("--model-col", help="Column with the model names, used to join files.")]
-ScaleOpt = Annotated[float, typer.Option(
-    "--target-scale", help="Divide the target by this first (10 for ABench-OA, 100 for %).")]
-FloorOpt = Annotated[float, typer.Option(
-    "--target-floor", help="Random-guess score g: the target becomes (y - g) / (1 - g).")]
-PaperSetOpt = Annotated[bool, typer.Option(
-    "--paper-set", help="Keep the paper's 77-model analysis set (EVAL families, no "
-                        "preregistered models).")]
-FamiliesOpt = Annotated[str | None, typer.Option(
-    "--families", help="Comma-separated families to keep (column 'Model Family').")]
-NcompOpt = Annotated[int, typer.Option("--n-components", "-k", help="Number of PC measures.")]
-DeltaOpt = Annotated[float, typer.Option("--delta", help="Huber-loss threshold.")]
-RefOpt = Annotated[str | None, typer.Option(
-    "--reference-family", help="Family whose log-FLOPs define 'equivalent compute' "
-                               "(e.g. Llama-2).")]
+DataArg = a(str, "Models × benchmarks CSV (one row per model, scores in [0, 1]); 'bundled:obsscaling_base' "
+                 "or 'bundled:obsscaling_instruct' for the bundled ObsScaling tables.")
+BenchOpt = o(str | None, "Comma-separated benchmark columns for the PCA (default: the paper's 8 base or 7 "
+                         "instruct benchmarks, whichever the file has).", "--benchmarks")
+TargetOpt = o(str | None, "Column of the downstream task.", "--target")
+TargetFileOpt = o(str | None, "CSV holding --target, joined on --model-col (default: DATA itself).", "--target-file")
+KeyOpt = o(str, "Column with the model names, used to join files.", "--model-col")
+ScaleOpt = o(float, "Divide the target by this first (10 for ABench-OA, 100 for %).", "--target-scale")
+FloorOpt = o(float, "Random-guess score g: the target becomes (y - g) / (1 - g).", "--target-floor")
+PaperSetOpt = o(bool, "Keep the paper's 77-model analysis set (EVAL families, no preregistered models).", "--paper-set")
+FamiliesOpt = o(str | None, "Comma-separated families to keep (column 'Model Family').", "--families")
+NcompOpt = o(int, "Number of PC measures.", "--n-components", "-k")
+DeltaOpt = o(float, "Huber-loss threshold.", "--delta")
+RefOpt = o(str | None, "Family whose log-FLOPs define 'equivalent compute' (e.g. Llama-2).", "--reference-family")
 
 def _split_list(text: str | None) -> list[str] | None:
     if text is None:
@@ -52,8 +44,7 @@ def _split_list(text: str | None) -> list[str] | None:
     return items
 
 
-@observe_app.command("fit")
-@handle_errors
+@command(observe_app, "fit")
 def fit(data: DataArg, benchmarks: BenchOpt = None, target: TargetOpt = None,
         target_file: TargetFileOpt = None, key: KeyOpt = "Model", target_scale: ScaleOpt = 1.0,
         target_floor: FloorOpt = 0.0, paper_set: PaperSetOpt = False, families: FamiliesOpt = None,
@@ -67,8 +58,7 @@ def fit(data: DataArg, benchmarks: BenchOpt = None, target: TargetOpt = None,
     emit(res, json_out)
 
 
-@observe_app.command("evaluate")
-@handle_errors
+@command(observe_app, "evaluate")
 def evaluate(data: DataArg, target: Annotated[str, typer.Option(
         "--target", help="Column of the downstream task.")],
         target_file: TargetFileOpt = None, key: KeyOpt = "Model", target_scale: ScaleOpt = 1.0,

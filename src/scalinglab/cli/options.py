@@ -26,35 +26,36 @@ def aliases(**renamed: str) -> dict[str, Any]:
     return {"token_normalize_func": lambda name: table.get(name, name)}
 
 
-def _col(flag: str, help: str) -> Any:
-    return Annotated[str | None, typer.Option(flag, help=help)]
+def o(kind: Any, help: str, *decls: str, **kwargs: Any) -> Any:
+    """A command's own option in one line: ``Annotated[kind, typer.Option(*decls, help=help, **kwargs)]``
+    (no ``decls``: the flag is the parameter's name, ``seed_noise`` → ``--seed-noise``)."""
+    return Annotated[kind, typer.Option(*decls, help=help, **kwargs)]
 
 
-ParamsCol = _col("--params-col", "Column with parameter counts N.")
-TokensCol = _col("--tokens-col", "Column with training tokens D.")
-FlopsCol = _col("--flops-col", "Column with training FLOPs C.")
-LossCol = _col("--loss-col", "Column with the loss (nats/token).")
-ModelCol = _col("--model-col", "Column with model/run names.")
-UniqueTokensCol = _col("--unique-tokens-col", "Column with unique tokens U (data-constrained).")
-FamilyCol = _col("--family-col", "Column with the model family.")
-Where = Annotated[str | None, typer.Option("--where", help='Keep rows matching a filter, e.g. "loss < 3.44".')]
-DropInvalid = Annotated[bool, typer.Option("--drop-invalid", help="Skip invalid rows (and count them) "
-                                                                  "instead of stopping at the first.")]
-Col = Annotated[list[str] | None, typer.Option(
-    "--col", help="Map a law input (or loss/model) to a column, INPUT=COLUMN (repeatable), e.g. "
-                  "--col experts=num_experts; `scalinglab laws` lists each law's inputs.")]
-Law = Annotated[str, typer.Option("--law", help="Law to fit: chinchilla, kaplan, kaplan-n, kaplan-d, "
-                                               "kaplan-c, compute, ...")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a report.")]
-Seed = Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.")]
-Bootstrap = Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for intervals (0: none).")]
-Out = Annotated[Path | None, typer.Option("--out", help="Write the result as JSON here.")]
-Plot = Annotated[Path | None, typer.Option("--plot", help="Also write a figure here (.png or .svg).")]
-Fit = Annotated[Path | None, typer.Option("--fit", help="FIT.json from `scalinglab fit --out`.")]
-Preset = Annotated[str | None, typer.Option("--preset", help="Published constants, e.g. epoch2024.")]
-RunsArg = Annotated[str, typer.Argument(help="Runs table (.csv/.tsv/.parquet/.jsonl) or bundled:NAME.")]
-LossObjective = Annotated[str, typer.Option("--loss", help="Objective: huber (default), lsq, asymmetric.")]
-Delta = Annotated[float, typer.Option("--delta", help="Huber threshold on log residuals.")]
+def a(kind: Any, help: str, **kwargs: Any) -> Any:
+    """A command's argument in one line: ``Annotated[kind, typer.Argument(help=help, **kwargs)]``."""
+    return Annotated[kind, typer.Argument(help=help, **kwargs)]
+
+
+ParamsCol = o(str | None, "Column with parameter counts N.", "--params-col")
+TokensCol = o(str | None, "Column with training tokens D.", "--tokens-col")
+FlopsCol = o(str | None, "Column with training FLOPs C.", "--flops-col")
+LossCol = o(str | None, "Column with the loss (nats/token).", "--loss-col")
+ModelCol = o(str | None, "Column with model/run names.", "--model-col")
+UniqueTokensCol = o(str | None, "Column with unique tokens U (data-constrained).", "--unique-tokens-col")
+Where = o(str | None, 'Keep rows matching a filter, e.g. "loss < 3.44".', "--where")
+DropInvalid = o(bool, "Skip invalid rows (and count them) instead of stopping at the first.", "--drop-invalid")
+Col = o(list[str] | None, "Map a law input (or loss/model) to a column, INPUT=COLUMN (repeatable), e.g. --col "
+                          "experts=num_experts; `scalinglab laws` lists each law's inputs.", "--col")
+Law = o(str, "Law to fit: chinchilla, kaplan, kaplan-n, kaplan-d, kaplan-c, compute, ...", "--law")
+Json = o(bool, "Print one JSON document instead of a report.", "--json")
+Seed = o(int | None, "Seed of the bootstrap.", "--seed")
+Bootstrap = o(int, "Bootstrap resamples for intervals (0: none).", "--bootstrap")
+Fit = o(Path | None, "FIT.json from `scalinglab fit --out`.", "--fit")
+Preset = o(str | None, "Published constants, e.g. epoch2024.", "--preset")
+RunsArg = a(str, "Runs table (.csv/.tsv/.parquet/.jsonl) or bundled:NAME.")
+LossObjective = o(str, "Objective: huber (default), lsq, asymmetric.", "--loss")
+Delta = o(float, "Huber threshold on log residuals.", "--delta")
 
 #: The options of a runs table, added to a command by :func:`runs_columns` (name → annotation, default).
 RUNS_COLUMNS: dict[str, tuple[Any, Any]] = {
@@ -88,13 +89,3 @@ def runs_columns(*names: str):
 
     return decorate
 
-
-def o(kind: Any, help: str, *decls: str, **kwargs: Any) -> Any:
-    """A command's own option in one line: ``Annotated[kind, typer.Option(*decls, help=help, **kwargs)]``
-    (no ``decls``: the flag is the parameter's name, ``seed_noise`` → ``--seed-noise``)."""
-    return Annotated[kind, typer.Option(*decls, help=help, **kwargs)]
-
-
-def a(kind: Any, help: str, **kwargs: Any) -> Any:
-    """A command's argument in one line: ``Annotated[kind, typer.Argument(help=help, **kwargs)]``."""
-    return Annotated[kind, typer.Argument(help=help, **kwargs)]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, emit, handle_errors, parse_floats
+from scalinglab.cli.common import check_outputs, command, emit, parse_floats
 from scalinglab.cli.options import a, o
 from scalinglab.errors import PlanningError
 
@@ -16,12 +15,11 @@ plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aw
                                          "MoE, test-time compute.", no_args_is_help=True)
 
 Fit, PresetOpt = opt.Fit, opt.Preset
-TargetLoss = Annotated[float | None, typer.Option("--target-loss", help="Required loss (nats/token).")]
-ReferenceParams = Annotated[float | None, typer.Option(
-    "--reference-params", help="Target = loss of the Chinchilla-optimal model with this many parameters.")]
-MfuTrain = Annotated[float, typer.Option("--mfu-train", help="Training MFU.")]
-MfuPrompt = Annotated[float, typer.Option("--mfu-prompt", help="MFU on prompt tokens (prefill).")]
-MfuGenerate = Annotated[float, typer.Option("--mfu-generate", help="MFU on generated tokens.")]
+TargetLoss = o(float | None, "Required loss (nats/token).", "--target-loss")
+ReferenceParams = o(float | None, "Target = loss of the Chinchilla-optimal model with this many parameters.", "--reference-params")
+MfuTrain = o(float, "Training MFU.", "--mfu-train")
+MfuPrompt = o(float, "MFU on prompt tokens (prefill).", "--mfu-prompt")
+MfuGenerate = o(float, "MFU on generated tokens.", "--mfu-generate")
 
 
 def _load(fit: Path | None, preset: str | None, default: str | None = None):
@@ -34,8 +32,7 @@ def _load(fit: Path | None, preset: str | None, default: str | None = None):
     return result
 
 
-@plan_app.command("inference")
-@handle_errors
+@command(plan_app, "inference")
 def inference(
     inference_tokens: o(float, "Tokens the model will process over its life."),
     target_loss: TargetLoss = None, reference_params: ReferenceParams = None, fit: Fit = None,
@@ -49,8 +46,7 @@ def inference(
                          reference_params=reference_params), json)
 
 
-@plan_app.command("cost")
-@handle_errors
+@command(plan_app, "cost")
 def cost(
     requests: o(float, "Requests served over the model's life."),
     input_tokens: o(float, "Prompt tokens per request."),
@@ -74,8 +70,7 @@ def cost(
     emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
 
 
-@plan_app.command("accelerators")
-@handle_errors
+@command(plan_app, "accelerators")
 def accelerators(json: opt.Json = False) -> None:
     """The accelerator catalogue: dense peak throughput, power, default price, datasheet."""
     from scalinglab.planning.cost import AcceleratorCatalogue
@@ -83,8 +78,7 @@ def accelerators(json: opt.Json = False) -> None:
     emit(AcceleratorCatalogue(), json)
 
 
-@plan_app.command("data-constrained")
-@handle_errors
+@command(plan_app, "data-constrained")
 def data_constrained(
     compute: o(float, "Training FLOPs C = 6ND."), unique_tokens: o(float, "Unique tokens available U."),
     fit: Fit = None, preset: o(str | None, "Default: data-constrained (C4).") = None, json: opt.Json = False,
@@ -96,8 +90,7 @@ def data_constrained(
     emit(plan_data_constrained(result, compute, unique_tokens), json)
 
 
-@plan_app.command("data-constrained-fit")
-@handle_errors
+@command(plan_app, "data-constrained-fit")
 @opt.runs_columns("params_col", "tokens_col", "unique_tokens_col", "loss_col", "where")
 def data_constrained_fit(
     data: a(str, "Runs with N, D, unique tokens and loss."), columns: dict,
@@ -120,8 +113,7 @@ def data_constrained_fit(
     emit(res, json, wrote=(out,))
 
 
-@plan_app.command("moe")
-@handle_errors
+@command(plan_app, "moe")
 def moe(
     compute: o(float, "Training FLOPs."), fit: Fit = None,
     preset: o(str | None, "Default: krajewski2024.") = None,
@@ -144,8 +136,7 @@ def moe(
     emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
 
 
-@plan_app.command("test-time")
-@handle_errors
+@command(plan_app, "test-time")
 def test_time(
     size_ratio: o(float | None, "Snell's K: M, how many times larger the big model is.") = None,
     inference_ratio: o(float | None, "Snell's K: R = inference tokens / pretraining tokens.") = None,
@@ -209,8 +200,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(plan_app, name="plan")
 
 
-@plan_app.command("hyperparams")
-@handle_errors
+@command(plan_app, "hyperparams")
 def hyperparams(
     params: o(float, "Parameter count N (non-embedding)."), tokens: o(float, "Training tokens D."),
     fit: Fit = None, preset: o(str | None, "Published optimum: li2025 (default) or deepseek2024.") = None,
@@ -226,8 +216,7 @@ def hyperparams(
     emit(plan_hyperparams(FitResult.load(fit) if fit is not None else preset or "li2025", params, tokens), json)
 
 
-@plan_app.command("mixture")
-@handle_errors
+@command(plan_app, "mixture")
 def mixture(
     data: a(str, "Table: one row per trained mixture, proportion and loss columns."),
     losses: o(str, "Comma-separated loss columns (one per domain)."),

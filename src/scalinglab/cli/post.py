@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.common import command, echo_json
 from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
 post_app = typer.Typer(help="Post-training lab: base model -> SFT -> DPO on verifiable tasks, with eval gates.",
                        no_args_is_help=True)
 
-PresetOpt = Annotated[str | None, typer.Option("--preset", help="Built-in post spec: smoke.")]
-SpecOpt = Annotated[Path | None, typer.Option("--spec", help="Post spec file (TOML; missing keys from smoke).")]
-OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (rerun the same command to resume).")]
+PresetOpt = o(str | None, "Built-in post spec: smoke.", "--preset")
+SpecOpt = o(Path | None, "Post spec file (TOML; missing keys from smoke).", "--spec")
+OutOpt = o(Path, "Output folder (rerun the same command to resume).", "--out")
 JsonOpt = opt.Json
 
 
@@ -40,8 +40,7 @@ def _torch() -> None:
     require_torch()
 
 
-@post_app.command("run")
-@handle_errors
+@command(post_app, "run")
 def run_cmd(
     out: OutOpt, base: o(Path, "A finished sweep folder (its runs.csv lists the bases)."),
     preset: PresetOpt = None, spec: SpecOpt = None, json_out: JsonOpt = False,
@@ -65,8 +64,7 @@ def _stage(kind: str, run_dir: Path, out: Path, init: Path | None, preset: str |
     typer.echo(json.dumps(run_one_stage(kind, _spec(preset, spec), run_dir, out, init), indent=1))
 
 
-@post_app.command("sft")
-@handle_errors
+@command(post_app, "sft")
 def sft_cmd(
     run_dir: a(Path, "A sweep run folder: SWEEP/runs/NAME."), out: OutOpt, preset: PresetOpt = None,
     spec: SpecOpt = None,
@@ -75,8 +73,7 @@ def sft_cmd(
     _stage("sft", run_dir, out, None, preset, spec)
 
 
-@post_app.command("dpo")
-@handle_errors
+@command(post_app, "dpo")
 def dpo_cmd(
     run_dir: a(Path, "The sweep run folder the model descends from."), out: OutOpt,
     init: o(Path | None, "Start from this stage folder (e.g. an SFT --out); default: the base model.", "--from") = None,
@@ -86,8 +83,7 @@ def dpo_cmd(
     _stage("dpo", run_dir, out, init, preset, spec)
 
 
-@post_app.command("presets")
-@handle_errors
+@command(post_app, "presets")
 def presets_cmd(json_out: JsonOpt = False) -> None:
     """List the built-in post specs."""
     from scalinglab.post.presets import PRESETS

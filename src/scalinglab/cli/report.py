@@ -13,10 +13,9 @@ from scalinglab.errors import ScalingLabError
 
 
 def register(app: typer.Typer) -> None:
-    app.command("report")(report)
+    app.command("report")(handle_errors(report))
 
 
-@handle_errors
 @opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid", "col")
 def report(
     data: opt.RunsArg, columns: dict,

@@ -5,15 +5,14 @@ from __future__ import annotations
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import emit, handle_errors
+from scalinglab.cli.common import check_outputs, emit, handle_errors
 from scalinglab.cli.options import o
 
 
 def register(app: typer.Typer) -> None:
-    app.command("select")(select)
+    app.command("select")(handle_errors(select))
 
 
-@handle_errors
 @opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "unique_tokens_col", "where", "col")
 def select(
     data: opt.RunsArg, columns: dict,
@@ -29,6 +28,7 @@ def select(
     from scalinglab.fitting.selection import select_laws
     from scalinglab.laws.registry import get_law
 
+    check_outputs(out)  # before the fits: a bad --out fails at once and writes nothing
     names = [name.strip() for name in laws.split(",") if name.strip()]
     candidates = [get_law(n) for n in names]
     need = {split, "loss"} | {law.column_of(k) for law in candidates for k in law.inputs}

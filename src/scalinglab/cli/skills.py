@@ -16,7 +16,8 @@ from typing import Annotated
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import LazyModule, check_outputs, emit, handle_errors
+from scalinglab.cli.common import LazyModule, check_outputs, command, emit
+from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
 _study = LazyModule("scalinglab.skills.sloth_study")
@@ -29,25 +30,17 @@ skills_app = typer.Typer(
 
 _DATA_HELP = ("Score table CSV (one row per model: family, '#Params (B)', 'Pretraining Data Size (T)', "
               "one column per benchmark with scores in [0, 1]); 'bundled:sloth_scores' for the paper's table.")
-DataArg = Annotated[str, typer.Argument(help=_DATA_HELP)]
-SuiteOpt = Annotated[str, typer.Option("--suite", help="Benchmarks: v1 (Open LLM Leaderboard v1), "
-                                                        "v2 (Leaderboard v2) or all (both).")]
-BenchOpt = Annotated[str | None, typer.Option(
-    "--benchmarks", help="Comma-separated benchmark columns instead of --suite.")]
-SkillsOpt = Annotated[int, typer.Option("--skills", "-d", help="Number of latent skills d.")]
-MethodOpt = Annotated[str, typer.Option(
-    "--method", help="sloth (trained monotone link, learned floors), basic (sigmoid, chance "
-                     "floors), flops (log-FLOPs law per benchmark, family intercepts) or "
-                     "flops-shared (one intercept).")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the random starts (fits are "
-                                                     "deterministic given it).")]
-KOpt = Annotated[int, typer.Option("--train-per-family", "-k",
-                                   help="Smallest models of each held-out family kept in training.")]
-FamColOpt = Annotated[str | None, typer.Option(
-    "--family-col", help="Column with the family (default: Family2, else Family).")]
-PlotOpt = Annotated[Path | None, typer.Option(
-    "--plot", help="Also write predicted vs actual scores of the held-out models as a figure "
-                   "(.png or .svg).")]
+DataArg = a(str, _DATA_HELP)
+SuiteOpt = o(str, "Benchmarks: v1 (Open LLM Leaderboard v1), v2 (Leaderboard v2) or all (both).", "--suite")
+BenchOpt = o(str | None, "Comma-separated benchmark columns instead of --suite.", "--benchmarks")
+SkillsOpt = o(int, "Number of latent skills d.", "--skills", "-d")
+MethodOpt = o(str, "sloth (trained monotone link, learned floors), basic (sigmoid, chance floors), flops "
+                   "(log-FLOPs law per benchmark, family intercepts) or flops-shared (one intercept).", "--method")
+SeedOpt = o(int, "Seed of the random starts (fits are deterministic given it).", "--seed")
+KOpt = o(int, "Smallest models of each held-out family kept in training.", "--train-per-family", "-k")
+FamColOpt = o(str | None, "Column with the family (default: Family2, else Family).", "--family-col")
+PlotOpt = o(Path | None, "Also write predicted vs actual scores of the held-out models as a figure (.png "
+                         "or .svg).", "--plot")
 
 
 def register(app: typer.Typer) -> None:
@@ -67,8 +60,7 @@ def _save_plot(plot: Path, predicted, actual, benchmarks, families, title: str) 
     save(sloth_predictions(predicted, actual, benchmarks, families, title=title), plot)
 
 
-@skills_app.command("fit")
-@handle_errors
+@command(skills_app, "fit")
 def fit(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None, skills: SkillsOpt = 2,
         method: MethodOpt = "sloth", seed: SeedOpt = 0, family_column: FamColOpt = None,
         min_models: Annotated[int, typer.Option(
@@ -88,8 +80,7 @@ def fit(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None, skil
     emit(res, json)
 
 
-@skills_app.command("predict")
-@handle_errors
+@command(skills_app, "predict")
 def predict(ctx: typer.Context,
             family: Annotated[str, typer.Option("--family", "-f", help="Family to predict.")],
             data: Annotated[str | None, typer.Argument(
@@ -118,8 +109,7 @@ def predict(ctx: typer.Context,
     emit(res, json)
 
 
-@skills_app.command("evaluate")
-@handle_errors
+@command(skills_app, "evaluate")
 def evaluate(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
              train_per_family: KOpt = 1, skills: SkillsOpt = 2, method: MethodOpt = "sloth",
              seed: SeedOpt = 0,

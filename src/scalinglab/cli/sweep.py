@@ -48,23 +48,11 @@ def _check_jobs(jobs: int | None, executor: str, nproc_per_node: int) -> int:
     return jobs
 
 
-def peak_for_device(name: str) -> float | None:
-    """Dense bf16 peak FLOP/s of a GPU from its torch name (``NVIDIA H100 80GB HBM3``), from the catalogue."""
-    import re
-
-    from scalinglab.planning.cost import ACCELERATORS
-
-    words = set(re.findall(r"[a-z0-9]+", name.lower()))
-    for key in sorted(ACCELERATORS, key=len, reverse=True):  # h100-pcie before h100
-        parts = key.split("-")
-        if set(parts) <= words and not (len(parts) == 1 and f"{key}-pcie" in ACCELERATORS and "pcie" in words):
-            return ACCELERATORS[key].peak_flops("bf16")
-    return None
-
-
 def _with_peak(sp: Any, peak_tflops: float | None) -> Any:
     """The spec with ``train.peak_flops`` set: --peak-tflops, else the local GPU's catalogue peak (for MFU)."""
     from dataclasses import replace
+
+    from scalinglab.planning.cost import peak_for_device
 
     if peak_tflops is not None:
         if not peak_tflops > 0:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import echo_json, emit, handle_errors
+from scalinglab.cli.common import command, echo_json, emit
 from scalinglab.cli.options import a, o
 from scalinglab.errors import ScalingLabError
 
@@ -32,8 +32,7 @@ def _load(data: str):
     return load_counts(data) if is_counts_table(data) else load_curves(data)
 
 
-@test_time_app.command("fit")
-@handle_errors
+@command(test_time_app, "fit")
 def fit(
     data: a(str, "Per-problem counts (model, N, [D], problem, n, c) or aggregate curves (model, N, [D], "
                  "method, k, accuracy)."),
@@ -75,8 +74,7 @@ def fit(
             typer.echo(f"wrote {path}")
 
 
-@test_time_app.command("coverage")
-@handle_errors
+@command(test_time_app, "coverage")
 def coverage(
     data: a(str, "Per-problem counts (model, N, problem, n, c)."),
     ks: o(str, "k values.") = "1,10,100,1000,10000", json: opt.Json = False,
@@ -89,8 +87,7 @@ def coverage(
     emit(Coverage(load_counts(data), values), json)
 
 
-@test_time_app.command("sizes")
-@handle_errors
+@command(test_time_app, "sizes")
 def sizes(
     data: a(str, "Per-problem counts with N and D (train tokens) columns."),
     ks: o(str, "k at which to fit the law across sizes.") = "1,10,100",
@@ -106,8 +103,7 @@ def sizes(
     emit(result, json, wrote=(out,))
 
 
-@test_time_app.command("laws")
-@handle_errors
+@command(test_time_app, "laws")
 def laws(json: opt.Json = False) -> None:
     """The test-time laws: name, data they fit, formula."""
     from scalinglab.testtime.registry import LawTable
