@@ -127,3 +127,18 @@ def test_sweep_status_out_is_a_hidden_alias_of_dir(tmp_path):
     code, out = _invoke("sweep", "status", "--dir", str(tmp_path))
     assert code == 2 and "not a sweep folder" in out
     assert "--out" not in CliRunner().invoke(app, ["sweep", "status", "--help"]).output
+
+
+@pytest.mark.parametrize("path,cmd", COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_library_errors_are_shown_with_the_visible_flag(path, cmd):
+    """handle_errors rewrites `param` in a library error to the command's flag: the one --help shows
+    (e.g. density's `loss_column` → --loss-col, `json_out` → --json, post dpo's `init` → --from)."""
+    from scalinglab.cli.common import command_flags
+
+    func = cmd.callback
+    while hasattr(func, "__wrapped__"):
+        func = func.__wrapped__
+    flags = command_flags(func)
+    for param in _options(cmd):
+        shown = [o for o in param.opts if o.startswith("--")][0]
+        assert flags.get(param.name, shown) == shown, f"{path}: `{param.name}` would read {flags[param.name]}"

@@ -98,11 +98,14 @@ def command_flags(func: Callable[..., Any]) -> dict[str, str]:
         hints = {}
     flags = {}
     for name, param in inspect.signature(func).parameters.items():
-        infos = [*getattr(hints.get(name), "__metadata__", ()), param.default]
-        info = next((m for m in infos if type(m).__name__ in ("OptionInfo", "ArgumentInfo")), None)
+        meta = getattr(hints.get(name), "__metadata__", ())
+        info = next((m for m in [*meta, param.default] if type(m).__name__ in ("OptionInfo", "ArgumentInfo")), None)
         if info is not None and type(info).__name__ == "ArgumentInfo":
             continue
-        longs = [d for d in (getattr(info, "param_decls", None) or ()) if d.startswith("--")]
+        decls = [*(getattr(info, "param_decls", None) or ())]
+        if info in meta and isinstance(info.default, str):  # Annotated[..., Option("--flag")]: the first decl
+            decls.insert(0, info.default)
+        longs = [d.split("/")[0] for d in decls if d.startswith("--")]
         flags[name] = longs[0] if longs else "--" + name.replace("_", "-")
     return flags
 
