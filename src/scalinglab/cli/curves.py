@@ -105,7 +105,8 @@ def forecast(
 def import_curves(
     sources: a(list[str], "Export files, TensorBoard log dirs or an mlruns/ folder (for --format guide: "
                           "the hitchhiker folder)."),
-    fmt: o(str, "wandb (CSV/JSONL history export), tensorboard, mlflow, or guide (ColPret families).", "--format") = "wandb",
+    fmt: o(str, "wandb (CSV/JSONL history export), tensorboard, mlflow, or guide (ColPret families).",
+           "--format") = "wandb",
     out: o(Path, "Curves CSV to write.", "--out", "-o") = Path("curves.csv"),
     metric: o(str | None, "Loss metric / scalar tag (default: train/loss, loss, ...).") = None,
     tokens_metric: o(str | None, "Column/metric/tag holding tokens seen.") = None,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from scalinglab.cli import options as opt
@@ -59,20 +57,16 @@ def fit(data: DataArg, benchmarks: BenchOpt = None, target: TargetOpt = None,
 
 
 @command(observe_app, "evaluate")
-def evaluate(data: DataArg, target: Annotated[str, typer.Option(
-        "--target", help="Column of the downstream task.")],
+def evaluate(data: DataArg, target: o(str, "Column of the downstream task."),
         target_file: TargetFileOpt = None, key: KeyOpt = "Model", target_scale: ScaleOpt = 1.0,
         target_floor: FloorOpt = 0.0, benchmarks: BenchOpt = None, paper_set: PaperSetOpt = False,
         families: FamiliesOpt = None,
-        holdout_top: Annotated[float | None, typer.Option(
-            "--holdout-top", help="Hold out this fraction of models, ranked by --rank-col "
-                                  "(default: the target), e.g. 0.1.")] = None,
-        rank_by: Annotated[str | None, typer.Option(
-            "--rank-col", help="Column to rank by for --holdout-top.")] = None,
-        cutoff: Annotated[float | None, typer.Option(
-            "--cutoff", help="Train on models with --cutoff-col <= this (FLOP cutoff); the rest, "
-                             "including unknown FLOPs, are test.")] = None,
-        cutoff_by: Annotated[str, typer.Option("--cutoff-col", help="Column with the FLOPs for --cutoff.")] =
+        holdout_top: o(float | None, "Hold out this fraction of models, ranked by --rank-col (default: the "
+                                     "target), e.g. 0.1.") = None,
+        rank_by: o(str | None, "Column to rank by for --holdout-top.", "--rank-col") = None,
+        cutoff: o(float | None, "Train on models with --cutoff-col <= this (FLOP cutoff); the rest, including "
+                                "unknown FLOPs, are test.") = None,
+        cutoff_by: o(str, "Column with the FLOPs for --cutoff.", "--cutoff-col") =
         "FLOPs (1E21)",
         n_components: NcompOpt = 3, delta: DeltaOpt = 1.0, reference_family: RefOpt = None,
         json_out: opt.Json = False) -> None:

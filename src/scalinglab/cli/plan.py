@@ -16,7 +16,8 @@ plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aw
 
 Fit, PresetOpt = opt.Fit, opt.Preset
 TargetLoss = o(float | None, "Required loss (nats/token).", "--target-loss")
-ReferenceParams = o(float | None, "Target = loss of the Chinchilla-optimal model with this many parameters.", "--reference-params")
+ReferenceParams = o(float | None, "Target = loss of the Chinchilla-optimal model with this many parameters.",
+                    "--reference-params")
 MfuTrain = o(float, "Training MFU.", "--mfu-train")
 MfuPrompt = o(float, "MFU on prompt tokens (prefill).", "--mfu-prompt")
 MfuGenerate = o(float, "MFU on generated tokens.", "--mfu-generate")

@@ -19,8 +19,10 @@ def register(app: typer.Typer) -> None:
 @opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid", "col")
 def report(
     data: opt.RunsArg, columns: dict,
-    out: o(Path, "HTML file to write (or, with --format png|svg, the folder for the figures).", "--out", "-o") = Path("report.html"),
-    fmt: o(str, "html (one self-contained page), png or svg (the figures alone, into the --out folder).", "--format") = "html",
+    out: o(Path, "HTML file to write (or, with --format png|svg, the folder for the figures).", "--out",
+           "-o") = Path("report.html"),
+    fmt: o(str, "html (one self-contained page), png or svg (the figures alone, into the --out folder).",
+           "--format") = "html",
     law: opt.Law = "chinchilla", loss: opt.LossObjective = "huber", delta: opt.Delta = 1e-3,
     bootstrap: o(int, "Bootstrap resamples for the bands and intervals (0: none).") = 100, seed: opt.Seed = 0,
     fit: o(Path | None, "Use this FIT.json (from `scalinglab fit --out`) instead of fitting.") = None,

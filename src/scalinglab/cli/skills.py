@@ -63,10 +63,8 @@ def _save_plot(plot: Path, predicted, actual, benchmarks, families, title: str) 
 @command(skills_app, "fit")
 def fit(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None, skills: SkillsOpt = 2,
         method: MethodOpt = "sloth", seed: SeedOpt = 0, family_column: FamColOpt = None,
-        min_models: Annotated[int, typer.Option(
-            "--min-models", help="Leave out families with fewer complete models.")] = 1,
-        out_path: Annotated[Path | None, typer.Option(
-            "--out", help="Save the fitted model as JSON here, for `skills predict --model`.")] = None,
+        min_models: o(int, "Leave out families with fewer complete models.") = 1,
+        out_path: o(Path | None, "Save the fitted model as JSON here, for `skills predict --model`.", "--out") = None,
         json: opt.Json = False) -> None:
     """Fit the skills law on every model of DATA and show the skills it found."""
     _study.check_method(method)
@@ -82,18 +80,16 @@ def fit(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None, skil
 
 @command(skills_app, "predict")
 def predict(ctx: typer.Context,
-            family: Annotated[str, typer.Option("--family", "-f", help="Family to predict.")],
+            family: o(str, "Family to predict.", "--family", "-f"),
             data: Annotated[str | None, typer.Argument(
                 help=_DATA_HELP + " Optional with --model when only --at points are predicted.")] = None,
             train_per_family: KOpt = 1, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
             skills: SkillsOpt = 2, method: MethodOpt = "sloth", seed: SeedOpt = 0,
-            at: Annotated[str | None, typer.Option(
-                "--at", help="Also predict hypothetical models of the family: PARAMS_B:TOKENS_T, "
-                             "comma-separated (e.g. 70:15,405:15).")] = None,
-            model_file: Annotated[Path | None, typer.Option(
-                "--model", help="Saved model from `skills fit --out`: predict with it instead of "
-                                "refitting (it predicts the family's models of DATA it was not "
-                                "fitted on).")] = None,
+            at: o(str | None, "Also predict hypothetical models of the family: PARAMS_B:TOKENS_T, "
+                              "comma-separated (e.g. 70:15,405:15).") = None,
+            model_file: o(Path | None, "Saved model from `skills fit --out`: predict with it instead of refitting "
+                                       "(it predicts the family's models of DATA it was not fitted on).",
+                          "--model") = None,
             family_column: FamColOpt = None, json: opt.Json = False, plot: PlotOpt = None) -> None:
     """Predict FAMILY's larger models from its k smallest (all other families fully used)."""
     _study.check_method(method)
@@ -113,11 +109,9 @@ def predict(ctx: typer.Context,
 def evaluate(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
              train_per_family: KOpt = 1, skills: SkillsOpt = 2, method: MethodOpt = "sloth",
              seed: SeedOpt = 0,
-             folds: Annotated[str, typer.Option(
-                 "--folds", help="paper (the paper's held-out family groups), family (each family "
-                                 "alone) or auto (paper when available).")] = "auto",
-             fold: Annotated[list[str] | None, typer.Option(
-                 "--fold", help="Run only this fold (repeatable), e.g. --fold olmo.")] = None,
+             folds: o(str, "paper (the paper's held-out family groups), family (each family alone) or auto "
+                           "(paper when available).") = "auto",
+             fold: o(list[str] | None, "Run only this fold (repeatable), e.g. --fold olmo.") = None,
              family_column: FamColOpt = None, json: opt.Json = False, plot: PlotOpt = None) -> None:
     """Leave-family-group-out evaluation (paper Fig. 1): fold-averaged MAE in pp, with run time."""
     check_outputs(plot=plot)
