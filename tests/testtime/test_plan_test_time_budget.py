@@ -12,6 +12,7 @@ import pytest
 from scalinglab.errors import PlanningError
 from scalinglab.planning.cost import CostSetup, get_accelerator
 from scalinglab.planning.test_time_budget import Workload, plan_test_time
+from scalinglab.results import Result
 from scalinglab.testtime.result import TestTimeFit
 
 SMALL = {"model": "small", "N": 1e9, "D": 2e10, "params": {"alpha": 0.3, "beta": 3.0},
@@ -118,4 +119,84 @@ def test_plan_round_trips() -> None:
     plan = plan_test_time(fit(), Workload(Q, P, T), budget=1.925e21, ks=KS)
     d = json.loads(json.dumps(plan.to_dict()))
     again = TestTimePlan.from_dict(d)
-    assert again.best.to_dict()["cost"] == plan.best.cost and "<pre>" in again._repr_html_()
+    assert again.best.to_dict()["cost"] == plan.best.cost and "<pre" in again._repr_html_()
+
+
+# -- the law across sizes: candidate sizes that were never measured ------------------------------------------
+def _chinchilla(E: float, A: float, B: float, draws: list[list[float]]) -> dict:
+    return {"law": "chinchilla", "params": {"E": E, "A": A, "alpha": 0.3, "B": B, "beta": 0.3},
+            "bootstrap": {"draws": draws}}
+
+
+# draws are parameter vectors in the law's order (E, A, B, alpha, beta)
+SIZE_LAW = {"by_k": {"1": _chinchilla(0.1, 1000.0, 1000.0, [[0.1, 1000.0, 1000.0, 0.3, 0.3],
+                                                            [0.2, 900.0, 1100.0, 0.3, 0.3]]),
+                     "16": _chinchilla(0.05, 300.0, 300.0, [[0.05, 300.0, 300.0, 0.3, 0.3],
+                                                           [0.1, 250.0, 350.0, 0.28, 0.3]])}}
+
+
+def pass_k(p: dict, N: float, D: float) -> float:
+    """exp(−(E + A/N^α + B/D^β)): −log pass@k = E(k) + A(k)·N^−β(k) + B(k)·D^−γ(k)."""
+    return exp(-(p["E"] + p["A"] / N ** p["alpha"] + p["B"] / D ** p["beta"]))
+
+
+def test_size_law_plans_sizes_never_measured(tmp_path) -> None:
+    from scalinglab.testtime.sizes import SizeLaw
+
+    law = SizeLaw.from_dict(SIZE_LAW)
+    path = tmp_path / "sizes.json"
+    law.save(path)
+    law = SizeLaw.load(path)  # the --out file reads back, draws included
+    D = 2e10
+    # by hand, N = 1e9, k = 16: N^0.3 = 501.19, D^0.3 = 1230.3 → −log pass = 0.05 + 0.5986 + 0.2438 = 0.8924
+    assert pass_k(SIZE_LAW["by_k"]["16"]["params"], 1e9, D) == pytest.approx(exp(-0.8924), rel=1e-3)
+    sizes = (1e9, 2.5e9, 4e9)
+    budget = 6.2e20
+    plan = plan_test_time(law, Workload(Q, P, T), budget=budget, train_tokens=D, sizes=sizes)
+    by = {(c.N, c.k): c for c in plan.candidates}
+    assert set(by) == {(N, k) for N in sizes for k in (1, 16)}
+    for (N, k), c in by.items():
+        assert c.accuracy == pytest.approx(pass_k(SIZE_LAW["by_k"][str(k)]["params"], N, D), rel=1e-12)
+        assert c.cost == pytest.approx(6 * N * D + Q * 2 * N * (P + k * T), rel=1e-12)
+    # 2.5e9 at k = 16: 6·2.5e9·2e10 + 1e6·5e9·(100 + 800) = 3e20 + 4.5e18 = 3.045e20 ≤ budget;
+    # 4e9 at k = 1 costs 4.8e20 + 1.2e18 = 4.812e20 and k = 16 costs 4.8e20 + 7.2e18 = 4.872e20: both fit
+    feasible = [(N, k) for N in sizes for k in (1, 16) if 6 * N * D + Q * 2 * N * (P + k * T) <= budget]
+    best = max(feasible, key=lambda nk: pass_k(SIZE_LAW["by_k"][str(nk[1])]["params"], *[nk[0], D]))
+    assert (plan.best.N, plan.best.k) == best == (4e9, 16)
+    assert plan.runner_up.N == 2.5e9 and plan.runner_up.k == 16  # the best of another size
+    # paired intervals: draw b of every size comes from the same resample
+    dk = SIZE_LAW["by_k"]["16"]["bootstrap"]["draws"]
+    names = ("E", "A", "B", "alpha", "beta")
+    diffs = [pass_k(dict(zip(names, r, strict=True)), 4e9, D) - pass_k(dict(zip(names, r, strict=True)), 2.5e9, D)
+             for r in dk]
+    assert plan.gap["accuracy_interval"] == pytest.approx(list(np.percentile(diffs, [2.5, 97.5])), rel=1e-10)
+    assert plan.law == "sizes" and "N = 4B" in plan.text()
+
+
+def test_size_law_needs_sizes_tokens_and_fitted_ks() -> None:
+    from scalinglab.testtime.sizes import SizeLaw
+
+    law = SizeLaw.from_dict(SIZE_LAW)
+    with pytest.raises(PlanningError, match="sizes"):
+        plan_test_time(law, Workload(Q, P, T), budget=1e21, train_tokens=2e10)
+    with pytest.raises(PlanningError, match="training tokens"):
+        plan_test_time(law, Workload(Q, P, T), budget=1e21, sizes=(1e9,))
+    with pytest.raises(PlanningError, match="k = 4"):
+        plan_test_time(law, Workload(Q, P, T), budget=1e21, train_tokens=2e10, sizes=(1e9,), ks=(1, 4))
+
+
+def test_plan_file_reads_back_and_bad_files_name_the_key(tmp_path) -> None:
+    from scalinglab.errors import InputError
+    from scalinglab.planning.test_time_budget import TestTimePlan
+
+    plan = plan_test_time(fit(), Workload(Q, P, T), budget=1.925e21, ks=KS)
+    path = tmp_path / "plan.json"
+    plan.save(path)
+    again = TestTimePlan.load(path)
+    assert isinstance(again, Result)
+    assert again.to_dict() == json.loads(path.read_text())  # intervals survive without the draws
+    d = json.loads(path.read_text())
+    d["best"]["cost"] = "cheap"
+    path.write_text(json.dumps(d))
+    with pytest.raises(InputError, match=r"plan.json, key 'best.cost'"):
+        TestTimePlan.load(path)

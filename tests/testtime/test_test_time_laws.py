@@ -27,7 +27,7 @@ def samples(table, model: str) -> Samples:
 
 def test_registry_lists_every_law_and_the_default() -> None:
     names = available_test_time_laws()
-    assert {"brown", "beta", "beta-zero", "scaled-beta", "scaled-beta-zero", "saturating"} <= set(names)
+    assert {"brown", "brown-upper", "beta", "beta-zero", "scaled-beta", "scaled-beta-zero", "saturating"} <= set(names)
     assert DEFAULT_LAW in names
 
 
@@ -39,6 +39,23 @@ def test_brown_fit_reproduces_the_app_c1_regression(counts) -> None:
     p12 = law.fit(samples(counts, "Pythia 12B"))
     assert (round(p70["a"], 2), round(p70["b"], 3)) == (-7.67, -0.184)
     assert (round(p12["a"], 2), round(p12["b"], 3)) == (-3.98, -0.352)
+
+
+def test_brown_upper_fits_only_the_upper_two_decades(counts) -> None:
+    # brown-upper: the same least squares of log coverage = a·k^b, on the App. C.1 grid's k ≥ n/100 only.
+    from scipy.optimize import curve_fit
+
+    from scalinglab.testtime.passk import coverage, log_spaced_ks
+
+    data = samples(counts, "Pythia 70M")
+    ks = log_spaced_ks(10000, 40)
+    ks = ks[ks >= 100]
+    y = np.log(coverage(data.n, data.c, ks))
+    (a, b), _ = curve_fit(lambda k, a, b: a * k ** b, ks.astype(float), y, p0=[-5.0, -0.2], maxfev=20000)
+    got = get_test_time_law("brown-upper").fit(data)
+    assert got == pytest.approx({"a": a, "b": b}, rel=1e-5)
+    # on 70M the upper decades are steeper than the whole range (b = −0.184 from k = 1)
+    assert got["b"] < get_test_time_law("brown").fit(data)["b"] - 0.01
 
 
 def test_beta_binomial_mle_reproduces_source_alphas(counts) -> None:

@@ -132,19 +132,24 @@ def predict(
 
 def _predict_table(result, at: Path, out: Path | None, json: bool, col: list[str] | None) -> None:
     """predict --at: one vectorised call over every point (and every bootstrap draw)."""
-    from scalinglab.data.runs import parse_col_options
-    from scalinglab.fitting.points import predict_points, write_predictions
+    from scalinglab.data.columns import parse_col_options
+    from scalinglab.fitting.points import predict_columns, write_predictions
 
     if out is not None:
         check_writable(out)
-    frame = predict_points(result, at, columns=parse_col_options(col))
+    table = predict_columns(result, at, columns=parse_col_options(col))  # plain CSVs: no pandas
+    n = len(table["loss"])
     if out is not None:
-        write_predictions(frame, out)
+        write_predictions(table, out)
     if json:
-        echo_json({"law": result.law.name, "n_points": len(frame), "columns": list(frame.columns),
-                   "predictions": frame.to_dict(orient="list")})
+        echo_json({"law": result.law.name, "n_points": n, "columns": list(table),
+                   "predictions": {k: v.tolist() for k, v in table.items()}})
+    elif out is not None:
+        typer.echo(f"wrote {n} predictions to {out}")
     else:
-        typer.echo(frame.to_string(index=False) if out is None else f"wrote {len(frame)} predictions to {out}")
+        import pandas as pd
+
+        typer.echo(pd.DataFrame(table).to_string(index=False))
 
 
 def _emit_allocation(result, budgets: list[float], json: bool) -> None:

@@ -76,7 +76,7 @@ def runs_columns(*names: str):
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from scalinglab.data.runs import parse_col_options
+            from scalinglab.data.columns import parse_col_options
 
             columns = {n: kwargs.pop(n) for n in names if n in kwargs}
             if "col" in columns:

@@ -144,6 +144,8 @@ def test_time(
     pretrain_tokens: o(float | None, "D_pretrain.") = None,
     inference_tokens: o(float | None, "D_inference.") = None,
     test_time_fit: o(Path | None, "FIT from `scalinglab test-time fit --out`: plan model size × samples k.") = None,
+    size_law: o(Path | None, "Law across sizes from `scalinglab test-time sizes --out`: plan any --sizes.") = None,
+    sizes: o(str | None, "Candidate model sizes N for --size-law (comma-separated, e.g. 1e9,3e9,7e9).") = None,
     queries: o(float | None, "Queries answered over the model's life.") = None,
     prompt_tokens: o(float, "Prompt tokens per query.") = 0.0,
     output_tokens: o(float | None, "Generated tokens per sample.") = None,
@@ -157,24 +159,32 @@ def test_time(
     gpu: o(str, "Accelerator for --budget-dollars.") = "h100",
     price: o(float | None, "USD per GPU-hour.") = None, mfu_train: MfuTrain = 0.40,
     mfu_prompt: MfuPrompt = 0.50, mfu_generate: MfuGenerate = 0.10,
-    plot: o(Path | None, "Accuracy vs lifetime cost frontier figure.") = None, json: opt.Json = False,
+    plot: o(Path | None, "Accuracy vs lifetime cost frontier figure.") = None,
+    out: o(Path | None, "Write the plan as JSON (TestTimePlan.load).") = None, json: opt.Json = False,
 ) -> None:
     """Bigger model or more samples? Snell et al.'s FLOPs-matched K = M + 3(M − 1)/R, or with
-    --test-time-fit the best (model, k) for a budget or a target accuracy, by lifetime cost."""
-    if test_time_fit is None:
+    --test-time-fit (or --size-law and --sizes) the best (model, k) for a budget or a target accuracy, by
+    lifetime cost."""
+    if test_time_fit is not None and size_law is not None:
+        raise PlanningError("give --test-time-fit or --size-law, not both")
+    if test_time_fit is None and size_law is None:
         if size_ratio is None:
-            raise PlanningError("give --size-ratio (Snell's K) or --test-time-fit (plan model size × samples)")
+            raise PlanningError("give --size-ratio (Snell's K), --test-time-fit or --size-law with --sizes "
+                                "(plan model size × samples)")
         from scalinglab.planning.test_time import test_time_tradeoff
 
         emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
                                  inference_tokens=inference_tokens), json)
         return
     from scalinglab.cli.test_time import parse_ints
-    from scalinglab.planning.test_time_budget import DEFAULT_KS, Workload, plan_test_time
+    from scalinglab.planning.test_time_budget import Workload, plan_test_time
     from scalinglab.testtime.result import TestTimeFit
+    from scalinglab.testtime.sizes import SizeLaw
 
     if queries is None or output_tokens is None:
-        raise PlanningError("--test-time-fit needs --queries and --output-tokens")
+        raise PlanningError(f"{'--size-law' if size_law else '--test-time-fit'} needs --queries and --output-tokens")
+    if (size_law is None) != (sizes is None):
+        raise PlanningError("--size-law and --sizes go together")
     if budget_flops is not None and budget_dollars is not None:
         raise PlanningError("give --budget-flops or --budget-dollars, not both")
     setup = None
@@ -184,16 +194,19 @@ def test_time(
         acc = get_accelerator(gpu, price)
         setup = CostSetup(acc, acc, queries, prompt_tokens, output_tokens, mfu_train, mfu_prompt, mfu_generate)
     training_law = _load(fit, preset) if (fit is not None or preset is not None) else None
-    plan = plan_test_time(TestTimeFit.load(test_time_fit), Workload(queries, prompt_tokens, output_tokens,
-                                                                    verifier_params),
+    law = SizeLaw.load(size_law) if size_law is not None else TestTimeFit.load(test_time_fit)
+    plan = plan_test_time(law, Workload(queries, prompt_tokens, output_tokens, verifier_params),
                           budget=budget_flops if budget_flops is not None else budget_dollars,
                           target_accuracy=target_accuracy, setup=setup, train_tokens=train_tokens,
-                          training_law=training_law, ks=parse_ints(ks, "--ks") if ks else DEFAULT_KS)
+                          training_law=training_law, ks=parse_ints(ks, "--ks") if ks else None,
+                          sizes=parse_floats(sizes, "--sizes", positive=True) if sizes else None)
     if plot is not None:
         from scalinglab.report.test_time_figures import frontier_figure
 
         frontier_figure(plan, plot)
-    emit(plan, json, wrote=(plot,))
+    if out is not None:
+        plan.save(out)
+    emit(plan, json, wrote=(plot, out))
 
 
 def register(app: typer.Typer) -> None:

@@ -91,16 +91,35 @@ def coverage(
 def sizes(
     data: a(str, "Per-problem counts with N and D (train tokens) columns."),
     ks: o(str, "k at which to fit the law across sizes.") = "1,10,100",
-    out: o(Path | None, "Write the fitted laws as JSON.") = None, json: opt.Json = False,
+    bootstrap: o(int, "Resamples of the models for intervals.") = 0,
+    seed: o(int, "Seed of the bootstrap.") = 0,
+    out: o(Path | None, "Write the fitted laws (for `plan test-time --size-law`).") = None, json: opt.Json = False,
 ) -> None:
     """-log pass@k = E(k) + A(k)/N^beta(k) + B(k)/D^gamma(k) across models (Schaeffer, Levi et al. 2025)."""
     from scalinglab.testtime.data import load_counts
     from scalinglab.testtime.sizes import fit_sizes
 
-    result = fit_sizes(load_counts(data), parse_ints(ks, "--ks"))
+    result = fit_sizes(load_counts(data), parse_ints(ks, "--ks"), bootstrap=bootstrap, seed=seed)
     if out is not None:
         result.save(out)
     emit(result, json, wrote=(out,))
+
+
+@command(test_time_app, "bins")
+def bins(
+    data: a(str, "Per-problem counts (model, N, problem, n, c)."),
+    samples_per_problem: o(int, "Average samples per problem to spend."),
+    n_bins: o(int, "Difficulty bins (5: quintiles of pass@1).", "--bins") = 5,
+    pilot: o(int | None, "Set bins and allocation on the first N samples per problem; measure on all of them.") = None,
+    seed: o(int, "Seed of the pilot subsample.") = 0, json: opt.Json = False,
+) -> None:
+    """Snell et al.'s difficulty bins: samples per bin that maximise coverage, against uniform sampling."""
+    from scalinglab.testtime.bins import allocate_by_difficulty
+    from scalinglab.testtime.data import load_counts
+
+    table = load_counts(data)
+    emit(allocate_by_difficulty(table.subsample(pilot, seed) if pilot else table, samples_per_problem,
+                                n_bins=n_bins, evaluate_on=table if pilot else None), json)
 
 
 @command(test_time_app, "laws")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from scalinglab.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BUNDLED_PREFIX = "bundled:"
 
@@ -34,6 +35,8 @@ def read_table(source: str | Path) -> pd.DataFrame:
     if path.is_dir():
         raise InputError("is a directory, not a table file", file=str(path))
     suffix = path.suffix.lower()
+    import pandas as pd  # here, so that the pandas-free readers can share this module's helpers
+
     try:
         if suffix in (".csv", ".txt"):
             frame = _read_delimited(path, None)
@@ -81,6 +84,8 @@ def _read_delimited(path: Path, sep: str | None) -> pd.DataFrame:
         raise InputError("the file is empty or its first line (the header) is blank", file=str(path))
     sep = sep or detect_delimiter(header)
     _check_names(next(csv.reader([header], delimiter=sep)), str(path))
+    import pandas as pd
+
     return pd.read_csv(path, sep=sep, encoding="utf-8-sig")
 
 
@@ -94,6 +99,8 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _read_json_records(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     text = path.read_text(encoding="utf-8-sig")
     if text.lstrip().startswith("["):
         try:

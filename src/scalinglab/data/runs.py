@@ -15,27 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scalinglab.data.columns import ALIASES, MODEL_ALIASES, POSITIVE, parse_col_options  # noqa: F401 - re-exported
 from scalinglab.data.io import read_table
 from scalinglab.data.validate import LIMIT, plain
 from scalinglab.errors import InputError
-
-#: Canonical numeric columns, and the names they are commonly found under (matched case-insensitively).
-ALIASES: dict[str, tuple[str, ...]] = {
-    "N": ("N", "params", "parameters", "num_params", "n_params", "model_size", "model size", "params_n",
-          "#params", "num_parameters", "non_embedding_params"),
-    "D": ("D", "tokens", "num_tokens", "n_tokens", "tokens_d", "training_tokens", "tokens_seen",
-          "train_tokens", "data_size"),
-    "C": ("C", "flops", "compute", "training flop", "training_flop", "training_flops", "train_flops",
-          "flop"),
-    "loss": ("loss", "final_loss", "val_loss", "validation_loss", "final_val_loss", "eval_loss",
-             "train_loss"),
-    "unique_tokens": ("unique_tokens", "unique_tokens_u", "U", "unique"),
-    "active_params": ("active_params", "n_active", "active_parameters"),
-    "step": ("step", "steps", "iteration", "iter"),
-    "seed": ("seed",),
-}
-MODEL_ALIASES = ("model", "run", "name", "model_name", "run_name")
-POSITIVE = ("N", "D", "C", "loss", "unique_tokens", "active_params")
 
 
 @dataclass
@@ -140,17 +123,6 @@ def _where_mask(scope: pd.DataFrame, where: str, src: str) -> np.ndarray:
         raise InputError(f"--where {where!r} must be a row-wise condition (one true/false per row), "
                          "such as \"loss < 3.44\" or \"N > 1e8 and D < 1e11\"", file=src)
     return mask.fillna(False).to_numpy(dtype=bool)
-
-
-def parse_col_options(items: Iterable[str] | None) -> dict[str, str]:
-    """``["experts=num_experts", ...]`` (the CLI's repeatable ``--col INPUT=COLUMN``) → {input: column}."""
-    out: dict[str, str] = {}
-    for item in items or ():
-        key, sep, value = str(item).partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise InputError(f"--col expects INPUT=COLUMN, got {item!r}")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def _mapped_columns(columns: Mapping[str, str], specs: Mapping[str, Any], model_col: str | None) -> dict:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from scalinglab.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Largest magnitude accepted for a quantity (parameters, tokens, FLOPs, loss, sizes).
 LIMIT = 1e150
@@ -35,6 +37,8 @@ def plain(value: Any) -> str:
 def check_columns(df: pd.DataFrame, columns: Sequence[str], *, file: str, what: str = "column",
                   exclude: Sequence[str] = ()) -> None:
     """Raise a one-line InputError for the first of ``columns`` not in ``df`` (listing numeric ones)."""
+    import pandas as pd
+
     for col in columns:
         if col not in df.columns:
             numeric = [c for c in df.columns if c not in exclude and pd.api.types.is_numeric_dtype(df[c])]
@@ -49,6 +53,8 @@ def numeric_column(df: pd.DataFrame, col: str, *, file: str, positive: bool = Fa
     ``positive``: > 0; ``unit``: in [0, 1] (``hint`` follows that error); ``limit``: magnitude at most
     this (None: no limit).
     """
+    import pandas as pd
+
     raw = df[col]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     missing = raw.isna().to_numpy()
@@ -67,4 +73,55 @@ def numeric_column(df: pd.DataFrame, col: str, *, file: str, positive: bool = Fa
             i = int(np.flatnonzero(mask)[0])
             shown = plain(raw.iloc[i]) if problem == "is not a number" else plain(values[i])
             raise InputError(f"{what} {shown} {problem}", file=file, row=i + 1, column=str(col))
+    return values
+
+
+# -- tables whose columns go by several names (test-time counts and curves) ----------------------------
+def find_alias(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
+    """The first alias present: exact names first, then case-insensitive (never for one-letter names,
+    since ``N`` (parameters) and ``n`` (samples) differ only in case)."""
+    exact = {str(c).strip(): c for c in frame.columns}
+    hit = next((exact[a] for a in aliases if a in exact), None)
+    if hit is not None:
+        return hit
+    lower = {str(c).strip().lower(): c for c in frame.columns}
+    return next((lower[a.lower()] for a in aliases if len(a) > 1 and a.lower() in lower), None)
+
+
+def alias_columns(frame: pd.DataFrame, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
+                  source: str) -> dict[str, str]:
+    """{key: column} for each key whose aliases name a column; a missing required key is one InputError."""
+    found = {key: col for key, names in aliases.items() if (col := find_alias(frame, names)) is not None}
+    for key in required:
+        if key not in found:
+            raise InputError(f"missing column {key!r} (looked for {', '.join(aliases[key])})", file=source,
+                             column=key)
+    return found
+
+
+def checked_numbers(frame: pd.DataFrame, col: str, source: str, *, integer: bool = False, positive: bool = False,
+             lo: float | None = None, hi: float | None = None) -> np.ndarray:
+    """``frame[col]`` as floats where every cell is present and a finite number (``integer``: whole;
+    ``positive``: > 0; ``lo``/``hi``: bounds); the first bad cell is one InputError (file, row, column)."""
+    import pandas as pd
+
+    raw = frame[col]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    checks = [(raw.isna().to_numpy(), "value is missing or NaN"),
+              (np.isnan(values) & ~raw.isna().to_numpy(), "is not a number"),
+              (np.isinf(values), "is infinite")]
+    with np.errstate(invalid="ignore"):
+        if integer:
+            checks.append((np.isfinite(values) & (values != np.round(values)), "must be a whole number"))
+        if positive:
+            checks.append((np.isfinite(values) & (values <= 0), "must be positive"))
+        if lo is not None:
+            checks.append((np.isfinite(values) & (values < lo), f"must be >= {lo:g}"))
+        if hi is not None:
+            checks.append((np.isfinite(values) & (values > hi), f"must be <= {hi:g}"))
+    for mask, what in checks:
+        if mask.any():
+            i = int(np.flatnonzero(mask)[0])
+            text = what if what.startswith("value is") else f"value {raw.iloc[i]!r} {what}"
+            raise InputError(text, file=source, row=i + 1, column=str(col))
     return values

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scalinglab.errors import ScalingLabError
-from scalinglab.fitting.approaches import ApproachResult
 from scalinglab.fitting.result import FitResult
 from scalinglab.results import Result
 from scalinglab.serialize import read_json
+
+if TYPE_CHECKING:
+    from scalinglab.fitting.approaches import ApproachResult
 
 
 def load_fit(path: str | Path) -> FitResult | ApproachResult:
     """A FIT.json: an allocation law (written by ``fit --approach 1|2``) or a loss-law fit."""
     d = read_json(path)
     if isinstance(d, dict) and (d.get("kind") == "allocation" or "approach" in d):
+        from scalinglab.fitting.approaches import ApproachResult  # the IsoFLOP machinery, only when needed
+
         return ApproachResult.from_dict(d, source=str(path))
     return FitResult.from_dict(d, source=str(path))
 

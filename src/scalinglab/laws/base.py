@@ -290,6 +290,21 @@ def logsumexp_terms(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (m + np.log(s))[..., 0], ex / s
 
 
+def logsumexp_values(terms: tuple[np.ndarray, ...]) -> np.ndarray:
+    """LSE of a few same-shape arrays (no weights: the prediction-only path of ``logsumexp_arrays``)."""
+    m = np.maximum(terms[0], terms[1])
+    for t in terms[2:]:
+        np.maximum(m, t, out=m)
+    s = np.zeros_like(m)
+    for t in terms:
+        x = t - m
+        np.exp(x, out=x)
+        s += x
+    np.log(s, out=s)
+    s += m
+    return s
+
+
 def logsumexp_arrays(terms: tuple[np.ndarray, ...]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """LSE of a few same-shape arrays and their softmax weights, without stacking them on a new axis."""
     m = np.maximum(terms[0], terms[1])

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scalinglab.laws.base import Parameter, Preset, ProjectableLaw, logsumexp_arrays
+from scalinglab.laws.base import Parameter, Preset, ProjectableLaw, logsumexp_arrays, logsumexp_values
 
 
 class ChinchillaLaw(ProjectableLaw):
@@ -43,9 +43,9 @@ class ChinchillaLaw(ProjectableLaw):
         return np.broadcast_to(e, (theta.shape[0], logN.shape[1])), a - alpha * logN, b - beta * logD
 
     def log_predict(self, theta, F, jac=False):
-        lse, s = logsumexp_arrays(self._terms(theta, F))
         if not jac:
-            return lse
+            return logsumexp_values(self._terms(theta, F))
+        lse, s = logsumexp_arrays(self._terms(theta, F))
         return lse, self._jacobian(s, F)
 
     @staticmethod

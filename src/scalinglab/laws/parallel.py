@@ -6,13 +6,17 @@ arXiv:2505.10475, the parallel scaling law):
 P parallel streams (learnable input transforms, outputs aggregated) act like multiplying the
 parameters N by k·ln P + 1; P = 1 is the ordinary model. Fitted in log space:
 log L̂ = LSE(α(log A − log N − log(k ln P + 1)), log E).
+
+Presets: the paper's Figure 2 fits (Huber δ = 1e-3 on log loss, summed; N non-embedding parameters,
+42B training tokens, P = 1, 2, 4, 8): Stack-V2-Python E = 0.6912, A = 1.131e7, k = 0.3935,
+α = 0.1894 (R² 0.9978) and Pile E = 1.2888, A = 1.974e8, k = 0.3345, α = 0.1963 (R² 0.9987).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from scalinglab.laws.base import Input, Law, Parameter, logsumexp_terms
+from scalinglab.laws.base import Input, Law, Parameter, Preset, logsumexp_terms
 
 
 class ParallelLaw(Law):
@@ -50,5 +54,17 @@ class ParallelLaw(Law):
                      axis=-1)
         return out, J
 
+
+_FIG2 = "Chen et al. 2025 (ParScale), Figure 2"
+CHEN2025_STACK = {"E": 0.6912, "A": 1.131e7, "k": 0.3935, "alpha": 0.1894}
+CHEN2025_PILE = {"E": 1.2888, "A": 1.974e8, "k": 0.3345, "alpha": 0.1963}
+
+PRESETS = {
+    "chen2025-stack": Preset("parallel", dict(CHEN2025_STACK),
+                             f"{_FIG2}, Stack-V2-Python (42B tokens; N non-embedding parameters; R² 0.9978)"),
+    "chen2025-pile": Preset("parallel", dict(CHEN2025_PILE),
+                            f"{_FIG2}, Pile (42B tokens; N non-embedding parameters; R² 0.9987)"),
+    "parallel": Preset("parallel", dict(CHEN2025_PILE), f"{_FIG2}, Pile (same as chen2025-pile)"),
+}
 
 LAWS = (ParallelLaw,)

@@ -11,7 +11,8 @@ table has no vocabulary-parameter column, N_v is vocab_size × embed_dim.
 
 A2 may be negative here: at a fixed number of characters the unigram-normalised loss of Tao et al.'s
 runs rises slightly with the vocabulary (the unigram baseline improves faster than the model), which
-a positive A2 cannot express (the fit then pins A2 at zero); the paper's form is the A2 > 0 case.
+a positive A2 cannot express (the fit then pins A2 at zero); the paper's form is the A2 > 0 case,
+which ``vocab-paper`` fits (A2 ≥ 0, otherwise the same law).
 """
 
 from __future__ import annotations
@@ -88,4 +89,22 @@ class VocabLaw(ProjectableLaw):
         return np.column_stack([logc[:, 0], logc[:, 1], a2, logc[:, 2], theta_nl])
 
 
-LAWS = (VocabLaw,)
+class VocabPaperLaw(VocabLaw):
+    """``vocab`` with A2 ≥ 0, the sign Tao et al. 2024's Approach 3 form has (a vocabulary term that falls)."""
+
+    name = "vocab-paper"
+    title = "Vocabulary, A2 >= 0 as in Tao et al. 2024"
+    parameters = tuple(Parameter("A2", 0.0, 1e5, description="vocabulary parameter term scale (A2 >= 0)")
+                       if p.name == "A2" else p for p in VocabLaw.parameters)
+
+    def basis(self, theta_nl, F):
+        full = super().basis(theta_nl, F)
+        return full[:, :, [0, 1, 2, 4]]  # no −Nv^−α2 column: A2 is the +Nv^−α2 coefficient alone
+
+    def assemble(self, theta_nl, coef):
+        logc = np.log(np.maximum(coef[:, [0, 1, 3]], np.exp(-20.0)))
+        a2 = np.clip(coef[:, 2], 0.0, 1e5)
+        return np.column_stack([logc[:, 0], logc[:, 1], a2, logc[:, 2], theta_nl])
+
+
+LAWS = (VocabLaw, VocabPaperLaw)

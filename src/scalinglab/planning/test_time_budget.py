@@ -11,19 +11,27 @@ prompt and verifier tokens at the prefill MFU, generated tokens at the decode MF
 law's coverage at k (pass@k: the share of queries a perfect verifier — or, with V > 0, a verifier of
 that size assumed accurate — would answer). Intervals come from the fit's bootstrap over problems, paired
 across candidates (one resample of the problems for every model).
+
+With a law across sizes (``testtime.sizes.SizeLaw``: −log pass@k = E(k) + A(k)·N^−β(k) + B(k)·D^−γ(k),
+Schaeffer, Levi, Miranda & Koyejo 2025) the candidates are any model sizes N, measured or not, at the k the
+law was fitted at; D is the training law's compute-optimal tokens for N or a given D; intervals come from
+that law's bootstrap over models (draw b of every size uses the same resample, so gaps are paired).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from scalinglab.errors import PlanningError
+from scalinglab.errors import InputError, PlanningError
 from scalinglab.planning.compute_optimal import fmt, positive
 from scalinglab.planning.cost import CostSetup
+from scalinglab.results import Result
 from scalinglab.testtime.result import TestTimeFit
+from scalinglab.testtime.sizes import SizeLaw
 
 DEFAULT_KS = tuple(2 ** i for i in range(14)) + (10000,)
 
@@ -38,10 +46,10 @@ class Workload:
     verifier_params: float = 0.0
 
     def __post_init__(self) -> None:
-        positive(self.queries, "--queries")
-        positive(self.prompt_tokens, "--prompt-tokens", allow_zero=True)
-        positive(self.output_tokens, "--output-tokens")
-        positive(self.verifier_params, "--verifier-params", allow_zero=True)
+        positive(self.queries, "`queries`")
+        positive(self.prompt_tokens, "`prompt_tokens`", allow_zero=True)
+        positive(self.output_tokens, "`output_tokens`")
+        positive(self.verifier_params, "`verifier_params`", allow_zero=True)
 
 
 @dataclass
@@ -59,13 +67,16 @@ class Candidate:
     verifier_flops: float
     cost: float
     draws: np.ndarray | None = None
+    saved_interval: list[float] | None = None  # the interval read back from a saved plan (no draws)
 
     @property
     def flops(self) -> float:
         return self.training_flops + self.prompt_flops + self.generate_flops + self.verifier_flops
 
     def interval(self) -> list[float] | None:
-        return None if self.draws is None else [float(v) for v in np.percentile(self.draws, [2.5, 97.5])]
+        if self.draws is None:
+            return self.saved_interval
+        return [float(v) for v in np.percentile(self.draws, [2.5, 97.5])]
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "N": self.N, "D": self.D, "k": self.k, "accuracy": self.accuracy,
@@ -88,29 +99,31 @@ def candidate_costs(N: float, D: float, k: int, w: Workload, setup: CostSetup | 
     return flops | {"cost": cost}
 
 
-def training_tokens(fit: TestTimeFit, train_tokens: float | None, training_law: Any | None) -> dict[str, float]:
-    """D per model: from the training law (compute-optimal D for its N), --train-tokens, or the data."""
+def training_tokens(models: Sequence[tuple[str, float, float | None]], train_tokens: float | None,
+                    training_law: Any | None) -> dict[str, float]:
+    """D per (name, N, measured D) model: the training law's compute-optimal D for N, ``train_tokens``, or the
+    measured D."""
     out = {}
     terms = None
     if training_law is not None:
         from scalinglab.planning.compute_optimal import ChinchillaTerms
 
         terms = ChinchillaTerms.from_params(training_law.params, training_law.law.name)
-    for m in fit.models:
+    for name, N, D in models:
         if terms is not None:
-            out[m.model] = terms.compute_optimal_tokens(m.N)
+            out[name] = terms.compute_optimal_tokens(N)
         elif train_tokens is not None:
-            out[m.model] = positive(train_tokens, "--train-tokens")
-        elif m.D is not None:
-            out[m.model] = m.D
+            out[name] = positive(train_tokens, "`train_tokens`")
+        elif D is not None:
+            out[name] = D
         else:
-            raise PlanningError(f"model {m.model!r} has no training tokens D: give --train-tokens, a training law "
-                                "(--fit/--preset) or a D column in the counts")
+            raise PlanningError(f"model {name!r} has no training tokens D: give `train_tokens`, a training law "
+                                "or a D column in the counts")
     return out
 
 
 @dataclass
-class TestTimePlan:
+class TestTimePlan(Result):
     """The best (model, k), the runner-up of another size, and their accuracy and cost gaps."""
 
     __test__ = False  # not a pytest class
@@ -144,23 +157,45 @@ class TestTimePlan:
                 "candidates": [c.to_dict() for c in self.candidates], "notes": self.notes}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TestTimePlan:
-        def cand(x: dict[str, Any]) -> Candidate:
-            keys = ("model", "N", "D", "k", "accuracy", "training_flops", "prompt_flops", "generate_flops",
-                    "verifier_flops", "cost")
-            return Candidate(*(x[k] for k in keys))
+    def from_dict(cls, d: Any, source: str = "<dict>") -> TestTimePlan:
+        """Read back :meth:`to_dict` (``plan test-time --json`` output); a bad field names the file and key."""
+        keys = ("model", "N", "D", "k", "accuracy", "training_flops", "prompt_flops", "generate_flops",
+                "verifier_flops", "cost")
 
-        w = Workload(**d["workload"])
-        return cls(d["mode"], d["unit"], d["limit"], w, d["law"], [cand(c) for c in d["candidates"]],
-                   cand(d["best"]), cand(d["runner_up"]) if d.get("runner_up") else None, d.get("gap") or {},
-                   list(d.get("notes") or []))
+        def cand(x: Any, where: str) -> Candidate:
+            if not isinstance(x, dict):
+                raise InputError("must be a candidate object", file=source, key=where)
+            for k in keys:
+                v = x.get(k)
+                if k == "model":
+                    ok = isinstance(v, str)
+                else:
+                    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and bool(np.isfinite(v))
+                if not ok:
+                    raise InputError("missing or not a " + ("name" if k == "model" else "finite number"),
+                                     file=source, key=f"{where}.{k}")
+            iv = x.get("accuracy_interval")
+            if iv is not None and not (isinstance(iv, list) and len(iv) == 2
+                                       and all(isinstance(v, (int, float)) for v in iv)):
+                raise InputError("must be a [low, high] pair", file=source, key=f"{where}.accuracy_interval")
+            return Candidate(*(x[k] for k in keys[:3]), int(x["k"]), *(float(x[k]) for k in keys[4:]),
+                             saved_interval=iv)
 
-    @classmethod
-    def load(cls, path: str) -> TestTimePlan:
-        import json
-        from pathlib import Path
-
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        if not isinstance(d, dict):
+            raise InputError("a test-time plan must be a JSON object (from `plan test-time --json`)", file=source)
+        for key, types in (("mode", str), ("unit", str), ("law", str), ("limit", (int, float)),
+                           ("workload", dict), ("candidates", list), ("best", dict)):
+            if not isinstance(d.get(key), types):
+                raise InputError(f"missing or of the wrong type (want {getattr(types, '__name__', 'number')})",
+                                 file=source, key=key)
+        try:
+            w = Workload(**d["workload"])
+        except (TypeError, PlanningError, ValueError) as exc:
+            raise InputError(f"bad workload: {exc}", file=source, key="workload") from None
+        cands = [cand(c, f"candidates[{i}]") for i, c in enumerate(d["candidates"])]
+        runner = cand(d["runner_up"], "runner_up") if d.get("runner_up") else None
+        return cls(d["mode"], d["unit"], float(d["limit"]), w, d["law"], cands, cand(d["best"], "best"), runner,
+                   d.get("gap") or {}, [str(n) for n in d.get("notes") or []])
 
     def _money(self, x: float) -> str:
         return f"${x:,.0f}" if self.unit == "USD" else f"{x:.4g} FLOPs"
@@ -168,7 +203,8 @@ class TestTimePlan:
     def _line(self, label: str, c: Candidate) -> str:
         iv = c.interval()
         acc = f"accuracy {c.accuracy:.4f}" + (f" (95% {iv[0]:.4f}-{iv[1]:.4f})" if iv else "")
-        return (f"  {label:<10} {c.model} (N = {fmt(c.N)}, D = {fmt(c.D)}) with k = {c.k:,} samples: {acc}; "
+        size = f"D = {fmt(c.D)}" if c.model == size_name(c.N) else f"N = {fmt(c.N)}, D = {fmt(c.D)}"
+        return (f"  {label:<10} {c.model} ({size}) with k = {c.k:,} samples: {acc}; "
                 f"lifetime {self._money(c.cost)} (train {c.training_flops:.3g} + serve "
                 f"{c.prompt_flops + c.generate_flops + c.verifier_flops:.3g} FLOPs)")
 
@@ -204,10 +240,12 @@ class TestTimePlan:
     def __str__(self) -> str:
         return self.text()
 
-    def _repr_html_(self) -> str:
-        import html
 
-        return f"<pre>{html.escape(self.text())}</pre>"
+def _candidate(name: str, N: float, D: float, k: int, acc: float, draws: np.ndarray | None, w: Workload,
+               setup: CostSetup | None) -> Candidate:
+    costs = candidate_costs(N, D, k, w, setup)
+    return Candidate(name, N, D, int(k), float(acc), costs["training_flops"], costs["prompt_flops"],
+                     costs["generate_flops"], costs["verifier_flops"], costs["cost"], draws)
 
 
 def _candidates(fit: TestTimeFit, D: dict[str, float], ks: tuple[int, ...], w: Workload,
@@ -217,11 +255,24 @@ def _candidates(fit: TestTimeFit, D: dict[str, float], ks: tuple[int, ...], w: W
         karr = np.array(ks, dtype=float)
         acc = fit.coverage(m.model, karr)
         draws = fit.coverage_draws(m.model, karr)
-        for j, k in enumerate(ks):
-            costs = candidate_costs(m.N, D[m.model], k, w, setup)
-            out.append(Candidate(m.model, m.N, D[m.model], int(k), float(acc[j]), costs["training_flops"],
-                                 costs["prompt_flops"], costs["generate_flops"], costs["verifier_flops"],
-                                 costs["cost"], None if draws is None else draws[:, j]))
+        out += [_candidate(m.model, m.N, D[m.model], k, acc[j], None if draws is None else draws[:, j], w, setup)
+                for j, k in enumerate(ks)]
+    return out
+
+
+def size_name(N: float) -> str:
+    """The candidate name of a model size planned through the law across sizes."""
+    return f"N = {fmt(N)}"
+
+
+def _size_candidates(law: SizeLaw, sizes: Sequence[float], D: dict[str, float], ks: tuple[int, ...],
+                     w: Workload, setup: CostSetup | None) -> list[Candidate]:
+    out = []
+    for N in sizes:
+        name = size_name(N)
+        for k in ks:
+            draws = law.predict_draws(N, D[name], k)
+            out.append(_candidate(name, N, D[name], k, float(law.predict(N, D[name], k)), draws, w, setup))
     return out
 
 
@@ -230,17 +281,40 @@ def _runner_up(pool: list[Candidate], best: Candidate, key) -> Candidate | None:
     return min(other, key=key) if other else None
 
 
-def plan_test_time(fit: TestTimeFit, workload: Workload, *, budget: float | None = None,
+def plan_test_time(fit: TestTimeFit | SizeLaw, workload: Workload, *, budget: float | None = None,
                    target_accuracy: float | None = None, setup: CostSetup | None = None,
                    train_tokens: float | None = None, training_law: Any | None = None,
-                   ks: tuple[int, ...] = DEFAULT_KS) -> TestTimePlan:
-    """Best (model, k) within a budget (FLOPs, or USD with ``setup``), or cheapest reaching a target accuracy."""
+                   ks: Sequence[int] | None = None, sizes: Sequence[float] | None = None) -> TestTimePlan:
+    """Best (model, k) within a budget (FLOPs, or USD with ``setup``), or cheapest reaching a target accuracy.
+
+    ``fit`` is a test-time law fitted per measured model (``TestTimeFit``; ``ks`` defaults to
+    :data:`DEFAULT_KS`), or a law across sizes (``SizeLaw``) with candidate model ``sizes`` (parameters;
+    measured or not) at its fitted k (``ks`` must be among them; default all).
+    """
     if (budget is None) == (target_accuracy is None):
-        raise PlanningError("give either a budget (--budget-flops / --budget-dollars) or --target-accuracy")
+        raise PlanningError("give either a budget (FLOPs or dollars) or a target accuracy, not both or neither")
+    by_size = isinstance(fit, SizeLaw)
+    if ks is None:
+        ks = fit.ks if by_size else DEFAULT_KS
     if not ks or any(int(k) != k or k < 1 for k in ks):
-        raise PlanningError("--ks must be positive whole numbers of samples")
-    D = training_tokens(fit, train_tokens, training_law)
-    cands = _candidates(fit, D, tuple(sorted(set(int(k) for k in ks))), workload, setup)
+        raise PlanningError("`ks` must be positive whole numbers of samples")
+    ks = tuple(sorted(set(int(k) for k in ks)))
+    if by_size:
+        if not sizes:
+            raise PlanningError("a law across sizes needs candidate model `sizes` (in parameters)")
+        sizes = tuple(sorted({positive(float(N), "`sizes`") for N in sizes}))
+        missing = [k for k in ks if k not in fit.fits]
+        if missing:
+            raise PlanningError(f"the law across sizes was not fitted at k = {', '.join(map(str, missing))} "
+                                f"(fitted: {', '.join(map(str, fit.ks))})")
+        D = training_tokens([(size_name(N), N, None) for N in sizes], train_tokens, training_law)
+        cands = _size_candidates(fit, sizes, D, ks, workload, setup)
+    else:
+        if sizes:
+            raise PlanningError("candidate sizes need a law across sizes (testtime.sizes.SizeLaw), not a fit "
+                                "per measured model")
+        D = training_tokens([(m.model, m.N, m.D) for m in fit.models], train_tokens, training_law)
+        cands = _candidates(fit, D, ks, workload, setup)
     unit = "USD" if setup is not None else "FLOPs"
     if budget is not None:
         limit = positive(budget, "the budget")
@@ -253,21 +327,31 @@ def plan_test_time(fit: TestTimeFit, workload: Workload, *, budget: float | None
     else:
         limit = float(target_accuracy)
         if not 0 < limit < 1:
-            raise PlanningError(f"--target-accuracy must be in (0, 1), got {limit:g}")
+            raise PlanningError(f"`target_accuracy` must be in (0, 1), got {limit:g}")
         pool = [c for c in cands if c.accuracy >= limit]
         if not pool:
             top = max(cands, key=lambda c: c.accuracy)
             raise PlanningError(f"no candidate reaches accuracy {limit:g}: the best is {top.accuracy:.4f} "
-                                f"({top.model}, k = {top.k}); allow more samples with --ks")
+                                f"({top.model}, k = {top.k}); allow more samples (`ks`)")
         key = lambda c: (c.cost, -c.accuracy)  # noqa: E731
     best = min(pool, key=key)
     runner = _runner_up(pool, best, key)
     gap = _gap(best, runner)
-    notes = ["accuracy is coverage (pass@k): it assumes the verifier picks a correct sample whenever one exists"
-             if fit.law.data_kind == "counts" else f"accuracy is the fitted aggregate curve ({fit.law.name})"]
-    if fit.n_draws == 0:
-        notes.append("no bootstrap draws in the fit: refit with --bootstrap B for intervals")
-    return TestTimePlan("budget" if budget is not None else "target", unit, limit, workload, fit.law.name, cands,
+    if by_size:
+        notes = ["accuracy is pass@k = exp(-(E(k) + A(k)/N^beta(k) + B(k)/D^gamma(k))) of the law across sizes "
+                 "(Schaeffer, Levi, Miranda & Koyejo 2025); it assumes a verifier that finds a correct sample "
+                 "whenever one exists"]
+        if best.draws is None:
+            notes.append("no bootstrap draws in the law across sizes: refit it with a bootstrap for intervals")
+        law_name = "sizes"
+    else:
+        notes = ["accuracy is coverage (pass@k): it assumes the verifier picks a correct sample whenever one "
+                 "exists" if fit.law.data_kind == "counts" else f"accuracy is the fitted aggregate curve "
+                 f"({fit.law.name})"]
+        if fit.n_draws == 0:
+            notes.append("no bootstrap draws in the fit: refit with a bootstrap for intervals")
+        law_name = fit.law.name
+    return TestTimePlan("budget" if budget is not None else "target", unit, limit, workload, law_name, cands,
                         best, runner, gap, notes)
 
 

@@ -4,6 +4,7 @@ Fitted as their App. C.1 does: ``scipy.optimize.curve_fit`` of a·k^b to the log
 at 40 log-spaced k from 1 to the samples drawn per problem (rounded to integers, duplicates dropped).
 On all 10,000 samples of Pythia on MATH this gives b = −0.184 (70M) … −0.352 (12B), a = −7.67 … −3.98
 (tests/data/external/test_time/SOURCE.md). k with zero measured coverage (log undefined) are left out.
+``brown-upper`` is the same law fitted on the upper two decades of k only (k ≥ n/100).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class BrownPowerLaw(TestTimeLaw):
     parameters = (Parameter("a", -50.0, 0.0, description="log coverage at k = 1"),
                   Parameter("b", -5.0, 0.0, description="power-law exponent of -log coverage"))
     n_ks = 40
+    #: Fit only k ≥ this share of the samples per problem (0: every k from 1, as Brown et al. do).
+    k_from_share = 0.0
 
     def fit(self, data: Samples, weights: np.ndarray | None = None,
             start: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -35,6 +38,7 @@ class BrownPowerLaw(TestTimeLaw):
         self.check(data)
         w = problem_weights(weights, data.n_problems)
         ks = log_spaced_ks(int(data.n.min()), self.n_ks)
+        ks = ks[ks >= self.k_from_share * int(data.n.min())]
         cov = np.array([np.average(pass_at_k(data.n, data.c, int(k)), weights=w) for k in ks])
         keep = cov > 0
         if keep.sum() < 2:
@@ -52,5 +56,16 @@ class BrownPowerLaw(TestTimeLaw):
     def exponent(self, params: Mapping[str, float]) -> float | None:
         return -float(params["b"])
 
+
+
+class BrownUpperDecades(BrownPowerLaw):
+    """Brown et al.'s law fitted on the upper two decades of k only (k from n/100 to n), the range nearest
+    the extrapolation, where −log coverage is closest to a power law for models that solve few problems."""
+
+    name = "brown-upper"
+    title = "Brown et al. 2024, fitted on k in [n/100, n]"
+    k_from_share = 0.01
+
+
 #: The laws this module declares; ``registry`` builds the catalogue from them.
-TEST_TIME_LAWS = (BrownPowerLaw,)
+TEST_TIME_LAWS = (BrownPowerLaw, BrownUpperDecades)

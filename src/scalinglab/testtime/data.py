@@ -4,7 +4,8 @@ Counts: one row per model × problem, ``model, N, [D], problem, n, c, [prompt_to
 (n samples drawn, c of them correct). Curves: ``model, N, [D], method, k, accuracy`` (e.g. majority vote
 or best-of-N with a reward model, where per-problem counts are missing). Columns are found by common names
 (``n_samples``/``n_correct``/``problem_idx``/``params_nominal`` as in Brown et al.'s and Schaeffer et
-al.'s releases). Every bad value stops with one line naming the file, the 1-based data row and the column.
+al.'s releases). Every bad value stops with one line naming the file, the 1-based data row and the column
+(the checks are ``scalinglab.data.validate``'s ``alias_columns`` and ``checked_numbers``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from scalinglab.data.io import read_table
+from scalinglab.data.validate import alias_columns, checked_numbers, find_alias
 from scalinglab.errors import InputError
 
 COUNT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -36,51 +38,6 @@ CURVE_ALIASES: dict[str, tuple[str, ...]] = {
 }
 COUNT_REQUIRED = ("model", "N", "problem", "n", "c")
 CURVE_REQUIRED = ("model", "N", "k", "accuracy")
-
-
-def _find(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
-    """The first alias present: exact names first, then case-insensitive (never for one-letter names,
-    since ``N`` (parameters) and ``n`` (samples) differ only in case)."""
-    exact = {str(c).strip(): c for c in frame.columns}
-    hit = next((exact[a] for a in aliases if a in exact), None)
-    if hit is not None:
-        return hit
-    lower = {str(c).strip().lower(): c for c in frame.columns}
-    return next((lower[a.lower()] for a in aliases if len(a) > 1 and a.lower() in lower), None)
-
-
-def _columns(frame: pd.DataFrame, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
-             source: str) -> dict[str, str]:
-    found = {key: col for key, names in aliases.items() if (col := _find(frame, names)) is not None}
-    for key in required:
-        if key not in found:
-            raise InputError(f"missing column {key!r} (looked for {', '.join(aliases[key])})", file=source,
-                             column=key)
-    return found
-
-
-def _numeric(frame: pd.DataFrame, col: str, source: str, *, integer: bool = False, positive: bool = False,
-             lo: float | None = None, hi: float | None = None) -> np.ndarray:
-    raw = frame[col]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    checks = [(raw.isna().to_numpy(), "value is missing or NaN"),
-              (np.isnan(values) & ~raw.isna().to_numpy(), "is not a number"),
-              (np.isinf(values), "is infinite")]
-    with np.errstate(invalid="ignore"):
-        if integer:
-            checks.append((np.isfinite(values) & (values != np.round(values)), "must be a whole number"))
-        if positive:
-            checks.append((np.isfinite(values) & (values <= 0), "must be positive"))
-        if lo is not None:
-            checks.append((np.isfinite(values) & (values < lo), f"must be >= {lo:g}"))
-        if hi is not None:
-            checks.append((np.isfinite(values) & (values > hi), f"must be <= {hi:g}"))
-    for mask, what in checks:
-        if mask.any():
-            i = int(np.flatnonzero(mask)[0])
-            text = what if what.startswith("value is") else f"value {raw.iloc[i]!r} {what}"
-            raise InputError(text, file=source, row=i + 1, column=str(col))
-    return values
 
 
 @dataclass
@@ -118,13 +75,13 @@ def load_counts(source: str | Path | pd.DataFrame, *, name: str | None = None) -
         raw, src = source.reset_index(drop=True), name or "<table>"
     else:
         raw, src = read_table(source), name or str(source)
-    cols = _columns(raw, COUNT_ALIASES, COUNT_REQUIRED, src)
+    cols = alias_columns(raw, COUNT_ALIASES, COUNT_REQUIRED, src)
     out = pd.DataFrame({"model": raw[cols["model"]].astype(str), "problem": raw[cols["problem"]].astype(str)})
-    out["N"] = _numeric(raw, cols["N"], src, positive=True)
+    out["N"] = checked_numbers(raw, cols["N"], src, positive=True)
     if "D" in cols:
-        out["D"] = _numeric(raw, cols["D"], src, positive=True)
-    n = _numeric(raw, cols["n"], src, integer=True, lo=1)
-    c = _numeric(raw, cols["c"], src, integer=True, lo=0)
+        out["D"] = checked_numbers(raw, cols["D"], src, positive=True)
+    n = checked_numbers(raw, cols["n"], src, integer=True, lo=1)
+    c = checked_numbers(raw, cols["c"], src, integer=True, lo=0)
     over = np.flatnonzero(c > n)
     if over.size:
         i = int(over[0])
@@ -133,7 +90,7 @@ def load_counts(source: str | Path | pd.DataFrame, *, name: str | None = None) -
     out["n"], out["c"] = n.astype(np.int64), c.astype(np.int64)
     for key in ("prompt_tokens", "output_tokens"):
         if key in cols:
-            out[key] = _numeric(raw, cols[key], src, lo=0)
+            out[key] = checked_numbers(raw, cols[key], src, lo=0)
     dup = out.duplicated(["model", "problem"]).to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
@@ -165,18 +122,18 @@ def load_curves(source: str | Path | pd.DataFrame, *, name: str | None = None) -
         raw, src = source.reset_index(drop=True), name or "<table>"
     else:
         raw, src = read_table(source), name or str(source)
-    cols = _columns(raw, CURVE_ALIASES, CURVE_REQUIRED, src)
+    cols = alias_columns(raw, CURVE_ALIASES, CURVE_REQUIRED, src)
     out = pd.DataFrame({"model": raw[cols["model"]].astype(str)})
     out["method"] = raw[cols["method"]].astype(str) if "method" in cols else "aggregate"
-    out["N"] = _numeric(raw, cols["N"], src, positive=True)
+    out["N"] = checked_numbers(raw, cols["N"], src, positive=True)
     if "D" in cols:
-        out["D"] = _numeric(raw, cols["D"], src, positive=True)
-    out["k"] = _numeric(raw, cols["k"], src, integer=True, lo=1)
-    out["accuracy"] = _numeric(raw, cols["accuracy"], src, lo=0, hi=1)
+        out["D"] = checked_numbers(raw, cols["D"], src, positive=True)
+    out["k"] = checked_numbers(raw, cols["k"], src, integer=True, lo=1)
+    out["accuracy"] = checked_numbers(raw, cols["accuracy"], src, lo=0, hi=1)
     return AccuracyCurves(out, src)
 
 
 def is_counts_table(source: str | Path) -> bool:
     """True when a table has per-problem count columns (else it is read as aggregate curves)."""
     raw = read_table(source)
-    return all(_find(raw, COUNT_ALIASES[k]) is not None for k in ("problem", "c"))
+    return all(find_alias(raw, COUNT_ALIASES[k]) is not None for k in ("problem", "c"))

@@ -1,21 +1,19 @@
 """TestTimeFit: a test-time law fitted to each model of a table, with bootstrap draws over problems.
 
 One JSON shape (``to_dict``) serves ``--json``, ``--out`` (the FIT file ``plan test-time`` reads) and the
-tests; ``from_dict``/``load`` validate it and name the offending field.
+tests; ``from_dict``/``load`` (the Result protocol of ``scalinglab.results``) validate it and name the
+offending field.
 """
 
 from __future__ import annotations
 
-import html
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from scalinglab.errors import InputError
-from scalinglab.serialize import dumps, write_text_atomic
+from scalinglab.errors import InputError, ScalingLabError
+from scalinglab.results import Result
 from scalinglab.testtime.base import TestTimeLaw
 from scalinglab.testtime.registry import get_test_time_law
 
@@ -49,7 +47,7 @@ class ModelFit:
 
 
 @dataclass
-class TestTimeFit:
+class TestTimeFit(Result):
     """A test-time law fitted per model: coverage(model, k), intervals from draws, text/JSON/HTML views."""
 
     __test__ = False  # not a pytest class
@@ -96,28 +94,16 @@ class TestTimeFit:
         if not isinstance(d, dict) or "law" not in d or not isinstance(d.get("models"), list):
             raise InputError("a test-time fit needs 'law' and a list 'models' (from `scalinglab test-time fit "
                              "--out`)", file=source)
-        law = get_test_time_law(str(d["law"]))
+        try:
+            law = get_test_time_law(str(d["law"]))
+        except ScalingLabError as exc:
+            raise InputError(str(exc), file=source, key="law") from None
         models = [_model_from_dict(m, law, source, i) for i, m in enumerate(d["models"], start=1)]
         if not models:
             raise InputError("the fit has no models", file=source, column="models")
         boot = d.get("bootstrap") or {}
         return cls(law, models, d.get("source"), boot.get("seed"), d.get("fit_seconds"),
                    list(d.get("warnings") or []))
-
-    @classmethod
-    def load(cls, path: str | Path) -> TestTimeFit:
-        path = Path(path)
-        try:
-            d = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise InputError("no such file", file=str(path)) from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"not valid JSON: {exc}", file=str(path)) from None
-        return cls.from_dict(d, source=str(path))
-
-    def save(self, path: str | Path) -> None:
-        """Write the JSON atomically."""
-        write_text_atomic(path, dumps(self.to_dict()) + "\n")
 
     def text(self, ks: tuple[int, ...] = REPORT_KS) -> str:
         """Parameters per model and coverage at a few k (95 % intervals from the draws)."""
@@ -152,9 +138,6 @@ class TestTimeFit:
     def __str__(self) -> str:
         return self.text()
 
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text())}</pre>"
-
 
 def _number(v: Any, source: str, row: int, column: str, positive: bool = False) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or (positive and v <= 0):
@@ -173,12 +156,21 @@ def _model_from_dict(m: Any, law: TestTimeLaw, source: str, row: int) -> ModelFi
         params[name] = _number(m["params"][name], source, row, name)
     draws = None
     if m.get("draws"):
-        draws = np.asarray(m["draws"], dtype=float)
+        try:
+            draws = np.asarray(m["draws"], dtype=float)
+        except (TypeError, ValueError):
+            draws = np.zeros(0)
         if draws.ndim != 2 or draws.shape[1] != len(law.param_names) or not np.all(np.isfinite(draws)):
             raise InputError("draws must be a list of finite parameter vectors", file=source, row=row,
                              column="draws")
     D = m.get("D")
+    counts = {key: int(_number(m.get(key) or 0, source, row, key)) for key in ("n_problems", "n_samples")}
+    measured = m.get("measured_coverage") or {}
+    try:
+        measured = {int(k): _number(v, source, row, "measured_coverage") for k, v in measured.items()}
+    except (AttributeError, ValueError):
+        raise InputError("measured_coverage must map k to a coverage", file=source, row=row,
+                         column="measured_coverage") from None
     return ModelFit(str(m["model"]), _number(m.get("N"), source, row, "N", positive=True), params,
                     None if D is None else _number(D, source, row, "D", positive=True), m.get("method"),
-                    int(m.get("n_problems") or 0), int(m.get("n_samples") or 0),
-                    {int(k): float(v) for k, v in (m.get("measured_coverage") or {}).items()}, draws)
+                    counts["n_problems"], counts["n_samples"], measured, draws)

@@ -10,24 +10,23 @@ than a model's samples, or a coverage of 0 (−log undefined), leaves that model
 
 from __future__ import annotations
 
-import html
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scalinglab.errors import InputError
-from scalinglab.serialize import dumps, write_text_atomic
+from scalinglab.errors import InputError, ScalingLabError
+from scalinglab.results import Result
 from scalinglab.testtime.data import ProblemCounts
 from scalinglab.testtime.passk import coverage
 
+FORMAT = "scalinglab.test-time-sizes/1"
+
 
 @dataclass
-class SizeLaw:
-    """A Chinchilla-form law of −log pass@k in (N, D) for each fitted k."""
+class SizeLaw(Result):
+    """A Chinchilla-form law of −log pass@k in (N, D) for each fitted k (with bootstrap draws over models)."""
 
     fits: dict[int, Any]  # k → fitting.result.FitResult
     source: str | None = None
@@ -39,30 +38,46 @@ class SizeLaw:
             raise InputError(f"k = {k} was not fitted (fitted: {', '.join(map(str, self.fits))})")
         return np.exp(-self.fits[k].predict(N=np.asarray(N, float), D=np.asarray(D, float)))
 
+    def predict_draws(self, N: float | np.ndarray, D: float | np.ndarray, k: int) -> np.ndarray | None:
+        """(B, ...) pass@k at (N, D) under every bootstrap draw of the fit at k, or None without draws."""
+        self.predict(N, D, k)  # names an unfitted k
+        draws = self.fits[k].predict_draws(N=np.asarray(N, float), D=np.asarray(D, float))
+        return None if draws is None else np.exp(-draws)
+
+    @property
+    def ks(self) -> tuple[int, ...]:
+        return tuple(sorted(self.fits))
+
     def to_dict(self) -> dict[str, Any]:
-        return {"law": "chinchilla of -log pass@k", "source": self.source, "notes": list(self.notes),
-                "by_k": {str(k): f.to_dict(include_draws=False) for k, f in self.fits.items()}}
+        return {"format": FORMAT, "law": "chinchilla of -log pass@k", "source": self.source,
+                "notes": list(self.notes), "by_k": {str(k): f.to_dict() for k, f in self.fits.items()}}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], source: str = "<dict>") -> SizeLaw:
+    def from_dict(cls, d: Any, source: str = "<dict>") -> SizeLaw:
         from scalinglab.fitting.result import FitResult
 
-        if not isinstance(d, dict) or not isinstance(d.get("by_k"), dict):
-            raise InputError("a size law needs 'by_k': {k: fit}", file=source)
-        return cls({int(k): FitResult.from_dict(v, source) for k, v in d["by_k"].items()}, d.get("source"),
-                   list(d.get("notes") or []))
-
-    @classmethod
-    def load(cls, path: str | Path) -> SizeLaw:
-        try:
-            return cls.from_dict(json.loads(Path(path).read_text()), str(path))
-        except FileNotFoundError:
-            raise InputError("no such file", file=str(path)) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc}", file=str(path)) from None
-
-    def save(self, path: str | Path) -> None:
-        write_text_atomic(path, dumps(self.to_dict()) + "\n")
+        if not isinstance(d, dict) or not isinstance(d.get("by_k"), dict) or not d["by_k"]:
+            raise InputError("a size law needs 'by_k': {k: fit} (from `scalinglab test-time sizes --out`)",
+                             file=source, key="by_k")
+        fits = {}
+        for k, v in d["by_k"].items():
+            try:
+                kk = int(k)
+            except ValueError:
+                kk = 0
+            if kk < 1 or str(kk) != str(k).strip():
+                raise InputError(f"k must be a positive whole number, got {k!r}", file=source, key="by_k")
+            try:
+                fits[kk] = FitResult.from_dict(v, source)
+            except InputError as exc:
+                raise InputError(exc.detail, file=source, key=f"by_k.{k}" + (f".{exc.key}" if exc.key else "")
+                                 ) from None
+            except ScalingLabError as exc:
+                raise InputError(str(exc), file=source, key=f"by_k.{k}") from None
+            if fits[kk].law.name != "chinchilla":
+                raise InputError(f"the law at each k must be 'chinchilla', got {fits[kk].law.name!r}",
+                                 file=source, key=f"by_k.{k}.law")
+        return cls(fits, d.get("source"), [str(n) for n in d.get("notes") or []])
 
     def text(self) -> str:
         lines = ["-log pass@k = E(k) + A(k)/N^beta(k) + B(k)/D^gamma(k)   (Schaeffer, Levi, Miranda & Koyejo 2025)",
@@ -77,12 +92,13 @@ class SizeLaw:
     def __str__(self) -> str:
         return self.text()
 
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text())}</pre>"
 
+def fit_sizes(counts: ProblemCounts, ks: tuple[int, ...] = (1, 10, 100), *, bootstrap: int = 0,
+              seed: int | None = 0) -> SizeLaw:
+    """Fit −log coverage(k) = E + A/N^β + B/D^γ over the models of ``counts`` (which need a D column).
 
-def fit_sizes(counts: ProblemCounts, ks: tuple[int, ...] = (1, 10, 100)) -> SizeLaw:
-    """Fit −log coverage(k) = E + A/N^β + B/D^γ over the models of ``counts`` (which need a D column)."""
+    ``bootstrap`` resamples the models (the fit's points) for intervals, with the same ``seed`` at every k.
+    """
     from scalinglab.data.runs import load_runs
     from scalinglab.fitting.estimator import ScalingLawFit
 
@@ -105,5 +121,5 @@ def fit_sizes(counts: ProblemCounts, ks: tuple[int, ...] = (1, 10, 100)) -> Size
         if left_out:
             notes.append(f"k = {k}: {left_out} model(s) left out (fewer than k samples or coverage 0)")
         runs = load_runs(pd.DataFrame(rows), name=f"{counts.source} (-log coverage at k = {k})")
-        fits[int(k)] = ScalingLawFit(law="chinchilla").fit(runs).result_
+        fits[int(k)] = ScalingLawFit(law="chinchilla", bootstrap=bootstrap, seed=seed).fit(runs).result_
     return SizeLaw(fits, counts.source, notes)
