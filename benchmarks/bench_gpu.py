@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
     name, peak = "cpu", None
     if gpu:
         torch.backends.cuda.matmul.allow_tf32 = True
-        from scalinglab.cli.sweep import peak_for_device
+        from scalinglab.planning.cost import peak_for_device
 
         name = torch.cuda.get_device_name(dev)
         peak = peak_for_device(name)

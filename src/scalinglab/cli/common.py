@@ -21,12 +21,35 @@ def echo_json(obj: Any) -> None:
     typer.echo(dumps(obj))
 
 
-def emit(result: Any, as_json: bool) -> None:
-    """Print a result: its ``to_dict()`` as JSON with ``--json``, else its ``text()``."""
+def emit(result: Any, as_json: bool, wrote: tuple[Any, ...] = ()) -> None:
+    """Print a result: its ``to_dict()`` as JSON with ``--json``, else its ``text()`` and then ``wrote PATH``
+    for each path of ``wrote`` that is not None (the files the command wrote)."""
     if as_json:
-        echo_json(result.to_dict())
-    else:
-        typer.echo(result.text())
+        return echo_json(result.to_dict())
+    typer.echo(result.text())
+    for path in wrote:
+        if path is not None:
+            typer.echo(f"wrote {path}")
+
+
+def check_outputs(out: Any = None, plot: Any = None) -> None:
+    """Before any compute: ``out`` can be written, and ``plot`` is a writable .png/.svg path."""
+    if out is not None:
+        from scalinglab.atomic import check_writable
+
+        check_writable(out)
+    if plot is not None:
+        from scalinglab.report.skill_figures import check_plot_path
+
+        check_plot_path(plot)
+
+
+def load_table(loader: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``loader(*args, **kwargs)`` (a runs or curves table), saying on stderr how many invalid rows it skipped."""
+    table = loader(*args, **kwargs)
+    if table.dropped:
+        typer.echo(f"skipped {table.dropped} invalid row(s) of {table.source}", err=True)
+    return table
 
 
 def parse_floats(text: str, flag: str, *, positive: bool = False, what: str = "numbers") -> tuple[float, ...]:
@@ -49,11 +72,6 @@ def with_progress(total: int, label: str, call: Callable[[Any], Any]) -> Any:
     bar, update = progress_bar(total, label)
     with bar:
         return call(update)
-
-
-def number(value: float) -> str:
-    """A loss for people: five decimals in the usual range, ``g`` format beyond (never 300 digits)."""
-    return f"{value:.5f}" if abs(value) < 1e6 else f"{value:.6g}"
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -80,13 +98,14 @@ def command_flags(func: Callable[..., Any]) -> dict[str, str]:
         hints = {}
     flags = {}
     for name, param in inspect.signature(func).parameters.items():
-        infos = [*getattr(hints.get(name), "__metadata__", ()), param.default]
-        info = next((m for m in infos if type(m).__name__ in ("OptionInfo", "ArgumentInfo")), None)
+        meta = getattr(hints.get(name), "__metadata__", ())
+        info = next((m for m in [*meta, param.default] if type(m).__name__ in ("OptionInfo", "ArgumentInfo")), None)
         if info is not None and type(info).__name__ == "ArgumentInfo":
             continue
-        # with Annotated, typer keeps a first "--name" in `default` rather than in `param_decls`
-        decls = [*(getattr(info, "param_decls", None) or ()), getattr(info, "default", None)]
-        longs = [d for d in decls if isinstance(d, str) and d.startswith("--")]
+        decls = [*(getattr(info, "param_decls", None) or ())]
+        if info in meta and isinstance(info.default, str):  # Annotated[..., Option("--flag")]: the first decl
+            decls.insert(0, info.default)
+        longs = [d.split("/")[0] for d in decls if d.startswith("--")]
         flags[name] = longs[0] if longs else "--" + name.replace("_", "-")
     return flags
 
@@ -122,6 +141,16 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(0) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def command(app: typer.Typer, name: str) -> Callable[[F], F]:
+    """Decorator: register the function as command ``name`` of ``app``, behind :func:`handle_errors`."""
+
+    def decorate(func: F) -> F:
+        app.command(name)(handle_errors(func))
+        return func
+
+    return decorate
 
 
 class LazyModule:

@@ -3,50 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
+from scalinglab.cli import options as opt
 from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.options import a, o
 
 
 def register(app: typer.Typer) -> None:
-    app.command("datasets")(datasets)
-    app.command("export")(export)
+    app.command("datasets")(handle_errors(datasets))
+    app.command("export")(handle_errors(export))
 
 
-def _source_file(name: str) -> str:
-    """The NAME.md / NAME_SOURCE.md / PREFIX_SOURCE.md beside a bundled table that cites its source."""
-    from scalinglab.datasets import HERE
-
-    for path in (HERE / f"{name}.md", HERE / f"{name}_SOURCE.md", HERE / f"{name.split('_')[0]}_SOURCE.md"):
-        if path.is_file():
-            return path.name
-    return ""
-
-
-@handle_errors
-def datasets(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def datasets(json_out: opt.Json = False) -> None:
     """List the data sets shipped in the package (usable as bundled:NAME)."""
-    from scalinglab.data.io import read_table
-    from scalinglab.datasets import available
+    from scalinglab.data.bundled import BundledDatasets
 
-    rows = []
-    for name in available():
-        frame = read_table(f"bundled:{name}")
-        rows.append({"name": f"bundled:{name}", "rows": len(frame), "columns": frame.shape[1],
-                     "source": _source_file(name)})
-    if json_out:
-        echo_json(rows)
-        return
-    for r in rows:
-        typer.echo(f"{r['name']:28s} {r['rows']:6d} rows × {r['columns']:3d} columns   source: {r['source']}")
+    listing = BundledDatasets()
+    echo_json(listing.rows) if json_out else typer.echo(listing.text())  # --json: the list of rows
 
 
-@handle_errors
 def export(
-    source: Annotated[str, typer.Argument(help="bundled:NAME (see `scalinglab datasets`) or a table file.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .csv, .tsv, .parquet or .jsonl.")],
+    source: a(str, "bundled:NAME (see `scalinglab datasets`) or a table file."),
+    out: o(Path, "File to write: .csv, .tsv, .parquet or .jsonl.", "--out", "-o"),
 ) -> None:
     """Write a bundled data set (or convert a table) to a file, in the format of its suffix."""
     from scalinglab.data.io import read_table

@@ -7,12 +7,16 @@ from typing import Annotated
 
 import typer
 
+from scalinglab.cli.options import aliases
+
 app = typer.Typer(
     name="scalinglab",
     help="Fit neural scaling laws, predict untrained models, and plan compute.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: flags without a <bool> placeholder (typer 0.29's rich help adds one)
+    context_settings=aliases(),
 )
 
 #: Command modules, each with ``register(app)``. They import their libraries lazily, so that

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from scalinglab.cli.common import LazyModule, emit, handle_errors
+from scalinglab.cli import options as opt
+from scalinglab.cli.common import LazyModule, command, emit
+from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
 _study = LazyModule("scalinglab.skills.observational_study")
@@ -14,34 +14,24 @@ _study = LazyModule("scalinglab.skills.observational_study")
 observe_app = typer.Typer(
     help="Observational scaling laws: PCA capability measures from many models' benchmark scores, "
          "a sigmoid link to a downstream task, holdout evaluation, equivalent compute.",
-    no_args_is_help=True,
+    no_args_is_help=True,  # the old names of --model-col, --rank-col and --cutoff-col still parse:
+    context_settings=opt.aliases(key="model-col", rank_by="rank-col", cutoff_by="cutoff-col"),
 )
 
-DataArg = Annotated[str, typer.Argument(
-    help="Models × benchmarks CSV (one row per model, scores in [0, 1]); 'bundled:obsscaling_base' or "
-         "'bundled:obsscaling_instruct' for the bundled ObsScaling tables.")]
-BenchOpt = Annotated[str | None, typer.Option(
-    "--benchmarks", help="Comma-separated benchmark columns for the PCA (default: the paper's "
-                         "8 base or 7 instruct benchmarks, whichever the file has).")]
-TargetOpt = Annotated[str | None, typer.Option("--target", help="Column of the downstream task.")]
-TargetFileOpt = Annotated[str | None, typer.Option(
-    "--target-file", help="CSV holding --target, joined on --key (default: DATA itself).")]
-KeyOpt = Annotated[str, typer.Option("--key", help="Model-name column used to join files.")]
-ScaleOpt = Annotated[float, typer.Option(
-    "--target-scale", help="Divide the target by this first (10 for ABench-OA, 100 for %).")]
-FloorOpt = Annotated[float, typer.Option(
-    "--target-floor", help="Random-guess score g: the target becomes (y - g) / (1 - g).")]
-PaperSetOpt = Annotated[bool, typer.Option(
-    "--paper-set", help="Keep the paper's 77-model analysis set (EVAL families, no "
-                        "preregistered models).")]
-FamiliesOpt = Annotated[str | None, typer.Option(
-    "--families", help="Comma-separated families to keep (column 'Model Family').")]
-NcompOpt = Annotated[int, typer.Option("--n-components", "-k", help="Number of PC measures.")]
-DeltaOpt = Annotated[float, typer.Option("--delta", help="Huber-loss threshold.")]
-RefOpt = Annotated[str | None, typer.Option(
-    "--reference-family", help="Family whose log-FLOPs define 'equivalent compute' "
-                               "(e.g. Llama-2).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+DataArg = a(str, "Models × benchmarks CSV (one row per model, scores in [0, 1]); 'bundled:obsscaling_base' "
+                 "or 'bundled:obsscaling_instruct' for the bundled ObsScaling tables.")
+BenchOpt = o(str | None, "Comma-separated benchmark columns for the PCA (default: the paper's 8 base or 7 "
+                         "instruct benchmarks, whichever the file has).", "--benchmarks")
+TargetOpt = o(str | None, "Column of the downstream task.", "--target")
+TargetFileOpt = o(str | None, "CSV holding --target, joined on --model-col (default: DATA itself).", "--target-file")
+KeyOpt = o(str, "Column with the model names, used to join files.", "--model-col")
+ScaleOpt = o(float, "Divide the target by this first (10 for ABench-OA, 100 for %).", "--target-scale")
+FloorOpt = o(float, "Random-guess score g: the target becomes (y - g) / (1 - g).", "--target-floor")
+PaperSetOpt = o(bool, "Keep the paper's 77-model analysis set (EVAL families, no preregistered models).", "--paper-set")
+FamiliesOpt = o(str | None, "Comma-separated families to keep (column 'Model Family').", "--families")
+NcompOpt = o(int, "Number of PC measures.", "--n-components", "-k")
+DeltaOpt = o(float, "Huber-loss threshold.", "--delta")
+RefOpt = o(str | None, "Family whose log-FLOPs define 'equivalent compute' (e.g. Llama-2).", "--reference-family")
 
 def _split_list(text: str | None) -> list[str] | None:
     if text is None:
@@ -52,13 +42,12 @@ def _split_list(text: str | None) -> list[str] | None:
     return items
 
 
-@observe_app.command("fit")
-@handle_errors
+@command(observe_app, "fit")
 def fit(data: DataArg, benchmarks: BenchOpt = None, target: TargetOpt = None,
         target_file: TargetFileOpt = None, key: KeyOpt = "Model", target_scale: ScaleOpt = 1.0,
         target_floor: FloorOpt = 0.0, paper_set: PaperSetOpt = False, families: FamiliesOpt = None,
         n_components: NcompOpt = 3, delta: DeltaOpt = 1.0, reference_family: RefOpt = None,
-        json_out: JsonOpt = False) -> None:
+        json_out: opt.Json = False) -> None:
     """Fit PC capability measures; with --target also the sigmoid link on all models."""
     res = _study.observe_fit(data, _split_list(benchmarks),
                              _study.Target(target, target_file, key, target_scale, target_floor),
@@ -67,24 +56,20 @@ def fit(data: DataArg, benchmarks: BenchOpt = None, target: TargetOpt = None,
     emit(res, json_out)
 
 
-@observe_app.command("evaluate")
-@handle_errors
-def evaluate(data: DataArg, target: Annotated[str, typer.Option(
-        "--target", help="Column of the downstream task.")],
+@command(observe_app, "evaluate")
+def evaluate(data: DataArg, target: o(str, "Column of the downstream task."),
         target_file: TargetFileOpt = None, key: KeyOpt = "Model", target_scale: ScaleOpt = 1.0,
         target_floor: FloorOpt = 0.0, benchmarks: BenchOpt = None, paper_set: PaperSetOpt = False,
         families: FamiliesOpt = None,
-        holdout_top: Annotated[float | None, typer.Option(
-            "--holdout-top", help="Hold out this fraction of models, ranked by --rank-by "
-                                  "(default: the target), e.g. 0.1.")] = None,
-        rank_by: Annotated[str | None, typer.Option(
-            "--rank-by", help="Column to rank by for --holdout-top.")] = None,
-        cutoff: Annotated[float | None, typer.Option(
-            "--cutoff", help="Train on models with --cutoff-by <= this (FLOP cutoff); the rest, "
-                             "including unknown FLOPs, are test.")] = None,
-        cutoff_by: Annotated[str, typer.Option("--cutoff-by")] = "FLOPs (1E21)",
+        holdout_top: o(float | None, "Hold out this fraction of models, ranked by --rank-col (default: the "
+                                     "target), e.g. 0.1.") = None,
+        rank_by: o(str | None, "Column to rank by for --holdout-top.", "--rank-col") = None,
+        cutoff: o(float | None, "Train on models with --cutoff-col <= this (FLOP cutoff); the rest, including "
+                                "unknown FLOPs, are test.") = None,
+        cutoff_by: o(str, "Column with the FLOPs for --cutoff.", "--cutoff-col") =
+        "FLOPs (1E21)",
         n_components: NcompOpt = 3, delta: DeltaOpt = 1.0, reference_family: RefOpt = None,
-        json_out: JsonOpt = False) -> None:
+        json_out: opt.Json = False) -> None:
     """Fit on the training models only (PCA + imputation included) and score the held-out ones."""
     res = _study.observe_evaluate(data, _study.Target(target, target_file, key, target_scale, target_floor),
                                   _split_list(benchmarks), paper_set=paper_set, families=_split_list(families),

@@ -1,24 +1,91 @@
-"""Option declarations shared by commands that read runs tables (fit, report, evaluate, ...)."""
+"""The CLI's one option vocabulary: shared declarations, and the old names kept as hidden aliases.
+
+Columns of an input table are ``--X-col`` everywhere; ``--json`` prints the result's ``to_dict()``;
+``--out`` names only outputs. Old spellings still parse for a release (:func:`aliases`) but are not
+shown in ``--help``.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import inspect
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-ParamsCol = Annotated[str | None, typer.Option("--params-col", help="Column with parameter counts N.")]
-TokensCol = Annotated[str | None, typer.Option("--tokens-col", help="Column with training tokens D.")]
-FlopsCol = Annotated[str | None, typer.Option("--flops-col", help="Column with training FLOPs C.")]
-LossCol = Annotated[str | None, typer.Option("--loss-col", help="Column with the loss (nats/token).")]
-ModelCol = Annotated[str | None, typer.Option("--model-col", help="Column with model/run names.")]
-Where = Annotated[str | None, typer.Option("--where", help='Keep rows matching a filter, e.g. "loss < 3.44".')]
-DropInvalid = Annotated[bool, typer.Option("--drop-invalid", help="Skip invalid rows (and count them) "
-                                                                  "instead of stopping at the first.")]
-Law = Annotated[str, typer.Option("--law", help="Law to fit: chinchilla, kaplan, kaplan-n, kaplan-d, "
-                                               "kaplan-c, compute, ...")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a report.")]
-UniqueTokensCol = Annotated[str | None, typer.Option("--unique-tokens-col",
-                                                    help="Column with unique tokens U (data-constrained).")]
-Col = Annotated[list[str] | None, typer.Option(
-    "--col", help="Map a law input (or loss/model) to a column, INPUT=COLUMN (repeatable), e.g. "
-                  "--col experts=num_experts; `scalinglab laws` lists each law's inputs.")]
+#: Old option names (without the dashes) → their new names, accepted by every command.
+OLD_NAMES = {"params-column": "params-col", "tokens-column": "tokens-col", "loss-column": "loss-col",
+             "family-column": "family-col", "date-column": "date-col", "model-column": "model-col"}
+
+
+def aliases(**renamed: str) -> dict[str, Any]:
+    """``context_settings`` for a command or group that also accepts ``renamed`` (old=new, with ``_``
+    for ``-``) and :data:`OLD_NAMES`; click normalises each option name before matching it."""
+    table = {**OLD_NAMES, **{old.replace("_", "-"): new for old, new in renamed.items()}}
+    return {"token_normalize_func": lambda name: table.get(name, name)}
+
+
+def o(kind: Any, help: str, *decls: str, **kwargs: Any) -> Any:
+    """A command's own option in one line: ``Annotated[kind, typer.Option(*decls, help=help, **kwargs)]``
+    (no ``decls``: the flag is the parameter's name, ``seed_noise`` → ``--seed-noise``)."""
+    return Annotated[kind, typer.Option(*decls, help=help, **kwargs)]
+
+
+def a(kind: Any, help: str, **kwargs: Any) -> Any:
+    """A command's argument in one line: ``Annotated[kind, typer.Argument(help=help, **kwargs)]``."""
+    return Annotated[kind, typer.Argument(help=help, **kwargs)]
+
+
+ParamsCol = o(str | None, "Column with parameter counts N.", "--params-col")
+TokensCol = o(str | None, "Column with training tokens D.", "--tokens-col")
+FlopsCol = o(str | None, "Column with training FLOPs C.", "--flops-col")
+LossCol = o(str | None, "Column with the loss (nats/token).", "--loss-col")
+ModelCol = o(str | None, "Column with model/run names.", "--model-col")
+UniqueTokensCol = o(str | None, "Column with unique tokens U (data-constrained).", "--unique-tokens-col")
+Where = o(str | None, 'Keep rows matching a filter, e.g. "loss < 3.44".', "--where")
+DropInvalid = o(bool, "Skip invalid rows (and count them) instead of stopping at the first.", "--drop-invalid")
+Col = o(list[str] | None, "Map a law input (or loss/model) to a column, INPUT=COLUMN (repeatable), e.g. --col "
+                          "experts=num_experts; `scalinglab laws` lists each law's inputs.", "--col")
+Law = o(str, "Law to fit: chinchilla, kaplan, kaplan-n, kaplan-d, kaplan-c, compute, ...", "--law")
+Json = o(bool, "Print one JSON document instead of a report.", "--json")
+Seed = o(int | None, "Seed of the bootstrap.", "--seed")
+Bootstrap = o(int, "Bootstrap resamples for intervals (0: none).", "--bootstrap")
+Fit = o(Path | None, "FIT.json from `scalinglab fit --out`.", "--fit")
+Preset = o(str | None, "Published constants, e.g. epoch2024.", "--preset")
+RunsArg = a(str, "Runs table (.csv/.tsv/.parquet/.jsonl) or bundled:NAME.")
+LossObjective = o(str, "Objective: huber (default), lsq, asymmetric.", "--loss")
+Delta = o(float, "Huber threshold on log residuals.", "--delta")
+
+#: The options of a runs table, added to a command by :func:`runs_columns` (name → annotation, default).
+RUNS_COLUMNS: dict[str, tuple[Any, Any]] = {
+    "params_col": (ParamsCol, None), "tokens_col": (TokensCol, None), "flops_col": (FlopsCol, None),
+    "loss_col": (LossCol, None), "model_col": (ModelCol, None), "unique_tokens_col": (UniqueTokensCol, None),
+    "where": (Where, None), "drop_invalid": (DropInvalid, False), "col": (Col, None)}
+
+
+def runs_columns(*names: str):
+    """Decorator: add the runs-table options ``names`` (default: all of :data:`RUNS_COLUMNS`) to a command
+    and pass them to it as one dict, ``columns`` (``col`` already parsed to ``columns["columns"]``)."""
+    names = names or tuple(RUNS_COLUMNS)
+
+    def decorate(func):
+        sig = inspect.signature(func, eval_str=True)
+        extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=RUNS_COLUMNS[n][1],
+                                   annotation=RUNS_COLUMNS[n][0]) for n in names]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from scalinglab.data.columns import parse_col_options
+
+            columns = {n: kwargs.pop(n) for n in names if n in kwargs}
+            if "col" in columns:
+                columns["columns"] = parse_col_options(columns.pop("col"))
+            return func(*args, columns=columns, **kwargs)
+
+        kept = [p for p in sig.parameters.values() if p.name != "columns"]
+        wrapper.__signature__ = sig.replace(parameters=kept + extra)  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+

@@ -3,46 +3,41 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import emit, handle_errors, parse_floats
+from scalinglab.cli.common import check_outputs, command, emit, parse_floats
+from scalinglab.cli.options import a, o
 from scalinglab.errors import PlanningError
 
 plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, "
                                          "MoE, test-time compute.", no_args_is_help=True)
 
-Fit = Annotated[Path | None, typer.Option("--fit", help="FIT.json from `scalinglab fit --out`.")]
-PresetOpt = Annotated[str | None, typer.Option("--preset", help="Published constants, e.g. sardana2024.")]
-TargetLoss = Annotated[float | None, typer.Option("--target-loss", help="Required loss (nats/token).")]
-ReferenceParams = Annotated[float | None, typer.Option(
-    "--reference-params", help="Target = loss of the Chinchilla-optimal model with this many parameters.")]
+Fit, PresetOpt = opt.Fit, opt.Preset
+TargetLoss = o(float | None, "Required loss (nats/token).", "--target-loss")
+ReferenceParams = o(float | None, "Target = loss of the Chinchilla-optimal model with this many parameters.",
+                    "--reference-params")
+MfuTrain = o(float, "Training MFU.", "--mfu-train")
+MfuPrompt = o(float, "MFU on prompt tokens (prefill).", "--mfu-prompt")
+MfuGenerate = o(float, "MFU on generated tokens.", "--mfu-generate")
 
 
 def _load(fit: Path | None, preset: str | None, default: str | None = None):
-    from scalinglab.cli.core import load_fit_or_preset
+    from scalinglab.fitting.loading import fit_or_preset
 
-    if fit is None and preset is None:
-        preset = default
-    result = load_fit_or_preset(fit, preset)
+    result = fit_or_preset(fit, default if fit is None and preset is None else preset)
     if getattr(result, "kind", "") == "allocation":
         raise PlanningError(f"{fit or preset} is an allocation law (N*(C), D*(C) only); this planner needs a "
                             "loss law L(N, D) — use `scalinglab optimal` with it, or a loss-law fit here")
     return result
 
 
-@plan_app.command("inference")
-@handle_errors
+@command(plan_app, "inference")
 def inference(
-    inference_tokens: Annotated[float, typer.Option("--inference-tokens",
-                                                    help="Tokens the model will process over its life.")],
-    target_loss: TargetLoss = None,
-    reference_params: ReferenceParams = None,
-    fit: Fit = None,
-    preset: PresetOpt = None,
-    json: opt.Json = False,
+    inference_tokens: o(float, "Tokens the model will process over its life."),
+    target_loss: TargetLoss = None, reference_params: ReferenceParams = None, fit: Fit = None,
+    preset: PresetOpt = None, json: opt.Json = False,
 ) -> None:
     """Smallest lifetime FLOPs (training + inference) for a target loss (Sardana et al. 2024)."""
     from scalinglab.planning.inference import plan_inference
@@ -52,27 +47,18 @@ def inference(
                          reference_params=reference_params), json)
 
 
-@plan_app.command("cost")
-@handle_errors
+@command(plan_app, "cost")
 def cost(
-    requests: Annotated[float, typer.Option("--requests", help="Requests served over the model's life.")],
-    input_tokens: Annotated[float, typer.Option("--input-tokens", help="Prompt tokens per request.")],
-    output_tokens: Annotated[float, typer.Option("--output-tokens", help="Generated tokens per request.")],
-    target_loss: TargetLoss = None,
-    reference_params: ReferenceParams = None,
-    fit: Fit = None,
-    preset: PresetOpt = None,
-    gpu: Annotated[str, typer.Option("--gpu", help="Training accelerator (see `plan accelerators`).")] = "h100",
-    inference_gpu: Annotated[str | None, typer.Option("--inference-gpu",
-                                                      help="Serving accelerator (default: --gpu).")] = None,
-    price: Annotated[float | None, typer.Option("--price", help="Training USD per GPU-hour.")] = None,
-    inference_price: Annotated[float | None, typer.Option("--inference-price",
-                                                          help="Serving USD per GPU-hour.")] = None,
-    mfu_train: Annotated[float, typer.Option("--mfu-train", help="Training MFU.")] = 0.40,
-    mfu_prompt: Annotated[float, typer.Option("--mfu-prompt", help="MFU on prompt tokens (prefill).")] = 0.50,
-    mfu_generate: Annotated[float, typer.Option("--mfu-generate", help="MFU on generated tokens.")] = 0.10,
-    int8: Annotated[bool, typer.Option("--int8", help="Serve at int8 peak throughput.")] = False,
-    json: opt.Json = False,
+    requests: o(float, "Requests served over the model's life."),
+    input_tokens: o(float, "Prompt tokens per request."),
+    output_tokens: o(float, "Generated tokens per request."), target_loss: TargetLoss = None,
+    reference_params: ReferenceParams = None, fit: Fit = None, preset: PresetOpt = None,
+    gpu: o(str, "Training accelerator (see `plan accelerators`).") = "h100",
+    inference_gpu: o(str | None, "Serving accelerator (default: --gpu).") = None,
+    price: o(float | None, "Training USD per GPU-hour.") = None,
+    inference_price: o(float | None, "Serving USD per GPU-hour.") = None, mfu_train: MfuTrain = 0.40,
+    mfu_prompt: MfuPrompt = 0.50, mfu_generate: MfuGenerate = 0.10,
+    int8: o(bool, "Serve at int8 peak throughput.", "--int8") = False, json: opt.Json = False,
 ) -> None:
     """Dollar-optimal N, D for a target loss and a serving workload, vs the Chinchilla-optimal model."""
     from scalinglab.planning.cost import CostSetup, get_accelerator, plan_cost
@@ -85,8 +71,7 @@ def cost(
     emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
 
 
-@plan_app.command("accelerators")
-@handle_errors
+@command(plan_app, "accelerators")
 def accelerators(json: opt.Json = False) -> None:
     """The accelerator catalogue: dense peak throughput, power, default price, datasheet."""
     from scalinglab.planning.cost import AcceleratorCatalogue
@@ -94,14 +79,10 @@ def accelerators(json: opt.Json = False) -> None:
     emit(AcceleratorCatalogue(), json)
 
 
-@plan_app.command("data-constrained")
-@handle_errors
+@command(plan_app, "data-constrained")
 def data_constrained(
-    compute: Annotated[float, typer.Option("--compute", help="Training FLOPs C = 6ND.")],
-    unique_tokens: Annotated[float, typer.Option("--unique-tokens", help="Unique tokens available U.")],
-    fit: Fit = None,
-    preset: Annotated[str | None, typer.Option("--preset", help="Default: data-constrained (C4).")] = None,
-    json: opt.Json = False,
+    compute: o(float, "Training FLOPs C = 6ND."), unique_tokens: o(float, "Unique tokens available U."),
+    fit: Fit = None, preset: o(str | None, "Default: data-constrained (C4).") = None, json: opt.Json = False,
 ) -> None:
     """Best N, D (and epochs) for a budget when unique data is limited (Muennighoff et al. 2023)."""
     from scalinglab.planning.data_constrained import plan_data_constrained
@@ -110,57 +91,37 @@ def data_constrained(
     emit(plan_data_constrained(result, compute, unique_tokens), json)
 
 
-@plan_app.command("data-constrained-fit")
-@handle_errors
+@command(plan_app, "data-constrained-fit")
+@opt.runs_columns("params_col", "tokens_col", "unique_tokens_col", "loss_col", "where")
 def data_constrained_fit(
-    data: Annotated[str, typer.Argument(help="Runs with N, D, unique tokens and loss.")],
-    fit: Annotated[Path | None, typer.Option("--fit", help="Base E, A, B, alpha, beta from this "
-                                                           "data-constrained or chinchilla fit.")] = None,
-    params_col: opt.ParamsCol = None,
-    tokens_col: opt.TokensCol = None,
-    unique_tokens_col: Annotated[str | None, typer.Option("--unique-tokens-col",
-                                                          help="Column with unique tokens U.")] = None,
-    loss_col: opt.LossCol = None,
-    where: opt.Where = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the fitted law as FIT.json.")] = None,
-    json: opt.Json = False,
+    data: a(str, "Runs with N, D, unique tokens and loss."), columns: dict,
+    fit: o(Path | None, "Base E, A, B, alpha, beta from this data-constrained or chinchilla fit.") = None,
+    out: o(Path | None, "Write the fitted law as FIT.json.") = None, json: opt.Json = False,
 ) -> None:
     """Fit R_D*, R_N* with the base law frozen (default: the paper's C4 base terms)."""
     from scalinglab.planning.data_constrained import fit_repetition_file
 
-    if out is not None:
-        from scalinglab.atomic import check_writable
-
-        check_writable(out)  # before the fit spends any compute
+    check_outputs(out)  # before the fit spends any compute
     base = None
     if fit is not None:
         from scalinglab.fitting.result import FitResult
         from scalinglab.planning.data_constrained import base_terms
 
         base = base_terms(FitResult.load(fit), str(fit))
-    res = fit_repetition_file(data, base=base, params_col=params_col, tokens_col=tokens_col,
-                              unique_tokens_col=unique_tokens_col, loss_col=loss_col, where=where)
+    res = fit_repetition_file(data, base=base, **columns)
     if out is not None:
         res.result.save(out)
-    emit(res, json)
-    if out is not None and not json:
-        typer.echo(f"wrote {out}")
+    emit(res, json, wrote=(out,))
 
 
-@plan_app.command("moe")
-@handle_errors
+@command(plan_app, "moe")
 def moe(
-    compute: Annotated[float, typer.Option("--compute", help="Training FLOPs.")],
-    fit: Fit = None,
-    preset: Annotated[str | None, typer.Option("--preset", help="Default: krajewski2024.")] = None,
-    expansion: Annotated[float, typer.Option("--expansion", help="Expansion rate E (FFN-sized experts).")] = 64,
-    granularities: Annotated[str, typer.Option("--granularities", help="Granularities G to try.")] =
-    "1,2,4,8,16,32,64",
-    sparsities: Annotated[str | None, typer.Option(
-        "--sparsities", help="moe-sparsity fits: sparsities S to try (default 0, 1/2, 3/4, … 63/64).")] = None,
-    dense_preset: Annotated[str | None, typer.Option("--dense-preset",
-                                                     help="Dense law to compare with (same data!).")] = None,
-    json: opt.Json = False,
+    compute: o(float, "Training FLOPs."), fit: Fit = None,
+    preset: o(str | None, "Default: krajewski2024.") = None,
+    expansion: o(float, "Expansion rate E (FFN-sized experts).") = 64,
+    granularities: o(str, "Granularities G to try.") = "1,2,4,8,16,32,64",
+    sparsities: o(str | None, "moe-sparsity fits: sparsities S to try (default 0, 1/2, 3/4, … 63/64).") = None,
+    dense_preset: o(str | None, "Dense law to compare with (same data!).") = None, json: opt.Json = False,
 ) -> None:
     """Compute-optimal MoE for a budget: granularity G (Krajewski et al. 2024, default preset) or, with a
     moe-sparsity fit, sparsity S (Abnar et al. 2025): N_total, N_active and D."""
@@ -176,50 +137,30 @@ def moe(
     emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
 
 
-@plan_app.command("test-time")
-@handle_errors
+@command(plan_app, "test-time")
 def test_time(
-    size_ratio: Annotated[float | None, typer.Option(
-        "--size-ratio", help="Snell's K: M, how many times larger the big model is.")] = None,
-    inference_ratio: Annotated[float | None, typer.Option(
-        "--inference-ratio", help="Snell's K: R = inference tokens / pretraining tokens.")] = None,
-    pretrain_tokens: Annotated[float | None, typer.Option("--pretrain-tokens", help="D_pretrain.")] = None,
-    inference_tokens: Annotated[float | None, typer.Option("--inference-tokens", help="D_inference.")] = None,
-    test_time_fit: Annotated[Path | None, typer.Option(
-        "--test-time-fit", help="FIT from `scalinglab test-time fit --out`: plan model size × samples k.")] = None,
-    size_law: Annotated[Path | None, typer.Option(
-        "--size-law", help="Law across sizes from `scalinglab test-time sizes --out`: plan any --sizes.")] = None,
-    sizes: Annotated[str | None, typer.Option("--sizes", help="Candidate model sizes N for --size-law "
-                                                              "(comma-separated, e.g. 1e9,3e9,7e9).")] = None,
-    queries: Annotated[float | None, typer.Option("--queries", help="Queries answered over the model's life.")]
-    = None,
-    prompt_tokens: Annotated[float, typer.Option("--prompt-tokens", help="Prompt tokens per query.")] = 0.0,
-    output_tokens: Annotated[float | None, typer.Option("--output-tokens",
-                                                        help="Generated tokens per sample.")] = None,
-    verifier_params: Annotated[float, typer.Option(
-        "--verifier-params", help="Verifier size V: 2V FLOPs per prompt + sample token (0: free).")] = 0.0,
-    budget_flops: Annotated[float | None, typer.Option("--budget-flops", help="Lifetime FLOPs budget.")] = None,
-    budget_dollars: Annotated[float | None, typer.Option("--budget-dollars",
-                                                         help="Lifetime USD budget (priced as `plan cost`).")]
-    = None,
-    target_accuracy: Annotated[float | None, typer.Option("--target-accuracy",
-                                                          help="Cheapest candidate reaching this coverage.")]
-    = None,
-    train_tokens: Annotated[float | None, typer.Option("--train-tokens",
-                                                       help="Training tokens D of every model.")] = None,
-    fit: Annotated[Path | None, typer.Option("--fit", help="Training law FIT.json: D = its compute-optimal "
-                                                          "tokens for each model's N.")] = None,
-    preset: PresetOpt = None,
-    ks: Annotated[str | None, typer.Option("--ks", help="Samples k to try (default 1, 2, 4, … 8192, 10000).")]
-    = None,
-    gpu: Annotated[str, typer.Option("--gpu", help="Accelerator for --budget-dollars.")] = "h100",
-    price: Annotated[float | None, typer.Option("--price", help="USD per GPU-hour.")] = None,
-    mfu_train: Annotated[float, typer.Option("--mfu-train", help="Training MFU.")] = 0.40,
-    mfu_prompt: Annotated[float, typer.Option("--mfu-prompt", help="MFU on prompt tokens.")] = 0.50,
-    mfu_generate: Annotated[float, typer.Option("--mfu-generate", help="MFU on generated tokens.")] = 0.10,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Accuracy vs lifetime cost frontier figure.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the plan as JSON (TestTimePlan.load).")] = None,
-    json: opt.Json = False,
+    size_ratio: o(float | None, "Snell's K: M, how many times larger the big model is.") = None,
+    inference_ratio: o(float | None, "Snell's K: R = inference tokens / pretraining tokens.") = None,
+    pretrain_tokens: o(float | None, "D_pretrain.") = None,
+    inference_tokens: o(float | None, "D_inference.") = None,
+    test_time_fit: o(Path | None, "FIT from `scalinglab test-time fit --out`: plan model size × samples k.") = None,
+    size_law: o(Path | None, "Law across sizes from `scalinglab test-time sizes --out`: plan any --sizes.") = None,
+    sizes: o(str | None, "Candidate model sizes N for --size-law (comma-separated, e.g. 1e9,3e9,7e9).") = None,
+    queries: o(float | None, "Queries answered over the model's life.") = None,
+    prompt_tokens: o(float, "Prompt tokens per query.") = 0.0,
+    output_tokens: o(float | None, "Generated tokens per sample.") = None,
+    verifier_params: o(float, "Verifier size V: 2V FLOPs per prompt + sample token (0: free).") = 0.0,
+    budget_flops: o(float | None, "Lifetime FLOPs budget.") = None,
+    budget_dollars: o(float | None, "Lifetime USD budget (priced as `plan cost`).") = None,
+    target_accuracy: o(float | None, "Cheapest candidate reaching this coverage.") = None,
+    train_tokens: o(float | None, "Training tokens D of every model.") = None,
+    fit: o(Path | None, "Training law FIT.json: D = its compute-optimal tokens for each model's N.") = None,
+    preset: PresetOpt = None, ks: o(str | None, "Samples k to try (default 1, 2, 4, … 8192, 10000).") = None,
+    gpu: o(str, "Accelerator for --budget-dollars.") = "h100",
+    price: o(float | None, "USD per GPU-hour.") = None, mfu_train: MfuTrain = 0.40,
+    mfu_prompt: MfuPrompt = 0.50, mfu_generate: MfuGenerate = 0.10,
+    plot: o(Path | None, "Accuracy vs lifetime cost frontier figure.") = None,
+    out: o(Path | None, "Write the plan as JSON (TestTimePlan.load).") = None, json: opt.Json = False,
 ) -> None:
     """Bigger model or more samples? Snell et al.'s FLOPs-matched K = M + 3(M − 1)/R, or with
     --test-time-fit (or --size-law and --sizes) the best (model, k) for a budget or a target accuracy, by
@@ -235,7 +176,6 @@ def test_time(
         emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
                                  inference_tokens=inference_tokens), json)
         return
-    from scalinglab.cli.common import parse_floats
     from scalinglab.cli.test_time import parse_ints
     from scalinglab.planning.test_time_budget import Workload, plan_test_time
     from scalinglab.testtime.result import TestTimeFit
@@ -266,11 +206,7 @@ def test_time(
         frontier_figure(plan, plot)
     if out is not None:
         plan.save(out)
-    emit(plan, json)
-    if not json:
-        for path in (plot, out):
-            if path is not None:
-                typer.echo(f"wrote {path}")
+    emit(plan, json, wrote=(plot, out))
 
 
 def register(app: typer.Typer) -> None:
@@ -278,14 +214,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(plan_app, name="plan")
 
 
-@plan_app.command("hyperparams")
-@handle_errors
+@command(plan_app, "hyperparams")
 def hyperparams(
-    params: Annotated[float, typer.Option("--params", help="Parameter count N (non-embedding).")],
-    tokens: Annotated[float, typer.Option("--tokens", help="Training tokens D.")],
-    fit: Fit = None,
-    preset: Annotated[str | None, typer.Option(
-        "--preset", help="Published optimum: li2025 (default) or deepseek2024.")] = None,
+    params: o(float, "Parameter count N (non-embedding)."), tokens: o(float, "Training tokens D."),
+    fit: Fit = None, preset: o(str | None, "Published optimum: li2025 (default) or deepseek2024.") = None,
     json: opt.Json = False,
 ) -> None:
     """Optimal learning rate and batch size (Li et al. 2025; DeepSeek-AI 2024; or a hyperparams fit)."""
@@ -293,24 +225,17 @@ def hyperparams(
 
     if fit is not None and preset is not None:
         raise PlanningError("give either --fit or --preset, not both")
-    if fit is not None:
-        from scalinglab.fitting.result import FitResult
+    from scalinglab.fitting.result import FitResult
 
-        source = FitResult.load(fit)
-    else:
-        source = preset or "li2025"
-    emit(plan_hyperparams(source, params, tokens), json)
+    emit(plan_hyperparams(FitResult.load(fit) if fit is not None else preset or "li2025", params, tokens), json)
 
 
-@plan_app.command("mixture")
-@handle_errors
+@command(plan_app, "mixture")
 def mixture(
-    data: Annotated[str, typer.Argument(help="Table: one row per trained mixture, proportion and loss columns.")],
-    losses: Annotated[str, typer.Option("--losses", help="Comma-separated loss columns (one per domain).")],
-    proportions: Annotated[str | None, typer.Option(
-        "--proportions", help="Comma-separated proportion columns (default r1, r2, ... as found).")] = None,
-    weights: Annotated[str | None, typer.Option(
-        "--weights", help="Comma-separated weights of the losses in the target (default: equal).")] = None,
+    data: a(str, "Table: one row per trained mixture, proportion and loss columns."),
+    losses: o(str, "Comma-separated loss columns (one per domain)."),
+    proportions: o(str | None, "Comma-separated proportion columns (default r1, r2, ... as found).") = None,
+    weights: o(str | None, "Comma-separated weights of the losses in the target (default: equal).") = None,
     json: opt.Json = False,
 ) -> None:
     """Fit Ye et al. 2024's data mixing laws per domain; pick the proportions minimising the weighted loss."""

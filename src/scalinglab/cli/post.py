@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
-from scalinglab.cli.common import echo_json, emit, handle_errors
+from scalinglab.cli import options as opt
+from scalinglab.cli.common import command, echo_json, emit
+from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
 post_app = typer.Typer(help="Post-training lab: base model -> SFT -> DPO -> GRPO on verifiable tasks, with eval gates.",
                        no_args_is_help=True)
 
-PresetOpt = Annotated[str | None, typer.Option("--preset", help="Built-in post spec: smoke or tiny.")]
-SpecOpt = Annotated[Path | None, typer.Option("--spec", help="Post spec file (TOML; missing keys from smoke).")]
-OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (rerun the same command to resume).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+PresetOpt = o(str | None, "Built-in post spec: smoke or tiny.", "--preset")
+SpecOpt = o(Path | None, "Post spec file (TOML; missing keys from smoke).", "--spec")
+OutOpt = o(Path, "Output folder (rerun the same command to resume).", "--out")
+JsonOpt = opt.Json
 
 
 def _spec(preset: str | None, spec: Path | None) -> dict[str, Any]:
@@ -38,15 +40,11 @@ def _torch() -> None:
     require_torch()
 
 
-@post_app.command("run")
-@handle_errors
+@command(post_app, "run")
 def run_cmd(
-    out: OutOpt,
-    base: Annotated[Path, typer.Option("--base", help="A finished sweep folder (its runs.csv lists the bases).")],
-    preset: PresetOpt = None,
-    spec: SpecOpt = None,
-    jobs: Annotated[int, typer.Option("--jobs", help="Post-train this many base runs at once (processes).")] = 1,
-    json_out: JsonOpt = False,
+    out: OutOpt, base: o(Path, "A finished sweep folder (its runs.csv lists the bases)."),
+    preset: PresetOpt = None, spec: SpecOpt = None,
+    jobs: o(int, "Post-train this many base runs at once (processes).") = 1, json_out: JsonOpt = False,
 ) -> None:
     """Base -> SFT -> DPO -> GRPO for every base run of a sweep, gated; writes OUT/post_runs.csv."""
     _torch()
@@ -60,80 +58,48 @@ def run_cmd(
                f"({summary['wall_s']:.1f} s wall, {summary['cpu_s']:.1f} s CPU)")
 
 
-def _stage(kind: str, run_dir: Path, out: Path, init: Path | None, preset: str | None, spec: Path | None
-           ) -> dict[str, Any]:
-    import torch
+def _stage(kind: str, run_dir: Path, out: Path, init: Path | None, preset: str | None, spec: Path | None) -> None:
+    _torch()
+    from scalinglab.post.pipeline import run_one_stage
 
-    from scalinglab.post.base import load_base
-    from scalinglab.post.pipeline import corpus_lines, run_dpo, run_grpo, run_sft, task_sets
-    from scalinglab.post.train import STAGE_CHECKPOINT, exact_match, load_stage_model
-
-    sp = _spec(preset, spec)
-    torch.set_num_threads(sp["threads"])
-    b = load_base(run_dir)
-    train, held = task_sets(sp, corpus_lines(b))
-    model = b.model
-    if init is not None:
-        if not (init / STAGE_CHECKPOINT).exists():
-            raise InputError(f"not a stage folder (no {STAGE_CHECKPOINT})", file=str(init))
-        model = load_stage_model(init, b.model)
-    start = exact_match(model, b.tokenizer, held)["accuracy"]
-    _, m = {"sft": run_sft, "dpo": run_dpo, "grpo": run_grpo}[kind](model, b.tokenizer, sp, train, held, out)
-    return {"base_run": b.name, "stage": kind, "start_accuracy": start,
-            **{k: v for k, v in m.items() if k != "log"}}
+    typer.echo(json.dumps(run_one_stage(kind, _spec(preset, spec), run_dir, out, init), indent=1))
 
 
-@post_app.command("sft")
-@handle_errors
+@command(post_app, "sft")
 def sft_cmd(
-    run_dir: Annotated[Path, typer.Argument(help="A sweep run folder: SWEEP/runs/NAME.")],
-    out: OutOpt,
-    preset: PresetOpt = None,
+    run_dir: a(Path, "A sweep run folder: SWEEP/runs/NAME."), out: OutOpt, preset: PresetOpt = None,
     spec: SpecOpt = None,
 ) -> None:
     """Supervised fine-tuning of one base run on the spec's tasks; prints held-out metrics as JSON."""
-    _torch()
-    typer.echo(json.dumps(_stage("sft", run_dir, out, None, preset, spec), indent=1))
+    _stage("sft", run_dir, out, None, preset, spec)
 
 
-@post_app.command("dpo")
-@handle_errors
+@command(post_app, "dpo")
 def dpo_cmd(
-    run_dir: Annotated[Path, typer.Argument(help="The sweep run folder the model descends from.")],
-    out: OutOpt,
-    init: Annotated[Path | None, typer.Option("--from", help="Start from this stage folder (e.g. an SFT "
-                                                               "--out); default: the base model.")] = None,
-    preset: PresetOpt = None,
-    spec: SpecOpt = None,
+    run_dir: a(Path, "The sweep run folder the model descends from."), out: OutOpt,
+    init: o(Path | None, "Start from this stage folder (e.g. an SFT --out); default: the base model.", "--from") = None,
+    preset: PresetOpt = None, spec: SpecOpt = None,
 ) -> None:
     """DPO on verifier pairs (correct vs near-miss answers); prints held-out metrics as JSON."""
-    _torch()
-    typer.echo(json.dumps(_stage("dpo", run_dir, out, init, preset, spec), indent=1))
+    _stage("dpo", run_dir, out, init, preset, spec)
 
 
-@post_app.command("grpo")
-@handle_errors
+@command(post_app, "grpo")
 def grpo_cmd(
-    run_dir: Annotated[Path, typer.Argument(help="The sweep run folder the model descends from.")],
-    out: OutOpt,
-    init: Annotated[Path | None, typer.Option("--from", help="Start from this stage folder (an SFT or DPO "
-                                                               "--out); default: the base model.")] = None,
-    preset: PresetOpt = None,
-    spec: SpecOpt = None,
+    run_dir: a(Path, "The sweep run folder the model descends from."), out: OutOpt,
+    init: o(Path | None, "Start from this stage folder (an SFT or DPO --out); default: the base model.",
+            "--from") = None,
+    preset: PresetOpt = None, spec: SpecOpt = None,
 ) -> None:
     """GRPO with the verifier as reward (Shao et al. 2024); prints held-out metrics as JSON."""
-    _torch()
-    typer.echo(json.dumps(_stage("grpo", run_dir, out, init, preset, spec), indent=1))
+    _stage("grpo", run_dir, out, init, preset, spec)
 
 
-@post_app.command("fit")
-@handle_errors
+@command(post_app, "fit")
 def fit_cmd(
-    table: Annotated[Path, typer.Argument(help="A post_runs.csv written by `post run`.")],
-    metric: Annotated[str, typer.Option("--metric", help="The response column (a loss-like, positive metric).")
-                      ] = "eval_loss",
-    out: Annotated[Path | None, typer.Option("--out", help="Also write the fit as JSON to this file.")] = None,
-    json_out: JsonOpt = False,
+    table: a(Path, "A post_runs.csv written by `post run`."),
+    metric: o(str, "The response column (a loss-like, positive metric).") = "eval_loss",
+    out: o(Path | None, "Also write the fit as JSON to this file.") = None, json_out: JsonOpt = False,
 ) -> None:
     """Fit the SFT laws (Lin et al. 2024; Zhang et al. 2024) to post_runs.csv; predict the largest base model."""
     from scalinglab.planning.post_training import fit_post_runs
@@ -144,11 +110,13 @@ def fit_cmd(
     emit(result, json_out)
 
 
-@post_app.command("presets")
-def presets_cmd() -> None:
+@command(post_app, "presets")
+def presets_cmd(json_out: JsonOpt = False) -> None:
     """List the built-in post specs."""
     from scalinglab.post.presets import PRESETS
 
+    if json_out:
+        return echo_json(PRESETS)
     for name, p in PRESETS.items():
         typer.echo(f"{name}: tasks {', '.join(p['tasks']['names'])}; sft {p['sft']['steps']} steps, "
                    f"dpo {p['dpo']['steps']} steps, grpo {p['grpo']['steps']} steps")

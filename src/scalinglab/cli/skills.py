@@ -15,7 +15,9 @@ from typing import Annotated
 
 import typer
 
-from scalinglab.cli.common import LazyModule, emit, handle_errors
+from scalinglab.cli import options as opt
+from scalinglab.cli.common import LazyModule, check_outputs, command, emit
+from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
 _study = LazyModule("scalinglab.skills.sloth_study")
@@ -28,60 +30,27 @@ skills_app = typer.Typer(
 
 _DATA_HELP = ("Score table CSV (one row per model: family, '#Params (B)', 'Pretraining Data Size (T)', "
               "one column per benchmark with scores in [0, 1]); 'bundled:sloth_scores' for the paper's table.")
-DataArg = Annotated[str, typer.Argument(help=_DATA_HELP)]
-SuiteOpt = Annotated[str, typer.Option("--suite", help="Benchmarks: v1 (Open LLM Leaderboard v1), "
-                                                        "v2 (Leaderboard v2) or all (both).")]
-BenchOpt = Annotated[str | None, typer.Option(
-    "--benchmarks", help="Comma-separated benchmark columns instead of --suite.")]
-SkillsOpt = Annotated[int, typer.Option("--skills", "-d", help="Number of latent skills d.")]
-MethodOpt = Annotated[str, typer.Option(
-    "--method", help="sloth (trained monotone link, learned floors), basic (sigmoid, chance "
-                     "floors), flops (log-FLOPs law per benchmark, family intercepts) or "
-                     "flops-shared (one intercept).")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the random starts (fits are "
-                                                     "deterministic given it).")]
-KOpt = Annotated[int, typer.Option("--train-per-family", "-k",
-                                   help="Smallest models of each held-out family kept in training.")]
-FamColOpt = Annotated[str | None, typer.Option(
-    "--family-column", help="Column with the family (default: Family2, else Family).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-PlotOpt = Annotated[Path | None, typer.Option(
-    "--plot", help="Also write predicted vs actual scores of the held-out models as a figure "
-                   "(.png or .svg).")]
+DataArg = a(str, _DATA_HELP)
+SuiteOpt = o(str, "Benchmarks: v1 (Open LLM Leaderboard v1), v2 (Leaderboard v2) or all (both).", "--suite")
+BenchOpt = o(str | None, "Comma-separated benchmark columns instead of --suite.", "--benchmarks")
+SkillsOpt = o(int, "Number of latent skills d.", "--skills", "-d")
+MethodOpt = o(str, "sloth (trained monotone link, learned floors), basic (sigmoid, chance floors), flops "
+                   "(log-FLOPs law per benchmark, family intercepts) or flops-shared (one intercept).", "--method")
+SeedOpt = o(int, "Seed of the random starts (fits are deterministic given it).", "--seed")
+KOpt = o(int, "Smallest models of each held-out family kept in training.", "--train-per-family", "-k")
+FamColOpt = o(str | None, "Column with the family (default: Family2, else Family).", "--family-col")
+PlotOpt = o(Path | None, "Also write predicted vs actual scores of the held-out models as a figure (.png "
+                         "or .svg).", "--plot")
+
 
 def register(app: typer.Typer) -> None:
     app.add_typer(skills_app, name="skills")
 
 
-def _check_plot(plot: Path | None) -> None:
-    if plot is not None:
-        from scalinglab.report.skill_figures import check_plot_path
-
-        check_plot_path(plot)
-
-
-def _given(ctx: typer.Context | None) -> set[str]:
+def _given(ctx: typer.Context) -> set[str]:
     """The options given (command line or environment), not left at their defaults."""
-    if ctx is None:
-        return set()
-    return {name for name in ctx.params
-            if (src := ctx.get_parameter_source(name)) is not None
+    return {name for name in ctx.params if (src := ctx.get_parameter_source(name)) is not None
             and src.name not in ("DEFAULT", "DEFAULT_MAP")}
-
-
-def _parse_points(text: str | None) -> list[tuple[float, float]]:
-    if not text:
-        return []
-    points = []
-    for item in text.split(","):
-        try:
-            s, t = (float(v) for v in item.split(":"))
-        except ValueError:
-            raise InputError(f"--at expects PARAMS_B:TOKENS_T pairs like 70:15, got {item!r}") from None
-        if not (s > 0 and t > 0):
-            raise InputError(f"--at sizes and token counts must be positive, got {item!r}")
-        points.append((s, t))
-    return points
 
 
 def _save_plot(plot: Path, predicted, actual, benchmarks, families, title: str) -> None:
@@ -91,23 +60,17 @@ def _save_plot(plot: Path, predicted, actual, benchmarks, families, title: str) 
     save(sloth_predictions(predicted, actual, benchmarks, families, title=title), plot)
 
 
-@skills_app.command("fit")
-@handle_errors
+@command(skills_app, "fit")
 def fit(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None, skills: SkillsOpt = 2,
         method: MethodOpt = "sloth", seed: SeedOpt = 0, family_column: FamColOpt = None,
-        min_models: Annotated[int, typer.Option(
-            "--min-models", help="Leave out families with fewer complete models.")] = 1,
-        out_path: Annotated[Path | None, typer.Option(
-            "--out", help="Save the fitted model as JSON here, for `skills predict --model`.")] = None,
-        json: JsonOpt = False) -> None:
+        min_models: o(int, "Leave out families with fewer complete models.") = 1,
+        out_path: o(Path | None, "Save the fitted model as JSON here, for `skills predict --model`.", "--out") = None,
+        json: opt.Json = False) -> None:
     """Fit the skills law on every model of DATA and show the skills it found."""
     _study.check_method(method)
     if out_path is not None and out_path.is_dir():
         raise InputError("is a directory; give a file name such as model.json", file=str(out_path))
-    if out_path is not None:
-        from scalinglab.atomic import check_writable
-
-        check_writable(out_path)
+    check_outputs(out_path)
     res = _study.fit_skills(data, suite=suite, benchmarks=benchmarks, skills=skills, method=method, seed=seed,
                             family_column=family_column, min_models=min_models)
     if out_path is not None:
@@ -115,26 +78,23 @@ def fit(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None, skil
     emit(res, json)
 
 
-@skills_app.command("predict")
-@handle_errors
+@command(skills_app, "predict")
 def predict(ctx: typer.Context,
-            family: Annotated[str, typer.Option("--family", "-f", help="Family to predict.")],
+            family: o(str, "Family to predict.", "--family", "-f"),
             data: Annotated[str | None, typer.Argument(
                 help=_DATA_HELP + " Optional with --model when only --at points are predicted.")] = None,
             train_per_family: KOpt = 1, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
             skills: SkillsOpt = 2, method: MethodOpt = "sloth", seed: SeedOpt = 0,
-            at: Annotated[str | None, typer.Option(
-                "--at", help="Also predict hypothetical models of the family: PARAMS_B:TOKENS_T, "
-                             "comma-separated (e.g. 70:15,405:15).")] = None,
-            model_file: Annotated[Path | None, typer.Option(
-                "--model", help="Saved model from `skills fit --out`: predict with it instead of "
-                                "refitting (it predicts the family's models of DATA it was not "
-                                "fitted on).")] = None,
-            family_column: FamColOpt = None, json: JsonOpt = False, plot: PlotOpt = None) -> None:
+            at: o(str | None, "Also predict hypothetical models of the family: PARAMS_B:TOKENS_T, "
+                              "comma-separated (e.g. 70:15,405:15).") = None,
+            model_file: o(Path | None, "Saved model from `skills fit --out`: predict with it instead of refitting "
+                                       "(it predicts the family's models of DATA it was not fitted on).",
+                          "--model") = None,
+            family_column: FamColOpt = None, json: opt.Json = False, plot: PlotOpt = None) -> None:
     """Predict FAMILY's larger models from its k smallest (all other families fully used)."""
     _study.check_method(method)
-    _check_plot(plot)
-    res = _study.predict_family(family, data, train_per_family=train_per_family, points=_parse_points(at),
+    check_outputs(plot=plot)
+    res = _study.predict_family(family, data, train_per_family=train_per_family, points=at,
                                 model_file=model_file, suite=suite, benchmarks=benchmarks, skills=skills,
                                 method=method, seed=seed, family_column=family_column, given=_given(ctx))
     if plot is not None:
@@ -145,19 +105,16 @@ def predict(ctx: typer.Context,
     emit(res, json)
 
 
-@skills_app.command("evaluate")
-@handle_errors
+@command(skills_app, "evaluate")
 def evaluate(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
              train_per_family: KOpt = 1, skills: SkillsOpt = 2, method: MethodOpt = "sloth",
              seed: SeedOpt = 0,
-             folds: Annotated[str, typer.Option(
-                 "--folds", help="paper (the paper's held-out family groups), family (each family "
-                                 "alone) or auto (paper when available).")] = "auto",
-             fold: Annotated[list[str] | None, typer.Option(
-                 "--fold", help="Run only this fold (repeatable), e.g. --fold olmo.")] = None,
-             family_column: FamColOpt = None, json: JsonOpt = False, plot: PlotOpt = None) -> None:
+             folds: o(str, "paper (the paper's held-out family groups), family (each family alone) or auto "
+                           "(paper when available).") = "auto",
+             fold: o(list[str] | None, "Run only this fold (repeatable), e.g. --fold olmo.") = None,
+             family_column: FamColOpt = None, json: opt.Json = False, plot: PlotOpt = None) -> None:
     """Leave-family-group-out evaluation (paper Fig. 1): fold-averaged MAE in pp, with run time."""
-    _check_plot(plot)
+    check_outputs(plot=plot)
 
     def progress(event) -> None:
         if not json and sys.stderr.isatty():

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scalinglab.cli.common import echo_json, handle_errors
+from scalinglab.cli.options import aliases
 from scalinglab.errors import InputError
 
 sweep_app = typer.Typer(
@@ -50,23 +51,11 @@ def _check_jobs(jobs: int | None, executor: str, nproc_per_node: int) -> int:
     return jobs
 
 
-def peak_for_device(name: str) -> float | None:
-    """Dense bf16 peak FLOP/s of a GPU from its torch name (``NVIDIA H100 80GB HBM3``), from the catalogue."""
-    import re
-
-    from scalinglab.planning.cost import ACCELERATORS
-
-    words = set(re.findall(r"[a-z0-9]+", name.lower()))
-    for key in sorted(ACCELERATORS, key=len, reverse=True):  # h100-pcie before h100
-        parts = key.split("-")
-        if set(parts) <= words and not (len(parts) == 1 and f"{key}-pcie" in ACCELERATORS and "pcie" in words):
-            return ACCELERATORS[key].peak_flops("bf16")
-    return None
-
-
 def _with_peak(sp: Any, peak_tflops: float | None) -> Any:
     """The spec with ``train.peak_flops`` set: --peak-tflops, else the local GPU's catalogue peak (for MFU)."""
     from dataclasses import replace
+
+    from scalinglab.planning.cost import peak_for_device
 
     if peak_tflops is not None:
         if not peak_tflops > 0:
@@ -241,9 +230,10 @@ def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None, sets: SetOpt = None
     _console.print(table)
 
 
-@sweep_app.command("status")
+@sweep_app.command("status", context_settings=aliases(out="dir"))  # --out: the old name of --dir
 @handle_errors
-def status_cmd(out: OutOpt, json_out: JsonOpt = False) -> None:
+def status_cmd(out: Annotated[Path, typer.Option("--dir", help="The sweep folder to read.")],
+               json_out: JsonOpt = False) -> None:
     """Per-run state of a sweep folder."""
     from scalinglab.sweep.runner import run_status
 

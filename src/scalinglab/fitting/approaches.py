@@ -159,6 +159,14 @@ def allocation_rows(opt: dict[str, Any], size: str = "N") -> list[str]:
     return lines
 
 
+def allocation_table(result: ApproachResult, budgets: list[float]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """An allocation law's optimum at each budget: JSON rows (C, N or M, D, loss, intervals) and the solution."""
+    sol = result.optimal(np.array(budgets, dtype=float))
+    rows = [{k: (float(v[i]) if np.ndim(v) else float(v)) if not k.endswith("_interval")
+             else [float(v[0][i]), float(v[1][i])] for k, v in sol.items()} for i in range(len(budgets))]
+    return rows, sol
+
+
 def check_budgets(C: float | np.ndarray) -> np.ndarray:
     """Budgets as a float array, each a positive finite number of FLOPs."""
     C = np.asarray(C, dtype=float)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.result import FitResult
+from scalinglab.results import Result
 from scalinglab.serialize import read_json
 
 if TYPE_CHECKING:
@@ -42,3 +43,52 @@ def preset_names() -> list[str]:
     from scalinglab.laws.presets import available_presets
 
     return sorted(available_presets()) + sorted(ALLOCATION_PRESETS)
+
+
+def fit_or_preset(fit: str | Path | None, preset: str | None, law: str | None = None
+                  ) -> FitResult | ApproachResult:
+    """The fit in file ``fit`` or the preset ``preset`` (or the preset named like ``law``): a FitResult, or
+    an ApproachResult for allocation laws (``fit --approach 1|2 --out`` files, deepseek2024, llama3-2024)."""
+    if fit is not None and preset is not None:
+        raise ScalingLabError("give either `fit` or `preset`, not both")
+    if fit is not None:
+        return load_fit(fit)
+    if preset is None and law is not None and law in preset_names():
+        preset = law
+    if preset is None:
+        raise ScalingLabError("give `fit` FIT.json (from `scalinglab fit --out`) or `preset` NAME "
+                              f"(one of {', '.join(preset_names())})")
+    return from_preset(preset)
+
+
+class LawCatalogue(Result):
+    """Every law (formula, inputs with units and column aliases, parameters) and every preset."""
+
+    def __init__(self) -> None:
+        from scalinglab.fitting.allocation import ALLOCATION_PRESETS
+        from scalinglab.laws.presets import PRESETS
+        from scalinglab.laws.registry import available_laws, get_law
+
+        self.laws = {}
+        for name in available_laws():
+            law = get_law(name)
+            self.laws[name] = {"formula": law.formula, "title": law.title,
+                               "inputs": [v.to_dict() for v in law.variables], "response": law.response,
+                               "parameters": list(law.param_names)}
+        self.presets = {k: {"law": p.law, "params": p.params, "source": p.source} for k, p in PRESETS.items()}
+        self.presets |= {k: {"law": "allocation", "params": {"a": p.a, "k_N": p.k_N, "b": p.b, "k_D": p.k_D},
+                             "convention": p.convention, "source": p.source}
+                         for k, p in ALLOCATION_PRESETS.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"laws": self.laws, "presets": self.presets}
+
+    def text(self) -> str:
+        lines = ["Laws:"]
+        for name, info in self.laws.items():
+            shown = "; ".join(f"{v['name']}" + (f" [{v['unit']}]" if v["unit"] else "") +
+                              f" ({', '.join(v['aliases'][:3])})" for v in info["inputs"])
+            lines += [f"  {name:<18} {info['formula']}", f"  {'':<18}   inputs: {shown}"]
+        lines.append("Presets:")
+        lines += [f"  {name:<18} {p['law']:<16} {p['source']}" for name, p in self.presets.items()]
+        return "\n".join(lines)

@@ -76,3 +76,19 @@ def optimal_under(predict, params: Mapping[str, float], C: np.ndarray, conv: Con
     D_opt = C / conv.flops_per_token(N_opt)
     return {"N": N_opt, "D": D_opt, "M": conv.flops_per_token(N_opt),
             "loss": predict(params, N=N_opt, D=D_opt)}
+
+
+def optimal_rows(result, C: list[float], conv: Convention) -> tuple[list[dict], str]:
+    """A loss-law fit's compute-optimal N, D (and M, loss) at each budget under ``conv``: rows and text."""
+    from scalinglab.errors import ScalingLabError
+
+    if set(result.law.inputs) != {"N", "D"}:
+        raise ScalingLabError(f"law {result.law.name!r} has no compute-optimal allocation (it needs N and D)")
+    sol = optimal_under(result.law.predict, result.params, np.array(C, dtype=float), conv)
+    rows = [{"C": c, "N": float(sol["N"][i]), "D": float(sol["D"][i]), "M": float(sol["M"][i]),
+             "tokens_per_param": float(sol["D"][i] / sol["N"][i]), "loss": float(sol["loss"][i]),
+             "convention": conv.to_dict()} for i, c in enumerate(C)]
+    text = "\n".join(f"C = {r['C']:.4g} FLOPs (C = M·D, M = {r['M']:.4g} FLOPs/token): N = {r['N']:.4g} "
+                     f"params, D = {r['D']:.4g} tokens ({r['tokens_per_param']:.1f} tokens/param), "
+                     f"loss {r['loss']:.4f}" for r in rows)
+    return rows, text

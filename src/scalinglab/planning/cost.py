@@ -84,6 +84,18 @@ class AcceleratorCatalogue(Result):
         return "\n".join(lines + ["  (prices are illustrative defaults; override with --price)"])
 
 
+def peak_for_device(name: str) -> float | None:
+    """Dense bf16 peak FLOP/s of a GPU from its torch name (``NVIDIA H100 80GB HBM3``), from the catalogue."""
+    import re
+
+    words = set(re.findall(r"[a-z0-9]+", name.lower()))
+    for key in sorted(ACCELERATORS, key=len, reverse=True):  # h100-pcie before h100
+        parts = key.split("-")
+        if set(parts) <= words and not (len(parts) == 1 and f"{key}-pcie" in ACCELERATORS and "pcie" in words):
+            return ACCELERATORS[key].peak_flops("bf16")
+    return None
+
+
 def get_accelerator(name: str, price_per_hour: float | None = None) -> Accelerator:
     """A catalogue entry, with the hourly price overridden when given."""
     try:

@@ -304,3 +304,23 @@ def run_post(spec: dict[str, Any], sweep_dir: Path | str, out: Path | str, log: 
             "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0 + worker_cpu,
             "stages": [{k: r.get(k) for k in ("base_run", "stage", "accuracy", "reward_accuracy", "promoted")}
                        for r in rows]}
+
+
+def run_one_stage(kind: str, spec: dict[str, Any], run_dir: Path, out: Path, init: Path | None = None
+                  ) -> dict[str, Any]:
+    """One stage (``sft``, ``dpo`` or ``grpo``) on the base run ``run_dir`` (or, with ``init``, on the model of that
+    stage folder), written to ``out``: the held-out accuracy before, and the stage's metrics."""
+    from scalinglab.post.train import STAGE_CHECKPOINT, exact_match
+
+    torch.set_num_threads(spec["threads"])
+    b = load_base(run_dir)
+    train, held = task_sets(spec, corpus_lines(b))
+    model = b.model
+    if init is not None:
+        if not (init / STAGE_CHECKPOINT).exists():
+            raise InputError(f"not a stage folder (no {STAGE_CHECKPOINT})", file=str(init))
+        model = load_stage_model(init, b.model)
+    start = exact_match(model, b.tokenizer, held)["accuracy"]
+    _, m = {"sft": run_sft, "dpo": run_dpo, "grpo": run_grpo}[kind](model, b.tokenizer, spec, train, held, out)
+    return {"base_run": b.name, "stage": kind, "start_accuracy": start,
+            **{k: v for k, v in m.items() if k != "log"}}

@@ -286,8 +286,24 @@ def _saved_split(model_file: str | Path, data: str | None, family: str, points: 
     return model, table.subset(held), trained, len(model.skills_) - len(trained)
 
 
+def parse_points(text: str | None) -> list[tuple[float, float]]:
+    """``points`` as text, PARAMS_B:TOKENS_T pairs, comma-separated (``70:15,405:15``)."""
+    points = []
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        try:
+            s, t = (float(v) for v in item.split(":"))
+        except ValueError:
+            raise InputError(f"`points` expects PARAMS_B:TOKENS_T pairs like 70:15, got {item!r}") from None
+        if not (s > 0 and t > 0):
+            raise InputError(f"`points` sizes and token counts must be positive, got {item!r}")
+        points.append((s, t))
+    return points
+
+
 def predict_family(family: str, data: str | None = None, *, train_per_family: int = 1,
-                   points: Sequence[tuple[float, float]] = (), model_file: str | Path | None = None,
+                   points: Sequence[tuple[float, float]] | str | None = (), model_file: str | Path | None = None,
                    suite: str = "v2", benchmarks: str | None = None, skills: int = 2, method: str = "sloth",
                    seed: int = 0, family_column: str | None = None,
                    given: Collection[str] = ()) -> FamilyPrediction:
@@ -301,7 +317,7 @@ def predict_family(family: str, data: str | None = None, *, train_per_family: in
     check_method(method)
     if train_per_family < 1:
         raise InputError("`train_per_family` must be at least 1 (the family intercept needs a model)")
-    points = list(points)
+    points = parse_points(points) if isinstance(points, str) or points is None else list(points)
     if model_file is None:
         split = _refit_split(data, family, points, train_per_family, suite, benchmarks, skills, method, seed,
                              family_column)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from scalinglab.errors import InputError
+from scalinglab.results import Result
 
 
 def _check(n: np.ndarray, c: np.ndarray, k: int) -> None:
@@ -48,3 +49,20 @@ def coverage(n: np.ndarray, c: np.ndarray, ks: np.ndarray | list[int] | int) -> 
 def log_spaced_ks(k_max: int, num: int = 40) -> np.ndarray:
     """``num`` log-spaced integers from 1 to ``k_max``, rounded and de-duplicated (Brown et al. App. C.1)."""
     return np.unique(np.rint(np.logspace(0, np.log10(k_max), num)).astype(int))
+
+
+class Coverage(Result):
+    """Measured coverage (mean unbiased pass@k) of each model of a counts table at each k."""
+
+    def __init__(self, table, ks: tuple[int, ...]) -> None:
+        self.source, self.ks = table.source, tuple(ks)
+        self.rows = {m: dict(zip(map(str, ks), map(float, coverage(g["n"].to_numpy(), g["c"].to_numpy(), ks)),
+                                 strict=True)) for m in table.models for g in [table.of(m)]}
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "coverage": self.rows}
+
+    def text(self) -> str:
+        head = f"  {'model':<18}" + "".join(f"{'k=' + format(k, ','):>12}" for k in self.ks)
+        return "\n".join([head] + [f"  {m:<18}" + "".join(f"{v:>12.4f}" for v in r.values())
+                                   for m, r in self.rows.items()])

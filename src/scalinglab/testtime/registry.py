@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scalinglab.errors import ScalingLabError
+from scalinglab.results import Result
 from scalinglab.testtime.base import TestTimeLaw
 
 _LAWS: dict[str, type[TestTimeLaw]] = {}
@@ -49,3 +50,19 @@ def _load_builtin() -> None:
         for cls in module.TEST_TIME_LAWS:
             register_test_time_law(cls)
     _BUILTIN_LOADED.append(True)
+
+
+class LawTable(Result):
+    """The test-time laws: name, data they fit, formula (and which one is the default)."""
+
+    def __init__(self) -> None:
+        self.laws = [get_test_time_law(n) for n in available_test_time_laws()]
+
+    def to_dict(self) -> dict:
+        return {"default": DEFAULT_LAW, "laws": [{"name": r.name, "title": r.title, "formula": r.formula,
+                                                  "data": r.data_kind, "parameters": list(r.param_names)}
+                                                 for r in self.laws]}
+
+    def text(self) -> str:
+        return "\n".join(f"  {r.name:<17} {r.data_kind:<7} {r.formula}   [{r.title}]"
+                         + (" (default)" if r.name == DEFAULT_LAW else "") for r in self.laws)

@@ -1,0 +1,22 @@
+"""``report --json`` (issue #15: ``--json`` on every command that prints a result): what it wrote, as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from scalinglab.cli.main import app
+
+
+def test_report_json_names_the_files_it_wrote(tmp_path: Path) -> None:
+    out = tmp_path / "figures"
+    res = CliRunner().invoke(app, ["report", "bundled:chinchilla", "--where", "loss < 3.44", "--bootstrap", "0",
+                                   "--no-planners", "--format", "svg", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["format"] == "svg" and d["law"] == "chinchilla"
+    written = [Path(p) for p in d["written"]]
+    assert written and all(p.parent == out and p.suffix == ".svg" and p.stat().st_size > 0 for p in written)
+    assert sorted(written) == sorted(out.iterdir())  # every file it wrote, and only those
