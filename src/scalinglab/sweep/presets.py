@@ -7,13 +7,13 @@
   CPU thread per run. A Chinchilla law fitted on the twelve runs of the four smaller sizes predicts the
   largest model's final loss (three budgets pin the data exponent; two could not).
 * ``isoflop``: Chinchilla's Approach 2 design (Hoffmann et al. 2022, Sec. 3.2): three compute budgets
-  (2e9, 6e9, 2e10 FLOPs = 6ND, N non-embedding) x five sizes each, log-spaced by 3x either side of
-  200 tokens per parameter, each on D = C / 6N. One depth (2 layers) and two heads for every size, so N
+  (6e9, 1e10, 2e10 FLOPs = 6ND, N non-embedding) x five sizes each, log-spaced around a centre of
+  200, 400, 200 tokens per parameter (by 3x, 2.5x, 3x either side), each on D = C / 6N. One depth (2 layers) and two heads for every size, so N
   varies with the width alone (a first design let ``size_model`` mix depths, and depth mattered as much
   as size); batches of 4 x 128 tokens (the loss here is limited by optimiser steps: a pilot's batch-8
   run lost 0.37 nats to the batch-4 one on the same tokens); muP-style learning rates (hidden matrices
-  at ``lr x 24 / width``); the ``tiny`` corpus. About 9 CPU-minutes (``--jobs 2``); docs/sweep.md has
-  its table and fits.
+  at ``lr x 24 / width``); the ``tiny`` corpus. About 10 CPU-minutes, 5 minutes wall with ``--jobs 2`` on
+  an idle 2-core machine; docs/sweep.md has its table and fits.
 """
 
 from __future__ import annotations
