@@ -22,6 +22,7 @@ NO_JSON = {
     "sweep export": "writes a Hugging Face model folder and says so in one line; it prints no result",
     "post sft": "always prints its held-out metrics as JSON",
     "post dpo": "always prints its held-out metrics as JSON",
+    "post grpo": "always prints its held-out metrics as JSON",
 }
 
 #: Options whose value is a column but whose name is not ``--X-col``, and why.
