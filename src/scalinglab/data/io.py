@@ -98,18 +98,24 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _loads(text: str, path: Path, line: int | None) -> Any:
+    """Parse JSON (a whole file, or line ``line`` of a JSON Lines file) with one-line errors."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"line {line or exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})",
+                         file=str(path)) from None
+    except ValueError as exc:
+        message = f"not valid JSON ({exc})" if line is None else f"line {line}: {exc}"
+        raise InputError(message, file=str(path)) from None
+
+
 def _read_json_records(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     text = path.read_text(encoding="utf-8-sig")
     if text.lstrip().startswith("["):
-        try:
-            records = json.loads(text, object_pairs_hook=_no_duplicate_keys)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})",
-                             file=str(path)) from None
-        except ValueError as exc:
-            raise InputError(f"not valid JSON ({exc})", file=str(path)) from None
+        records = _loads(text, path, None)
         if not all(isinstance(r, dict) for r in records):
             raise InputError("a JSON array table must hold one object per row", file=str(path))
         return pd.DataFrame.from_records(records)
@@ -117,13 +123,7 @@ def _read_json_records(path: Path) -> pd.DataFrame:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line, object_pairs_hook=_no_duplicate_keys)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"line {number}: not valid JSON ({exc.msg}, column {exc.colno})",
-                             file=str(path)) from None
-        except ValueError as exc:
-            raise InputError(f"line {number}: {exc}", file=str(path)) from None
+        record = _loads(line, path, number)
         if not isinstance(record, dict):
             raise InputError(f"line {number}: expected one JSON object per line", file=str(path))
         records.append(record)

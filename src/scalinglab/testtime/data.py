@@ -69,13 +69,19 @@ class ProblemCounts:
         return ProblemCounts(frame, f"{self.source} (first {n_samples} samples)", self.columns_used)
 
 
-def load_counts(source: str | Path | pd.DataFrame, *, name: str | None = None) -> ProblemCounts:
-    """Read and validate a per-problem counts table (CSV/TSV/Parquet/JSONL or a DataFrame)."""
+def _raw_table(source: str | Path | pd.DataFrame, name: str | None, aliases: dict, required: tuple
+               ) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """The raw table, its name for errors, and the column each canonical input maps to."""
     if isinstance(source, pd.DataFrame):
         raw, src = source.reset_index(drop=True), name or "<table>"
     else:
         raw, src = read_table(source), name or str(source)
-    cols = alias_columns(raw, COUNT_ALIASES, COUNT_REQUIRED, src)
+    return raw, src, alias_columns(raw, aliases, required, src)
+
+
+def load_counts(source: str | Path | pd.DataFrame, *, name: str | None = None) -> ProblemCounts:
+    """Read and validate a per-problem counts table (CSV/TSV/Parquet/JSONL or a DataFrame)."""
+    raw, src, cols = _raw_table(source, name, COUNT_ALIASES, COUNT_REQUIRED)
     out = pd.DataFrame({"model": raw[cols["model"]].astype(str), "problem": raw[cols["problem"]].astype(str)})
     out["N"] = checked_numbers(raw, cols["N"], src, positive=True)
     if "D" in cols:
@@ -118,11 +124,7 @@ class AccuracyCurves:
 
 def load_curves(source: str | Path | pd.DataFrame, *, name: str | None = None) -> AccuracyCurves:
     """Read and validate an aggregate accuracy-vs-k table."""
-    if isinstance(source, pd.DataFrame):
-        raw, src = source.reset_index(drop=True), name or "<table>"
-    else:
-        raw, src = read_table(source), name or str(source)
-    cols = alias_columns(raw, CURVE_ALIASES, CURVE_REQUIRED, src)
+    raw, src, cols = _raw_table(source, name, CURVE_ALIASES, CURVE_REQUIRED)
     out = pd.DataFrame({"model": raw[cols["model"]].astype(str)})
     out["method"] = raw[cols["method"]].astype(str) if "method" in cols else "aggregate"
     out["N"] = checked_numbers(raw, cols["N"], src, positive=True)
