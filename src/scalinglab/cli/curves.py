@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, emit, handle_errors, load_table, parse_floats, with_progress
+from scalinglab.cli.common import check_outputs, emit, handle_errors, note_dropped, parse_floats, with_progress
 from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
@@ -52,7 +52,7 @@ def evaluate(
     if grid and (plot is not None or bootstrap):
         raise InputError(f"{'--plot draws' if plot is not None else '--bootstrap refits'} one evaluation; "
                          "it cannot be combined with --grid")
-    table = load_table(load_curves, curves, **columns)
+    table = note_dropped(load_curves(curves, **columns))
     fixed = parse_fixed(fix)
     kwargs = {"min_tokens": min_tokens, "method": loss, "law": law, "fixed": fixed, "weighting": weighting,
               "target": target}
@@ -94,7 +94,7 @@ def forecast(
     from scalinglab.curves.forecast import forecast_run
     from scalinglab.fitting.result import FitResult
 
-    table = load_table(load_curves, curves, **columns)
+    table = note_dropped(load_curves(curves, **columns))
     res = forecast_run(table, FitResult.load(fit), run, final_tokens, level, bootstrap, seed, min_tokens,
                        tolerance=tolerance, target_loss=target_loss, method=method, run_seed=run_seed)
     emit(res, json)
