@@ -70,6 +70,11 @@ def parse_floats(text: str, flag: str, *, positive: bool = False, whole: bool = 
     return values
 
 
+def parse_budgets(text: str, flag: str = "--budgets") -> tuple[float, ...]:
+    """Comma-separated FLOP budgets (positive numbers) of option ``flag``."""
+    return parse_floats(text, flag, positive=True, what="FLOP counts")
+
+
 def parse_names(text: str | None) -> list[str] | None:
     """A comma-separated list of names (None stays None; a list of nothing is an error)."""
     if text is None:
@@ -80,7 +85,7 @@ def parse_names(text: str | None) -> list[str] | None:
     return names
 
 
-def with_progress(total: int, label: str, call: Callable[[Any], Any]) -> Any:
+def with_bar(total: int, label: str, call: Callable[[Any], Any]) -> Any:
     """``call(progress)`` with a progress bar labelled ``label`` (``call(None)`` when ``total`` is 0)."""
     if not total:
         return call(None)
@@ -102,25 +107,16 @@ FLAG_ALIASES = {"points": "--at", "only": "--fold", "n_skills": "--skills", "k":
 
 
 def command_flags(func: Callable[..., Any]) -> dict[str, str]:
-    """Parameter name → long flag of a typer command function (``tokens_per_param`` → ``--tokens-per-param``)."""
-    import inspect
-    import typing
+    """Parameter name → long flag of a typer command function (``tokens_per_param`` → ``--tokens-per-param``),
+    read from its declarations as typer reads them; arguments are left out."""
+    from typer.models import ArgumentInfo
+    from typer.utils import get_params_from_function
 
-    try:
-        hints = typing.get_type_hints(func, include_extras=True)
-    except Exception:  # noqa: BLE001 (an unresolvable annotation: fall back to the names)
-        hints = {}
     flags = {}
-    for name, param in inspect.signature(func).parameters.items():
-        meta = getattr(hints.get(name), "__metadata__", ())
-        info = next((m for m in [*meta, param.default] if type(m).__name__ in ("OptionInfo", "ArgumentInfo")), None)
-        if info is not None and type(info).__name__ == "ArgumentInfo":
-            continue
-        decls = [*(getattr(info, "param_decls", None) or ())]
-        if info in meta and isinstance(info.default, str):  # Annotated[..., Option("--flag")]: the first decl
-            decls.insert(0, info.default)
-        longs = [d.split("/")[0] for d in decls if d.startswith("--")]
-        flags[name] = longs[0] if longs else "--" + name.replace("_", "-")
+    for name, meta in get_params_from_function(func).items():
+        if not isinstance(meta.default, ArgumentInfo):
+            longs = [d.split("/")[0] for d in getattr(meta.default, "param_decls", None) or () if d.startswith("--")]
+            flags[name] = longs[0] if longs else "--" + name.replace("_", "-")
     return flags
 
 

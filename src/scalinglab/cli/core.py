@@ -7,13 +7,9 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import Bars, check_outputs, echo_json, emit, handle_errors, note_dropped, parse_floats
+from scalinglab.cli.common import Bars, check_outputs, emit, handle_errors, note_dropped, parse_budgets
 from scalinglab.cli.options import o
 from scalinglab.errors import ScalingLabError
-
-
-def parse_budgets(text: str, flag: str = "--budgets") -> tuple[float, ...]:
-    return parse_floats(text, flag, positive=True, what="FLOP counts")
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +45,7 @@ def fit(
     if out is not None:
         report.save(out)
     if json:
-        return echo_json(report.to_dict())
+        return emit(report, json)
     typer.echo(report.text() + ("" if out is None else f"\n\nwrote {out}"))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, emit, handle_errors, note_dropped, parse_floats, with_progress
+from scalinglab.cli.common import check_outputs, emit, handle_errors, note_dropped, parse_floats, with_bar
 from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
@@ -60,7 +60,7 @@ def evaluate(
         ms = [train_models] if train_models else None
         emit(AreGrid(are_grid(table, ms, parse_floats(fractions, "--fractions"), **kwargs), table.source, kwargs), json)
         return
-    res = with_progress(bootstrap, "bootstrap over models", lambda update: evaluate_curves(
+    res = with_bar(bootstrap, "bootstrap over models", lambda update: evaluate_curves(
         table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target, bootstrap=bootstrap,
         seed=seed, progress=update))
     if out is not None:

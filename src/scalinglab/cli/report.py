@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import Bars, emit, handle_errors, note_dropped
+from scalinglab.cli.common import Bars, emit, handle_errors, note_dropped, parse_budgets
 from scalinglab.cli.options import o
 
 
@@ -42,7 +42,6 @@ def report(
     json: opt.Json = False,
 ) -> None:
     """Fit a law and write a report: figures, fit, intervals, allocation table and the data, in one file."""
-    from scalinglab.cli.core import parse_budgets
     from scalinglab.report.build import make_report
 
     with Bars() as bars:

@@ -9,7 +9,6 @@ import typer
 from scalinglab.cli import options as opt
 from scalinglab.cli.common import command, echo_json, emit, parse_floats, parse_names
 from scalinglab.cli.options import a, o
-from scalinglab.errors import ScalingLabError
 
 test_time_app = typer.Typer(name="test-time", no_args_is_help=True,
                             help="Repeated sampling: coverage (pass@k) and test-time laws fitted from samples.")
@@ -31,22 +30,15 @@ def fit(
     json: opt.Json = False,
 ) -> None:
     """Fit a test-time law to each model: coverage(k) and its extrapolation, with intervals."""
-    from scalinglab.testtime.data import ProblemCounts
-    from scalinglab.testtime.fit import fit_test_time
+    from scalinglab.testtime.fit import fit_test_time_file
 
     report_ks = parse_floats(ks, "--ks", whole=True)
-    table = _load(data)
-    full = table
-    if samples is not None:
-        if not isinstance(table, ProblemCounts):
-            raise ScalingLabError("--samples subsamples per-problem counts; this table holds aggregate curves")
-        table = table.subsample(samples, seed)
-    result = fit_test_time(table, law, bootstrap=bootstrap, seed=seed,
-                           models=[m.strip() for m in models.split(",")] if models else None)
+    result, counts = fit_test_time_file(data, law, samples=samples, bootstrap=bootstrap, seed=seed,
+                                        models=parse_names(models))
     if plot is not None:
         from scalinglab.report.test_time_figures import coverage_figure
 
-        coverage_figure(result, full if isinstance(full, ProblemCounts) else None, plot)
+        coverage_figure(result, counts, plot)
     if out is not None:
         result.save(out)
     if json:
