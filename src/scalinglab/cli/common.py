@@ -75,13 +75,13 @@ def parse_budgets(text: str, flag: str = "--budgets") -> tuple[float, ...]:
     return parse_floats(text, flag, positive=True, what="FLOP counts")
 
 
-def parse_names(text: str | None) -> list[str] | None:
-    """A comma-separated list of names (None stays None; a list of nothing is an error)."""
+def parse_names(text: str | None, flag: str) -> list[str] | None:
+    """Comma-separated names of option ``flag`` (None stays None; a list of nothing is an error)."""
     if text is None:
         return None
     names = [t.strip() for t in text.split(",") if t.strip()]
     if not names:
-        raise ScalingLabError("empty list")
+        raise ScalingLabError(f"{flag} is an empty list")
     return names
 
 

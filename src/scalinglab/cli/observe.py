@@ -39,9 +39,9 @@ def fit(data: DataArg, benchmarks: BenchOpt = None, target: TargetOpt = None,
         n_components: NcompOpt = 3, delta: DeltaOpt = 1.0, reference_family: RefOpt = None,
         json_out: opt.Json = False) -> None:
     """Fit PC capability measures; with --target also the sigmoid link on all models."""
-    res = _study.observe_fit(data, parse_names(benchmarks),
+    res = _study.observe_fit(data, parse_names(benchmarks, "--benchmarks"),
                              _study.Target(target, target_file, key, target_scale, target_floor),
-                             paper_set=paper_set, families=parse_names(families), n_components=n_components,
+                             paper_set=paper_set, families=parse_names(families, "--families"), n_components=n_components,
                              delta=delta, reference_family=reference_family)
     emit(res, json_out)
 
@@ -62,7 +62,7 @@ def evaluate(data: DataArg, target: o(str, "Column of the downstream task."),
         json_out: opt.Json = False) -> None:
     """Fit on the training models only (PCA + imputation included) and score the held-out ones."""
     res = _study.observe_evaluate(data, _study.Target(target, target_file, key, target_scale, target_floor),
-                                  parse_names(benchmarks), paper_set=paper_set, families=parse_names(families),
+                                  parse_names(benchmarks, "--benchmarks"), paper_set=paper_set, families=parse_names(families, "--families"),
                                   holdout_top=holdout_top, rank_by=rank_by, cutoff=cutoff, cutoff_by=cutoff_by,
                                   n_components=n_components, delta=delta, reference_family=reference_family)
     emit(res, json_out)

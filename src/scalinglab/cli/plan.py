@@ -97,13 +97,7 @@ def data_constrained_fit(
     from scalinglab.planning.data_constrained import fit_repetition_file
 
     check_outputs(out)  # before the fit spends any compute
-    base = None
-    if fit is not None:
-        from scalinglab.fitting.result import FitResult
-        from scalinglab.planning.data_constrained import base_terms
-
-        base = base_terms(FitResult.load(fit), str(fit))
-    res = fit_repetition_file(data, base=base, **columns)
+    res = fit_repetition_file(data, base_fit=fit, **columns)
     if out is not None:
         res.result.save(out)
     emit(res, json, wrote=(out,))
@@ -219,5 +213,5 @@ def mixture(
     """Fit Ye et al. 2024's data mixing laws per domain; pick the proportions minimising the weighted loss."""
     from scalinglab.planning.mixture import plan_mixture_file
 
-    emit(plan_mixture_file(data, parse_names(losses), parse_names(proportions) if proportions else None,
+    emit(plan_mixture_file(data, parse_names(losses, "--losses"), parse_names(proportions, "--proportions"),
                            parse_floats(weights, "--weights") if weights else None), json)

@@ -34,7 +34,7 @@ def fit(
 
     report_ks = parse_floats(ks, "--ks", whole=True)
     result, counts = fit_test_time_file(data, law, samples=samples, bootstrap=bootstrap, seed=seed,
-                                        models=parse_names(models))
+                                        models=parse_names(models, "--models"))
     if plot is not None:
         from scalinglab.report.test_time_figures import coverage_figure
 
