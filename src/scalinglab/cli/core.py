@@ -17,17 +17,13 @@ def register(app: typer.Typer) -> None:
         app.command(command.__name__)(handle_errors(command))
 
 
-Budgets = o(str, "FLOP budgets for the allocation table.", "--budgets")
-FitFile = o(Path | None, "FIT.json from `scalinglab fit --out`.", "--fit")
-
-
 @opt.runs_columns()
 def fit(
     data: opt.RunsArg, columns: dict, law: opt.Law = "chinchilla", loss: opt.LossObjective = "huber",
     delta: opt.Delta = 1e-3, tau: o(float, "asymmetric: weight of under-predictions.") = 0.75,
     bootstrap: opt.Bootstrap = 0, seed: opt.Seed = None,
     approach: o(int, "Chinchilla approach: 3 = parametric fit (default), 1 = envelope, 2 = IsoFLOP.") = 3,
-    budgets: Budgets = "1e21,1e22,1e23,5.88e23,1e24,1e25",
+    budgets: o(str, "FLOP budgets for the allocation table.") = "1e21,1e22,1e23,5.88e23,1e24,1e25",
     isoflop: o(str, "Approach 2: parabola (Hoffmann et al. 2022) or porian (interpolated minima, Porian et "
                     "al. 2024).") = "parabola",
     seed_noise: o(float, "--isoflop porian: seed-to-seed std of the loss for its bootstrap.") = 0.005,
@@ -57,7 +53,7 @@ def predict(
     at: o(Path | None, "Table of points (one row per point, columns as in a runs table); writes one "
                        "prediction per row.") = None,
     out: o(Path | None, "With --at: write the predictions table here (.csv/.tsv/.parquet/.jsonl).") = None,
-    fit: FitFile = None, preset: opt.Preset = None,
+    fit: opt.Fit = None, preset: opt.Preset = None,
     law: o(str | None, "Use this law's default preset.") = None,
     inputs: o(list[str] | None, "Any law input, NAME=VALUE (repeatable), e.g. --input experts=64.", "--input") = None,
     col: opt.Col = None, json: opt.Json = False,
@@ -84,7 +80,7 @@ def predict(
 
 
 def optimal(
-    compute: o(list[float], "FLOP budget (repeat for several)."), fit: FitFile = None,
+    compute: o(list[float], "FLOP budget (repeat for several)."), fit: opt.Fit = None,
     preset: o(str | None, "Published constants: a loss law (epoch2024) or an allocation law (deepseek2024).") = None,
     convention: o(str | None, "How C is counted: 6nd (C = 6ND, default for loss laws) or deepseek (C = "
                               "M·D, attention in M); an allocation law keeps its own.", "--compute-convention") = None,

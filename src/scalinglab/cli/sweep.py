@@ -51,7 +51,7 @@ def _run_info(event: Any) -> str:
             "done": f"{i.get('status')} val {i.get('loss', float('nan')):.4f}"}.get(i.get("phase"), "")
 
 
-def _Bars(show: bool) -> Bars:  # noqa: N802 (the sweep's bars, kept under their old name)
+def _Bars(show: bool) -> Bars:  # the sweep's bars, under their old name
     """The sweep's bars on stderr (one for the runs, one per run), disabled by ``--quiet``/``--json``."""
     return Bars(show, transient=False, key=lambda e: "runs" if e.task == "runs" else e.item,
                 label=lambda e: "runs" if e.task == "runs" else f"  {e.item}", info=_run_info)

@@ -212,3 +212,10 @@ def save_skills_evaluation(evaluation: Any, path: Any) -> Any:
     held = r.predictions
     return save(sloth_predictions(held["predicted"], held["actual"], held["benchmarks"], held["families"],
                                   title=f"Sloth [{r.method}], leave-family-out, k={r.train_per_family}"), path)
+
+
+def save_density_study(study: Any, path: Any) -> Any:
+    """:func:`density_study_figure` written to a figure file (.png or .svg)."""
+    from scalinglab.report.figures import save
+
+    return save(density_study_figure(study), path)
