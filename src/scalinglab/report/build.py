@@ -85,7 +85,12 @@ def build_report(runs: RunsTable, result: FitResult, *, target: float | None = N
         extra.append(curves_section(curves.evaluation, (f.name, f.title, f.caption, to_bytes(f.figure, "svg")),
                                     curves.grid, curves.source))
     if post is not None:
-        extra.append(post_section(post))
+        from scalinglab.report.figures import post_training_gains
+
+        caption = ("held-out SFT loss of each base model against fine-tuning examples; lines: the law fitted "
+                   "without the largest base model, dashed where it predicts that one")
+        extra.append(post_section(post, ("post_gains", "Scaling of post-training gains", caption,
+                                         to_bytes(post_training_gains(post), "svg"))))
     return render_page(runs, result, figures=figs, interactive=interactive_figure(runs, result, target),
                        target=target, budgets=budgets, title=title, sections=extra)
 
