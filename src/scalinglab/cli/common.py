@@ -193,8 +193,10 @@ class Bars:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.console,
                             transient=transient, disable=not (sys.stderr.isatty() if show is None else show))
-        self.transient, self.tasks = transient, {}
-        self._key, self._label = key or (lambda e: e.task), label or (lambda e: e.task)
+        self.transient = transient
+        self.tasks: dict[Any, Any] = {}  # key(event) -> the bar's task id
+        self._key = key or (lambda e: e.task)
+        self._label = label or (lambda e: e.task)
         self._info = info or (lambda e: "")
 
     def __call__(self, event: Any) -> None:
