@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scalinglab.data.runs import RunsTable
 from scalinglab.errors import ScalingLabError
 from scalinglab.events import ProgressCallback
-from scalinglab.fitting.approaches import ApproachResult
 from scalinglab.fitting.result import DEFAULT_BUDGETS, FitResult
 from scalinglab.results import Result
+
+if TYPE_CHECKING:  # both import pandas, which `predict --at` on a plain CSV does without
+    from scalinglab.data.runs import RunsTable
+    from scalinglab.fitting.approaches import ApproachResult
 
 
 @dataclass
