@@ -610,6 +610,11 @@ def planner_figures(fit: FitResult, target: float | None,
 
 
 
+def save_curve_evaluation(table: Any, res: Any, selection: Any, path: str | Path) -> Path:
+    """:func:`curve_evaluation_figure` written to a figure file (.png or .svg)."""
+    return save(curve_evaluation_figure(table, res, selection), path)
+
+
 def curve_evaluation_figure(table: Any, res: Any, selection: Any) -> Figure:
     """:func:`learning_curves` of a curves evaluation: its train/test checkpoints and the fitted law."""
     from scalinglab.curves.estimate import select
