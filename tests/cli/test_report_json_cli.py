@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
 
-from scalinglab.cli.main import app
-
-
-def test_report_json_names_the_files_it_wrote(tmp_path: Path) -> None:
+def test_report_json_names_the_files_it_wrote(tmp_path: Path, cli) -> None:
     out = tmp_path / "figures"
-    res = CliRunner().invoke(app, ["report", "bundled:chinchilla", "--where", "loss < 3.44", "--bootstrap", "0",
-                                   "--no-planners", "--format", "svg", "--out", str(out), "--json"])
-    assert res.exit_code == 0, res.output
+    res = cli("report", "bundled:chinchilla", "--where", "loss < 3.44", "--bootstrap", "0", "--no-planners",
+              "--format", "svg", "--out", out, "--json")
+    assert res.returncode == 0, res.stderr
     d = json.loads(res.stdout)
     assert d["format"] == "svg" and d["law"] == "chinchilla"
     written = [Path(p) for p in d["written"]]

@@ -6,9 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from scalinglab.cli.main import app
 from scalinglab.data.runs import load_runs
 from scalinglab.errors import InputError, ScalingLabError
 from scalinglab.fitting.selection import SelectionResult, leave_largest_out, select_laws
@@ -57,10 +55,10 @@ def test_bad_split_is_an_error(runs) -> None:
         select_laws(runs, ["chinchilla"], split="loss")
 
 
-def test_cli_json() -> None:
+def test_cli_json(cli) -> None:
     args = ["select", "bundled:chinchilla", "--where", "loss < 3.44", "--laws", "kaplan-n,compute",
             "--split", "C"]
-    d = json.loads(CliRunner().invoke(app, [*args, "--bootstrap", "10", "--json"]).stdout)
+    d = json.loads(cli(*args, "--bootstrap", "10", "--json", check=True).stdout)
     assert d["split"] == "C" and d["winner"] in ("compute", "kaplan-n") and len(d["ranking"]) == 2
     assert np.isfinite(d["ranking"][0]["rmse_log"]) and d["ranking"][0]["interval"] is not None
 

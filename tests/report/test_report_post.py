@@ -41,6 +41,26 @@ def test_report_has_an_escaped_post_training_section(cli, tmp_path):
     assert f"mean absolute relative error {100 * expected:.2f} %" in section
     assert EVIL not in page and html.escape(EVIL, quote=True) in section
     assert section.count("<tr><td>") >= 5 * 7  # every stage row of the table
+    assert "<figure id='fig-post_gains'><img src='data:image/svg+xml;base64," in section
     bad = cli("report", runs, "--fit", fit, "--post", tmp_path / "missing.csv", "--out", tmp_path / "r2.html")
     assert bad.returncode == 2 and "missing.csv" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "r2.html").exists()
+
+
+def test_post_section_figure_draws_the_law_at_its_parameters(tmp_path):
+    """The figure's curves are the fitted sft-multiplicative law (Zhang et al. 2024 eq. 1) at every base N."""
+    from scalinglab.report.figures import post_training_gains
+
+    r = fit_post_runs(post_table(tmp_path / "post_runs.csv"))
+    p = r.multiplicative["params"]
+    curves = r.multiplicative["curves"]
+    assert sorted(c["base_run"] for c in curves) == ["L1", "L2", "L3", "L4", "L5"]
+    for c in curves:
+        d = np.asarray(c["D"])
+        assert d.min() == 16 and d.max() == 512
+        np.testing.assert_allclose(c["predicted"], p["A"] * c["N"] ** -p["alpha"] * d ** -p["beta"] + p["E"],
+                                   rtol=1e-9)
+    ax = post_training_gains(r).axes[0]
+    dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--" and len(ln.get_xdata())]
+    assert len(dashed) == 1  # only the largest base model's curve is a prediction
+    np.testing.assert_allclose(dashed[0].get_ydata(), curves[-1]["predicted"])

@@ -44,20 +44,25 @@ def check_outputs(out: Any = None, plot: Any = None) -> None:
         check_plot_path(plot)
 
 
-def load_table(loader: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``loader(*args, **kwargs)`` (a runs or curves table), saying on stderr how many invalid rows it skipped."""
-    table = loader(*args, **kwargs)
+def note_dropped(table: Any) -> Any:
+    """Say on stderr how many invalid rows a runs or curves table skipped (``--drop-invalid``); returns it."""
     if table.dropped:
         typer.echo(f"skipped {table.dropped} invalid row(s) of {table.source}", err=True)
     return table
 
 
-def parse_floats(text: str, flag: str, *, positive: bool = False, what: str = "numbers") -> tuple[float, ...]:
-    """Comma-separated numbers of option ``flag``; a bad or empty list is one ScalingLabError naming it."""
+def parse_floats(text: str, flag: str, *, positive: bool = False, whole: bool = False,
+                 what: str = "numbers") -> tuple[float, ...]:
+    """Comma-separated numbers of option ``flag`` (with ``whole``: positive whole numbers, 1e4 allowed, as
+    ints); a bad or empty list is one ScalingLabError naming it."""
     try:
         values = tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
         raise ScalingLabError(f"{flag} must be comma-separated numbers, got {text!r}") from None
+    if whole:
+        if not values or any(v < 1 or v != int(v) for v in values):
+            raise ScalingLabError(f"{flag} must be positive whole numbers, got {text!r}")
+        return tuple(int(v) for v in values)
     if not values:
         raise ScalingLabError(f"{flag} is empty")
     if positive and any(not v > 0 for v in values):
@@ -65,13 +70,27 @@ def parse_floats(text: str, flag: str, *, positive: bool = False, what: str = "n
     return values
 
 
-def with_progress(total: int, label: str, call: Callable[[Any], Any]) -> Any:
-    """``call(progress)`` with a progress bar of ``total`` steps (``call(None)`` when total is 0)."""
+def parse_budgets(text: str, flag: str = "--budgets") -> tuple[float, ...]:
+    """Comma-separated FLOP budgets (positive numbers) of option ``flag``."""
+    return parse_floats(text, flag, positive=True, what="FLOP counts")
+
+
+def parse_names(text: str | None, flag: str) -> list[str] | None:
+    """Comma-separated names of option ``flag`` (None stays None; a list of nothing is an error)."""
+    if text is None:
+        return None
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise ScalingLabError(f"{flag} is an empty list")
+    return names
+
+
+def with_bar(total: int, label: str, call: Callable[[Any], Any]) -> Any:
+    """``call(progress)`` with a progress bar labelled ``label`` (``call(None)`` when ``total`` is 0)."""
     if not total:
         return call(None)
-    bar, update = progress_bar(total, label)
-    with bar:
-        return call(update)
+    with Bars(label=lambda event: label) as bars:
+        return call(bars)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -88,25 +107,16 @@ FLAG_ALIASES = {"points": "--at", "only": "--fold", "n_skills": "--skills", "k":
 
 
 def command_flags(func: Callable[..., Any]) -> dict[str, str]:
-    """Parameter name → long flag of a typer command function (``tokens_per_param`` → ``--tokens-per-param``)."""
-    import inspect
-    import typing
+    """Parameter name → long flag of a typer command function (``tokens_per_param`` → ``--tokens-per-param``),
+    read from its declarations as typer reads them; arguments are left out."""
+    from typer.models import ArgumentInfo
+    from typer.utils import get_params_from_function
 
-    try:
-        hints = typing.get_type_hints(func, include_extras=True)
-    except Exception:  # noqa: BLE001 (an unresolvable annotation: fall back to the names)
-        hints = {}
     flags = {}
-    for name, param in inspect.signature(func).parameters.items():
-        meta = getattr(hints.get(name), "__metadata__", ())
-        info = next((m for m in [*meta, param.default] if type(m).__name__ in ("OptionInfo", "ArgumentInfo")), None)
-        if info is not None and type(info).__name__ == "ArgumentInfo":
-            continue
-        decls = [*(getattr(info, "param_decls", None) or ())]
-        if info in meta and isinstance(info.default, str):  # Annotated[..., Option("--flag")]: the first decl
-            decls.insert(0, info.default)
-        longs = [d.split("/")[0] for d in decls if d.startswith("--")]
-        flags[name] = longs[0] if longs else "--" + name.replace("_", "-")
+    for name, meta in get_params_from_function(func).items():
+        if not isinstance(meta.default, ArgumentInfo):
+            longs = [d.split("/")[0] for d in getattr(meta.default, "param_decls", None) or () if d.startswith("--")]
+            flags[name] = longs[0] if longs else "--" + name.replace("_", "-")
     return flags
 
 
@@ -169,15 +179,41 @@ class LazyModule:
         return getattr(self._module, attr)
 
 
-def progress_bar(total: int, label: str):
-    """A rich progress bar on stderr (hidden when stderr is not a terminal); returns (bar, callback).
+class Bars:
+    """Rich progress bars on stderr fed the library's :class:`scalinglab.events.Progress` events: one bar
+    per ``key(event)`` (default: its task), described by ``label(event)``, with ``info(event)`` beside it.
+    Hidden unless ``show`` (default: stderr is a terminal); ``transient`` bars hide once complete."""
 
-    The callback takes the library's :class:`scalinglab.events.Progress` events.
-    """
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    def __init__(self, show: bool | None = None, *, transient: bool = True, key: Callable[[Any], Any] | None = None,
+                 label: Callable[[Any], str] | None = None, info: Callable[[Any], str] | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
-    task = bar.add_task(label, total=total)
-    return bar, lambda event: bar.update(task, completed=event.done)
+        self.console = Console(stderr=True)
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=self.console,
+                            transient=transient, disable=not (sys.stderr.isatty() if show is None else show))
+        self.transient = transient
+        self.tasks: dict[Any, Any] = {}  # key(event) -> the bar's task id
+        self._key = key or (lambda e: e.task)
+        self._label = label or (lambda e: e.task)
+        self._info = info or (lambda e: "")
+
+    def __call__(self, event: Any) -> None:
+        key = self._key(event)
+        if key not in self.tasks:
+            self.tasks[key] = self.bar.add_task(self._label(event), total=event.total, info="")
+        done = self.transient and event.total is not None and event.done >= event.total
+        self.bar.update(self.tasks[key], completed=event.done, info=self._info(event), visible=not done,
+                        **({} if event.total is None else {"total": event.total}))
+
+    def log(self, message: str) -> None:
+        """A line on stderr above the bars."""
+        self.console.print(message, highlight=False)
+
+    def __enter__(self) -> Bars:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.__exit__(*exc)

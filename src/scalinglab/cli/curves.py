@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, emit, handle_errors, load_table, parse_floats, with_progress
+from scalinglab.cli.common import check_outputs, emit, handle_errors, note_dropped, parse_floats, with_bar
 from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
@@ -45,32 +45,27 @@ def evaluate(
     seed: opt.Seed = 0, json: opt.Json = False,
 ) -> None:
     """Fit on the m smallest models' checkpoints; report ARE (%) on the largest model's last 30 %."""
-    from scalinglab.curves.estimate import load_curves, parse_fixed
-    from scalinglab.curves.evaluate import AreGrid, are_grid, evaluate_curves
+    from scalinglab.curves.estimate import Selection, load_curves, parse_fixed
+    from scalinglab.curves.evaluate import evaluate_curves, grid_result
 
     check_outputs(out, plot)  # before the fit spends any compute
     if grid and (plot is not None or bootstrap):
         raise InputError(f"{'--plot draws' if plot is not None else '--bootstrap refits'} one evaluation; "
                          "it cannot be combined with --grid")
-    table = load_table(load_curves, curves, **columns)
+    table = note_dropped(load_curves(curves, **columns))
     fixed = parse_fixed(fix)
-    kwargs = {"min_tokens": min_tokens, "method": loss, "law": law, "fixed": fixed, "weighting": weighting,
-              "target": target}
     if grid:
-        ms = [train_models] if train_models else None
-        emit(AreGrid(are_grid(table, ms, parse_floats(fractions, "--fractions"), **kwargs), table.source, kwargs), json)
-        return
-    res = with_progress(bootstrap, "bootstrap over models", lambda update: evaluate_curves(
+        return emit(grid_result(table, train_models, parse_floats(fractions, "--fractions"), min_tokens=min_tokens,
+                                method=loss, law=law, fixed=fixed, weighting=weighting, target=target), json)
+    res = with_bar(bootstrap, "bootstrap over models", lambda update: evaluate_curves(
         table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target, bootstrap=bootstrap,
         seed=seed, progress=update))
     if out is not None:
         res.fit_result().save(out)
     if plot is not None:
-        from scalinglab.curves.estimate import Selection
-        from scalinglab.report.figures import curve_evaluation_figure, save
+        from scalinglab.report.figures import save_curve_evaluation
 
-        save(curve_evaluation_figure(table, res, Selection(train_models, min_tokens, train_fraction, target=target)),
-             plot)
+        save_curve_evaluation(table, res, Selection(train_models, min_tokens, train_fraction, target=target), plot)
     emit(res, json)
 
 
@@ -94,7 +89,7 @@ def forecast(
     from scalinglab.curves.forecast import forecast_run
     from scalinglab.fitting.result import FitResult
 
-    table = load_table(load_curves, curves, **columns)
+    table = note_dropped(load_curves(curves, **columns))
     res = forecast_run(table, FitResult.load(fit), run, final_tokens, level, bootstrap, seed, min_tokens,
                        tolerance=tolerance, target_loss=target_loss, method=method, run_seed=run_seed)
     emit(res, json)

@@ -11,6 +11,7 @@ from scalinglab.cli.common import LazyModule, check_outputs, emit, handle_errors
 from scalinglab.cli.options import a, o
 
 _study = LazyModule("scalinglab.skills.density_study")
+_figures = LazyModule("scalinglab.report.skill_figures")
 
 
 def density(
@@ -35,16 +36,13 @@ def density(
 ) -> None:
     """Effective parameters N̂(S), density ρ = N̂/N, and the trend ln ρ_max = A·t + B."""
     check_outputs(plot=plot)
+    columns = _study.DensityColumns(family_column, params_column, tokens_column, date_column, model_column,
+                                    loss_column)
     study = _study.density_study(data, reference_family, benchmarks=benchmarks.split(","),
-                          tokens_per_param=tokens_per_param, tokens=tokens, score_floor=score_floor,
-                          since=since, frontier_only=not all_models,
-                          columns=_study.DensityColumns(family_column, params_column, tokens_column, date_column,
-                                                 model_column, loss_column))
+                                 tokens_per_param=tokens_per_param, tokens=tokens, score_floor=score_floor,
+                                 since=since, frontier_only=not all_models, columns=columns)
     if plot is not None:
-        from scalinglab.report.figures import save
-        from scalinglab.report.skill_figures import density_study_figure
-
-        save(density_study_figure(study), plot)
+        _figures.save_density_study(study, plot)
     emit(study, json_out)
 
 

@@ -1,29 +1,34 @@
-"""The ``scalinglab`` command: registers each command group's module."""
+"""The ``scalinglab`` command: registers each command group's module.
+
+:data:`app` is the full application (every command; the tests and ``cli/reference.py`` use it), built on
+first access. :func:`main`, the entry point, builds only the command that ``argv[1]`` names (with its
+module, :data:`COMMANDS`), so that e.g. ``scalinglab predict`` does not import and build the other 40-odd
+commands; no arguments, ``--help``, ``--version`` or an unknown name get the full application.
+"""
 
 from __future__ import annotations
 
 import importlib
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
 import typer
 
 from scalinglab.cli.options import aliases
-
-app = typer.Typer(
-    name="scalinglab",
-    help="Fit neural scaling laws, predict untrained models, and plan compute.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain click help: flags without a <bool> placeholder (typer 0.29's rich help adds one)
-    context_settings=aliases(),
-)
 
 #: Command modules, each with ``register(app)``. They import their libraries lazily, so that
 #: ``scalinglab --help`` stays quick.
 COMMAND_MODULES = ("core", "select", "plan", "curves", "skills", "observe", "density", "report", "sweep",
                    "test_time", "datasets", "post", "scores")
 
+#: Top-level command or group name → the module of :data:`COMMAND_MODULES` that registers it (a test
+#: checks that this is exactly what the full application registers).
+COMMANDS = {
+    "fit": "core", "predict": "core", "optimal": "core", "laws": "core", "select": "select", "plan": "plan",
+    "evaluate": "curves", "forecast": "curves", "import-curves": "curves", "skills": "skills",
+    "observe": "observe", "density": "density", "report": "report", "sweep": "sweep", "test-time": "test_time",
+    "datasets": "datasets", "export": "datasets", "post": "post", "import-scores": "scores",
+}
 
 
 def _print_version(value: bool) -> None:
@@ -34,19 +39,54 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(version: Annotated[bool, typer.Option(
         "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
           ) -> None:
     """Fit neural scaling laws, predict untrained models, and plan compute."""
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"scalinglab.cli.{_name}").register(app)
+def build_app(only: str | None = None) -> typer.Typer:
+    """The application: every command (``only=None``), or just the command or group ``only`` of :data:`COMMANDS`."""
+    application = typer.Typer(
+        name="scalinglab",
+        help="Fit neural scaling laws, predict untrained models, and plan compute.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # plain click help: flags without a <bool> placeholder (typer 0.29's rich help adds one)
+        context_settings=aliases(),
+    )
+    application.callback()(_root)
+    for name in COMMAND_MODULES if only is None else (COMMANDS[only],):
+        importlib.import_module(f"scalinglab.cli.{name}").register(application)
+    if only is not None:  # the module may register siblings (core: fit, predict, optimal, laws): keep one
+        application.registered_commands = [c for c in application.registered_commands if c.name == only]
+        application.registered_groups = [g for g in application.registered_groups if g.name == only]
+    return application
+
+
+def _full_app() -> typer.Typer:
+    """The full application, built once and kept as :data:`app`."""
+    if "app" not in globals():
+        globals()["app"] = build_app()
+    return globals()["app"]
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the full application, built on first access."""
+    if name == "app":
+        return _full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The application for command line ``args``: just the command ``args[0]`` names, else the full one."""
+    return build_app(args[0]) if args and args[0] in COMMANDS else _full_app()
 
 
 def main() -> None:
-    app()
+    """The ``scalinglab`` entry point (``sys.argv``), through :func:`app_for`."""
+    app_for(sys.argv[1:])()
 
 
 if __name__ == "__main__":

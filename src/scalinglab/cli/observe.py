@@ -5,9 +5,8 @@ from __future__ import annotations
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import LazyModule, command, emit
+from scalinglab.cli.common import LazyModule, command, emit, parse_names
 from scalinglab.cli.options import a, o
-from scalinglab.errors import InputError
 
 _study = LazyModule("scalinglab.skills.observational_study")
 
@@ -33,15 +32,6 @@ NcompOpt = o(int, "Number of PC measures.", "--n-components", "-k")
 DeltaOpt = o(float, "Huber-loss threshold.", "--delta")
 RefOpt = o(str | None, "Family whose log-FLOPs define 'equivalent compute' (e.g. Llama-2).", "--reference-family")
 
-def _split_list(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    items = [t.strip() for t in text.split(",") if t.strip()]
-    if not items:
-        raise InputError("empty list")
-    return items
-
-
 @command(observe_app, "fit")
 def fit(data: DataArg, benchmarks: BenchOpt = None, target: TargetOpt = None,
         target_file: TargetFileOpt = None, key: KeyOpt = "Model", target_scale: ScaleOpt = 1.0,
@@ -49,9 +39,9 @@ def fit(data: DataArg, benchmarks: BenchOpt = None, target: TargetOpt = None,
         n_components: NcompOpt = 3, delta: DeltaOpt = 1.0, reference_family: RefOpt = None,
         json_out: opt.Json = False) -> None:
     """Fit PC capability measures; with --target also the sigmoid link on all models."""
-    res = _study.observe_fit(data, _split_list(benchmarks),
+    res = _study.observe_fit(data, parse_names(benchmarks, "--benchmarks"),
                              _study.Target(target, target_file, key, target_scale, target_floor),
-                             paper_set=paper_set, families=_split_list(families), n_components=n_components,
+                             paper_set=paper_set, families=parse_names(families, "--families"), n_components=n_components,
                              delta=delta, reference_family=reference_family)
     emit(res, json_out)
 
@@ -72,7 +62,7 @@ def evaluate(data: DataArg, target: o(str, "Column of the downstream task."),
         json_out: opt.Json = False) -> None:
     """Fit on the training models only (PCA + imputation included) and score the held-out ones."""
     res = _study.observe_evaluate(data, _study.Target(target, target_file, key, target_scale, target_floor),
-                                  _split_list(benchmarks), paper_set=paper_set, families=_split_list(families),
+                                  parse_names(benchmarks, "--benchmarks"), paper_set=paper_set, families=parse_names(families, "--families"),
                                   holdout_top=holdout_top, rank_by=rank_by, cutoff=cutoff, cutoff_by=cutoff_by,
                                   n_components=n_components, delta=delta, reference_family=reference_family)
     emit(res, json_out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -64,28 +65,39 @@ RUNS_COLUMNS: dict[str, tuple[Any, Any]] = {
     "where": (Where, None), "drop_invalid": (DropInvalid, False), "col": (Col, None)}
 
 
-def runs_columns(*names: str):
-    """Decorator: add the runs-table options ``names`` (default: all of :data:`RUNS_COLUMNS`) to a command
-    and pass them to it as one dict, ``columns`` (``col`` already parsed to ``columns["columns"]``)."""
-    names = names or tuple(RUNS_COLUMNS)
+def option_group(options: dict[str, tuple[Any, Any]], *names: str, into: str,
+                 convert: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
+    """Decorator: add the options ``names`` of ``options`` (name → (annotation, default); default: all) to a
+    command, and pass the values to it as one dict, keyword ``into`` (after ``convert``, if given)."""
+    names = names or tuple(options)
 
     def decorate(func):
         sig = inspect.signature(func, eval_str=True)
-        extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=RUNS_COLUMNS[n][1],
-                                   annotation=RUNS_COLUMNS[n][0]) for n in names]
+        extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=options[n][1],
+                                   annotation=options[n][0]) for n in names]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            from scalinglab.data.columns import parse_col_options
+            group = {n: kwargs.pop(n) for n in names if n in kwargs}
+            return func(*args, **{into: convert(group) if convert else group}, **kwargs)
 
-            columns = {n: kwargs.pop(n) for n in names if n in kwargs}
-            if "col" in columns:
-                columns["columns"] = parse_col_options(columns.pop("col"))
-            return func(*args, columns=columns, **kwargs)
-
-        kept = [p for p in sig.parameters.values() if p.name != "columns"]
+        kept = [p for p in sig.parameters.values() if p.name != into]
         wrapper.__signature__ = sig.replace(parameters=kept + extra)  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
 
+
+def _parse_col(columns: dict[str, Any]) -> dict[str, Any]:
+    """The runs-table options with ``col`` (INPUT=COLUMN items) parsed to ``columns["columns"]``."""
+    from scalinglab.data.columns import parse_col_options
+
+    if "col" in columns:
+        columns["columns"] = parse_col_options(columns.pop("col"))
+    return columns
+
+
+def runs_columns(*names: str):
+    """Decorator: add the runs-table options ``names`` (default: all of :data:`RUNS_COLUMNS`) to a command
+    and pass them to it as one dict, ``columns`` (``col`` already parsed to ``columns["columns"]``)."""
+    return option_group(RUNS_COLUMNS, *names, into="columns", convert=_parse_col)

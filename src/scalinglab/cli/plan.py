@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, command, emit, parse_floats
+from scalinglab.cli.common import check_outputs, command, emit, parse_floats, parse_names
 from scalinglab.cli.options import a, o
 from scalinglab.errors import PlanningError
 
@@ -24,13 +24,9 @@ MfuGenerate = o(float, "MFU on generated tokens.", "--mfu-generate")
 
 
 def _load(fit: Path | None, preset: str | None, default: str | None = None):
-    from scalinglab.fitting.loading import fit_or_preset
+    from scalinglab.fitting.loading import loss_law
 
-    result = fit_or_preset(fit, default if fit is None and preset is None else preset)
-    if getattr(result, "kind", "") == "allocation":
-        raise PlanningError(f"{fit or preset} is an allocation law (N*(C), D*(C) only); this planner needs a "
-                            "loss law L(N, D) — use `scalinglab optimal` with it, or a loss-law fit here")
-    return result
+    return loss_law(fit, preset, default)
 
 
 @command(plan_app, "inference")
@@ -61,13 +57,12 @@ def cost(
     int8: o(bool, "Serve at int8 peak throughput.", "--int8") = False, json: opt.Json = False,
 ) -> None:
     """Dollar-optimal N, D for a target loss and a serving workload, vs the Chinchilla-optimal model."""
-    from scalinglab.planning.cost import CostSetup, get_accelerator, plan_cost
+    from scalinglab.planning.cost import CostSetup, plan_cost
 
     result = _load(fit, preset)
-    train_acc = get_accelerator(gpu, price)
-    inf_acc = get_accelerator(inference_gpu or gpu, inference_price if inference_price is not None else price)
-    setup = CostSetup(train_acc, inf_acc, requests, input_tokens, output_tokens, mfu_train, mfu_prompt,
-                      mfu_generate, "int8" if int8 else "bf16")
+    setup = CostSetup.priced(gpu, price, requests, input_tokens, output_tokens, inference_gpu=inference_gpu,
+                             inference_price=inference_price, mfu_train=mfu_train, mfu_prompt=mfu_prompt,
+                             mfu_generate=mfu_generate, int8=int8)
     emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
 
 
@@ -102,13 +97,7 @@ def data_constrained_fit(
     from scalinglab.planning.data_constrained import fit_repetition_file
 
     check_outputs(out)  # before the fit spends any compute
-    base = None
-    if fit is not None:
-        from scalinglab.fitting.result import FitResult
-        from scalinglab.planning.data_constrained import base_terms
-
-        base = base_terms(FitResult.load(fit), str(fit))
-    res = fit_repetition_file(data, base=base, **columns)
+    res = fit_repetition_file(data, base_fit=fit, **columns)
     if out is not None:
         res.result.save(out)
     emit(res, json, wrote=(out,))
@@ -165,41 +154,24 @@ def test_time(
     """Bigger model or more samples? Snell et al.'s FLOPs-matched K = M + 3(M − 1)/R, or with
     --test-time-fit (or --size-law and --sizes) the best (model, k) for a budget or a target accuracy, by
     lifetime cost."""
-    if test_time_fit is not None and size_law is not None:
-        raise PlanningError("give --test-time-fit or --size-law, not both")
     if test_time_fit is None and size_law is None:
         if size_ratio is None:
             raise PlanningError("give --size-ratio (Snell's K), --test-time-fit or --size-law with --sizes "
                                 "(plan model size × samples)")
         from scalinglab.planning.test_time import test_time_tradeoff
 
-        emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
-                                 inference_tokens=inference_tokens), json)
-        return
-    from scalinglab.cli.test_time import parse_ints
-    from scalinglab.planning.test_time_budget import Workload, plan_test_time
-    from scalinglab.testtime.result import TestTimeFit
-    from scalinglab.testtime.sizes import SizeLaw
+        return emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
+                                        inference_tokens=inference_tokens), json)
+    from scalinglab.planning.test_time_budget import plan_test_time_files
 
-    if queries is None or output_tokens is None:
-        raise PlanningError(f"{'--size-law' if size_law else '--test-time-fit'} needs --queries and --output-tokens")
-    if (size_law is None) != (sizes is None):
-        raise PlanningError("--size-law and --sizes go together")
-    if budget_flops is not None and budget_dollars is not None:
-        raise PlanningError("give --budget-flops or --budget-dollars, not both")
-    setup = None
-    if budget_dollars is not None:
-        from scalinglab.planning.cost import CostSetup, get_accelerator
-
-        acc = get_accelerator(gpu, price)
-        setup = CostSetup(acc, acc, queries, prompt_tokens, output_tokens, mfu_train, mfu_prompt, mfu_generate)
     training_law = _load(fit, preset) if (fit is not None or preset is not None) else None
-    law = SizeLaw.load(size_law) if size_law is not None else TestTimeFit.load(test_time_fit)
-    plan = plan_test_time(law, Workload(queries, prompt_tokens, output_tokens, verifier_params),
-                          budget=budget_flops if budget_flops is not None else budget_dollars,
-                          target_accuracy=target_accuracy, setup=setup, train_tokens=train_tokens,
-                          training_law=training_law, ks=parse_ints(ks, "--ks") if ks else None,
-                          sizes=parse_floats(sizes, "--sizes", positive=True) if sizes else None)
+    plan = plan_test_time_files(
+        test_time_fit=test_time_fit, size_law=size_law, queries=queries, prompt_tokens=prompt_tokens,
+        output_tokens=output_tokens, verifier_params=verifier_params, budget_flops=budget_flops,
+        budget_dollars=budget_dollars, gpu=gpu, price=price, mfu=(mfu_train, mfu_prompt, mfu_generate),
+        target_accuracy=target_accuracy, train_tokens=train_tokens, training_law=training_law,
+        ks=parse_floats(ks, "--ks", whole=True) if ks else None,
+        sizes=parse_floats(sizes, "--sizes", positive=True) if sizes else None)
     if plot is not None:
         from scalinglab.report.test_time_figures import frontier_figure
 
@@ -239,17 +211,7 @@ def mixture(
     json: opt.Json = False,
 ) -> None:
     """Fit Ye et al. 2024's data mixing laws per domain; pick the proportions minimising the weighted loss."""
-    from scalinglab.data.io import read_table
-    from scalinglab.planning.mixture import fit_mixture, plan_mixture
+    from scalinglab.planning.mixture import plan_mixture_file
 
-    frame = read_table(data)
-    outs = [c.strip() for c in losses.split(",") if c.strip()]
-    if proportions:
-        props = [c.strip() for c in proportions.split(",") if c.strip()]
-    else:
-        props = [f"r{j}" for j in range(1, 9) if f"r{j}" in frame.columns]
-    try:
-        w = [float(x) for x in weights.split(",")] if weights else None
-    except ValueError:
-        raise PlanningError(f"--weights must be comma-separated numbers, got {weights!r}") from None
-    emit(plan_mixture(fit_mixture(frame, props, outs, source=str(data)), w), json)
+    emit(plan_mixture_file(data, parse_names(losses, "--losses"), parse_names(proportions, "--proportions"),
+                           parse_floats(weights, "--weights") if weights else None), json)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import command, echo_json, emit
+from scalinglab.cli.common import LazyModule, command, echo_json, emit
 from scalinglab.cli.options import a, o
-from scalinglab.errors import InputError
+
+_presets = LazyModule("scalinglab.post.presets")
 
 post_app = typer.Typer(help="Post-training lab: base model -> SFT -> DPO -> GRPO on verifiable tasks, with eval gates.",
                        no_args_is_help=True)
@@ -23,15 +23,6 @@ post_app = typer.Typer(help="Post-training lab: base model -> SFT -> DPO -> GRPO
 PresetOpt = o(str | None, "Built-in post spec: smoke or tiny.", "--preset")
 SpecOpt = o(Path | None, "Post spec file (TOML; missing keys from smoke).", "--spec")
 OutOpt = o(Path, "Output folder (rerun the same command to resume).", "--out")
-JsonOpt = opt.Json
-
-
-def _spec(preset: str | None, spec: Path | None) -> dict[str, Any]:
-    from scalinglab.post.presets import load_post_spec, post_preset
-
-    if preset is not None and spec is not None:
-        raise InputError("give one of --preset NAME or --spec FILE, not both")
-    return load_post_spec(spec) if spec else post_preset(preset or "smoke")
 
 
 def _torch() -> None:
@@ -44,25 +35,22 @@ def _torch() -> None:
 def run_cmd(
     out: OutOpt, base: o(Path, "A finished sweep folder (its runs.csv lists the bases)."),
     preset: PresetOpt = None, spec: SpecOpt = None,
-    jobs: o(int, "Post-train this many base runs at once (processes).") = 1, json_out: JsonOpt = False,
+    jobs: o(int, "Post-train this many base runs at once (processes).") = 1, json_out: opt.Json = False,
 ) -> None:
     """Base -> SFT -> DPO -> GRPO for every base run of a sweep, gated; writes OUT/post_runs.csv."""
     _torch()
-    from scalinglab.post.pipeline import run_post
+    from scalinglab.post.pipeline import run_post, summary_text
 
-    summary = run_post(_spec(preset, spec), base, out, log=(lambda m: None) if json_out else typer.echo, jobs=jobs)
-    if json_out:
-        echo_json(summary)
-        return
-    typer.echo(f"{summary['rows']} stage rows for {summary['bases']} base runs -> {summary['post_runs_csv']} "
-               f"({summary['wall_s']:.1f} s wall, {summary['cpu_s']:.1f} s CPU)")
+    spec_dict = _presets.resolve_post_spec(preset, spec)
+    summary = run_post(spec_dict, base, out, log=(lambda m: None) if json_out else typer.echo, jobs=jobs)
+    echo_json(summary) if json_out else typer.echo(summary_text(summary))
 
 
 def _stage(kind: str, run_dir: Path, out: Path, init: Path | None, preset: str | None, spec: Path | None) -> None:
     _torch()
     from scalinglab.post.pipeline import run_one_stage
 
-    typer.echo(json.dumps(run_one_stage(kind, _spec(preset, spec), run_dir, out, init), indent=1))
+    typer.echo(json.dumps(run_one_stage(kind, _presets.resolve_post_spec(preset, spec), run_dir, out, init), indent=1))
 
 
 @command(post_app, "sft")
@@ -99,7 +87,7 @@ def grpo_cmd(
 def fit_cmd(
     table: a(Path, "A post_runs.csv written by `post run`."),
     metric: o(str, "The response column (a loss-like, positive metric).") = "eval_loss",
-    out: o(Path | None, "Also write the fit as JSON to this file.") = None, json_out: JsonOpt = False,
+    out: o(Path | None, "Also write the fit as JSON to this file.") = None, json_out: opt.Json = False,
 ) -> None:
     """Fit the SFT laws (Lin et al. 2024; Zhang et al. 2024) to post_runs.csv; predict the largest base model."""
     from scalinglab.planning.post_training import fit_post_runs
@@ -111,15 +99,9 @@ def fit_cmd(
 
 
 @command(post_app, "presets")
-def presets_cmd(json_out: JsonOpt = False) -> None:
+def presets_cmd(json_out: opt.Json = False) -> None:
     """List the built-in post specs."""
-    from scalinglab.post.presets import PRESETS
-
-    if json_out:
-        return echo_json(PRESETS)
-    for name, p in PRESETS.items():
-        typer.echo(f"{name}: tasks {', '.join(p['tasks']['names'])}; sft {p['sft']['steps']} steps, "
-                   f"dpo {p['dpo']['steps']} steps, grpo {p['grpo']['steps']} steps")
+    echo_json(_presets.PRESETS) if json_out else typer.echo(_presets.presets_text())
 
 
 def register(app: typer.Typer) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, echo_json, handle_errors, load_table
+from scalinglab.cli.common import Bars, emit, handle_errors, note_dropped, parse_budgets
 from scalinglab.cli.options import o
-from scalinglab.errors import ScalingLabError
 
 
 def register(app: typer.Typer) -> None:
@@ -43,54 +42,13 @@ def report(
     json: opt.Json = False,
 ) -> None:
     """Fit a law and write a report: figures, fit, intervals, allocation table and the data, in one file."""
-    from scalinglab.cli.core import fit_with_progress, parse_budgets
-    from scalinglab.data.runs import load_law_inputs
-    from scalinglab.fitting.result import FitResult
-    from scalinglab.laws.registry import get_law
-    from scalinglab.report.build import FORMATS
+    from scalinglab.report.build import make_report
 
-    fmt = fmt.lower()
-    if fmt not in FORMATS:
-        raise ScalingLabError(f"--format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}, got {fmt!r}")
-    if not target > 0:
-        raise ScalingLabError("--target-compute must be a positive number of FLOPs")
-    if fmt == "html":
-        check_outputs(out)  # before the fit and the figures spend any compute
-    elif out.exists() and not out.is_dir():
-        raise ScalingLabError(f"{out}: --format {fmt} writes figures into a folder, and this is a file")
-    budget_values = parse_budgets(budgets)
-    uniques = list(parse_budgets(unique_tokens, "--unique-tokens")) if unique_tokens else None
-    result = FitResult.load(fit) if fit is not None else None
-    runs = load_table(load_law_inputs, data, result.law if result is not None else get_law(law), **columns)
-    if result is None:
-        from scalinglab.fitting.estimator import ScalingLawFit
-
-        result = fit_with_progress(ScalingLawFit(law=get_law(law), loss=loss, delta=delta,
-                                                 bootstrap=bootstrap, seed=seed), runs)
-    part = None
-    if curves is not None:
-        from scalinglab.curves.estimate import load_curves
-        from scalinglab.report.build import curves_part
-
-        table = load_curves(curves, model_col=columns.get("model_col"), drop_invalid=columns["drop_invalid"])
-        part = curves_part(table, curves_train_models, curves_min_tokens, grid=curves_grid)
-    post_fit = None
-    if post is not None:
-        from scalinglab.planning.post_training import fit_post_runs
-
-        post_fit = fit_post_runs(post)
-    if fmt == "html":
-        from scalinglab.report import write_report
-
-        write_report(out, runs, result, target=target, budgets=budget_values, planners=planners,
-                     unique_tokens=uniques, title=title, curves=part, post=post_fit)
-        written = [out]
-    else:
-        from scalinglab.report import write_figures
-
-        written = list(write_figures(out, runs, result, fmt, target=target, planners=planners, unique_tokens=uniques,
-                                     curves=part))
-    if json:
-        return echo_json({"format": fmt, "law": result.law.name, "written": [str(p) for p in written]})
-    for p in written:
-        typer.echo(f"wrote {p}")
+    with Bars() as bars:
+        res = make_report(data, out, fmt=fmt, law=law, loss=loss, delta=delta, bootstrap=bootstrap, seed=seed,
+                          fit=fit, target=target, budgets=parse_budgets(budgets), planners=planners, title=title,
+                          unique_tokens=parse_budgets(unique_tokens, "--unique-tokens") if unique_tokens else None,
+                          curves=curves, curves_train_models=curves_train_models, curves_min_tokens=curves_min_tokens,
+                          curves_grid=curves_grid, post=post, columns=columns, progress=bars)
+    note_dropped(res.runs)
+    emit(res, json)

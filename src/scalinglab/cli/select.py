@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, emit, handle_errors
+from scalinglab.cli.common import check_outputs, emit, handle_errors, parse_names
 from scalinglab.cli.options import o
 
 
@@ -24,17 +24,11 @@ def select(
     json: opt.Json = False,
 ) -> None:
     """Fit each law on the smaller runs, score it on the larger ones, rank by extrapolation error."""
-    from scalinglab.data.runs import load_runs
-    from scalinglab.fitting.selection import select_laws
-    from scalinglab.laws.registry import get_law
+    from scalinglab.fitting.selection import select_laws_file
 
     check_outputs(out)  # before the fits: a bad --out fails at once and writes nothing
-    names = [name.strip() for name in laws.split(",") if name.strip()]
-    candidates = [get_law(n) for n in names]
-    need = {split, "loss"} | {law.column_of(k) for law in candidates for k in law.inputs}
-    variables = list({v.name: v for law in candidates for v in law.variables}.values())
-    runs = load_runs(data, require=tuple(sorted(need)), inputs=variables, **columns)
-    result = select_laws(runs, names, split=split, holdout=holdout, bootstrap=bootstrap, seed=seed)
+    result = select_laws_file(data, parse_names(laws, "--laws"), split=split, holdout=holdout, bootstrap=bootstrap,
+                              seed=seed, columns=columns)
     if out is not None:
         result.save(out)
     emit(result, json)

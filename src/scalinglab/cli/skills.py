@@ -21,6 +21,7 @@ from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
 _study = LazyModule("scalinglab.skills.sloth_study")
+_figures = LazyModule("scalinglab.report.skill_figures")
 
 skills_app = typer.Typer(
     help="Sloth skills scaling laws: latent skills from size and tokens with family-specific "
@@ -31,16 +32,22 @@ skills_app = typer.Typer(
 _DATA_HELP = ("Score table CSV (one row per model: family, '#Params (B)', 'Pretraining Data Size (T)', "
               "one column per benchmark with scores in [0, 1]); 'bundled:sloth_scores' for the paper's table.")
 DataArg = a(str, _DATA_HELP)
-SuiteOpt = o(str, "Benchmarks: v1 (Open LLM Leaderboard v1), v2 (Leaderboard v2) or all (both).", "--suite")
-BenchOpt = o(str | None, "Comma-separated benchmark columns instead of --suite.", "--benchmarks")
-SkillsOpt = o(int, "Number of latent skills d.", "--skills", "-d")
-MethodOpt = o(str, "sloth (trained monotone link, learned floors), basic (sigmoid, chance floors), flops "
-                   "(log-FLOPs law per benchmark, family intercepts) or flops-shared (one intercept).", "--method")
-SeedOpt = o(int, "Seed of the random starts (fits are deterministic given it).", "--seed")
 KOpt = o(int, "Smallest models of each held-out family kept in training.", "--train-per-family", "-k")
-FamColOpt = o(str | None, "Column with the family (default: Family2, else Family).", "--family-col")
 PlotOpt = o(Path | None, "Also write predicted vs actual scores of the held-out models as a figure (.png "
                          "or .svg).", "--plot")
+
+#: The options of every skills command, passed to the study functions as one dict (``setup``).
+SETUP = {
+    "suite": (o(str, "Benchmarks: v1 (Open LLM Leaderboard v1), v2 (Leaderboard v2) or all (both).", "--suite"),
+              "v2"),
+    "benchmarks": (o(str | None, "Comma-separated benchmark columns instead of --suite.", "--benchmarks"), None),
+    "skills": (o(int, "Number of latent skills d.", "--skills", "-d"), 2),
+    "method": (o(str, "sloth (trained monotone link, learned floors), basic (sigmoid, chance floors), flops "
+                      "(log-FLOPs law per benchmark, family intercepts) or flops-shared (one intercept).",
+                 "--method"), "sloth"),
+    "seed": (o(int, "Seed of the random starts (fits are deterministic given it).", "--seed"), 0),
+    "family_column": (o(str | None, "Column with the family (default: Family2, else Family).", "--family-col"),
+                      None)}
 
 
 def register(app: typer.Typer) -> None:
@@ -53,66 +60,52 @@ def _given(ctx: typer.Context) -> set[str]:
             and src.name not in ("DEFAULT", "DEFAULT_MAP")}
 
 
-def _save_plot(plot: Path, predicted, actual, benchmarks, families, title: str) -> None:
-    from scalinglab.report.figures import save
-    from scalinglab.report.skill_figures import sloth_predictions
-
-    save(sloth_predictions(predicted, actual, benchmarks, families, title=title), plot)
-
-
 @command(skills_app, "fit")
-def fit(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None, skills: SkillsOpt = 2,
-        method: MethodOpt = "sloth", seed: SeedOpt = 0, family_column: FamColOpt = None,
+@opt.option_group(SETUP, into="setup")
+def fit(data: DataArg, setup: dict,
         min_models: o(int, "Leave out families with fewer complete models.") = 1,
         out_path: o(Path | None, "Save the fitted model as JSON here, for `skills predict --model`.", "--out") = None,
         json: opt.Json = False) -> None:
     """Fit the skills law on every model of DATA and show the skills it found."""
-    _study.check_method(method)
     if out_path is not None and out_path.is_dir():
         raise InputError("is a directory; give a file name such as model.json", file=str(out_path))
     check_outputs(out_path)
-    res = _study.fit_skills(data, suite=suite, benchmarks=benchmarks, skills=skills, method=method, seed=seed,
-                            family_column=family_column, min_models=min_models)
+    res = _study.fit_skills(data, **setup, min_models=min_models)
     if out_path is not None:
         res.save_model(out_path)
     emit(res, json)
 
 
 @command(skills_app, "predict")
+@opt.option_group(SETUP, into="setup")
 def predict(ctx: typer.Context,
             family: o(str, "Family to predict.", "--family", "-f"),
+            setup: dict,
             data: Annotated[str | None, typer.Argument(
                 help=_DATA_HELP + " Optional with --model when only --at points are predicted.")] = None,
-            train_per_family: KOpt = 1, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
-            skills: SkillsOpt = 2, method: MethodOpt = "sloth", seed: SeedOpt = 0,
+            train_per_family: KOpt = 1,
             at: o(str | None, "Also predict hypothetical models of the family: PARAMS_B:TOKENS_T, "
                               "comma-separated (e.g. 70:15,405:15).") = None,
             model_file: o(Path | None, "Saved model from `skills fit --out`: predict with it instead of refitting "
                                        "(it predicts the family's models of DATA it was not fitted on).",
                           "--model") = None,
-            family_column: FamColOpt = None, json: opt.Json = False, plot: PlotOpt = None) -> None:
+            json: opt.Json = False, plot: PlotOpt = None) -> None:
     """Predict FAMILY's larger models from its k smallest (all other families fully used)."""
-    _study.check_method(method)
     check_outputs(plot=plot)
     res = _study.predict_family(family, data, train_per_family=train_per_family, points=at,
-                                model_file=model_file, suite=suite, benchmarks=benchmarks, skills=skills,
-                                method=method, seed=seed, family_column=family_column, given=_given(ctx))
+                                model_file=model_file, **setup, given=_given(ctx))
     if plot is not None:
-        if not len(res.test):
-            raise InputError("--plot needs held-out models with actual scores (not only --at points)")
-        _save_plot(plot, res.predicted, res.test.scores, res.model.benchmarks_, res.test.families,
-                   f"Sloth [{res.model.method}]: {family} from {len(res.trained_on)} model(s)")
+        _figures.save_family_prediction(res, plot)
     emit(res, json)
 
 
 @command(skills_app, "evaluate")
-def evaluate(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
-             train_per_family: KOpt = 1, skills: SkillsOpt = 2, method: MethodOpt = "sloth",
-             seed: SeedOpt = 0,
+@opt.option_group(SETUP, into="setup")
+def evaluate(data: DataArg, setup: dict, train_per_family: KOpt = 1,
              folds: o(str, "paper (the paper's held-out family groups), family (each family alone) or auto "
                            "(paper when available).") = "auto",
              fold: o(list[str] | None, "Run only this fold (repeatable), e.g. --fold olmo.") = None,
-             family_column: FamColOpt = None, json: opt.Json = False, plot: PlotOpt = None) -> None:
+             json: opt.Json = False, plot: PlotOpt = None) -> None:
     """Leave-family-group-out evaluation (paper Fig. 1): fold-averaged MAE in pp, with run time."""
     check_outputs(plot=plot)
 
@@ -120,11 +113,8 @@ def evaluate(data: DataArg, suite: SuiteOpt = "v2", benchmarks: BenchOpt = None,
         if not json and sys.stderr.isatty():
             typer.echo(f"  {event.item}: {event.info['mae_pp']:.2f} pp", err=True)
 
-    res = _study.evaluate_skills(data, suite=suite, benchmarks=benchmarks, train_per_family=train_per_family,
-                                 skills=skills, method=method, seed=seed, folds=folds, only=fold,
-                                 family_column=family_column, progress=progress)
+    res = _study.evaluate_skills(data, **setup, train_per_family=train_per_family, folds=folds, only=fold,
+                                 progress=progress)
     if plot is not None:
-        held = res.result.predictions
-        _save_plot(plot, held["predicted"], held["actual"], held["benchmarks"], held["families"],
-                   f"Sloth [{method}], leave-family-out, k={train_per_family}")
+        _figures.save_skills_evaluation(res, plot)
     emit(res, json)

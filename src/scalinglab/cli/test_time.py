@@ -7,29 +7,11 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import command, echo_json, emit
+from scalinglab.cli.common import command, echo_json, emit, parse_floats, parse_names
 from scalinglab.cli.options import a, o
-from scalinglab.errors import ScalingLabError
 
 test_time_app = typer.Typer(name="test-time", no_args_is_help=True,
                             help="Repeated sampling: coverage (pass@k) and test-time laws fitted from samples.")
-
-
-def parse_ints(text: str, flag: str) -> tuple[int, ...]:
-    """Comma-separated positive whole numbers (1e4 allowed)."""
-    try:
-        values = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise ScalingLabError(f"{flag} must be comma-separated numbers, got {text!r}") from None
-    if not values or any(v < 1 or v != int(v) for v in values):
-        raise ScalingLabError(f"{flag} must be positive whole numbers, got {text!r}")
-    return tuple(int(v) for v in values)
-
-
-def _load(data: str):
-    from scalinglab.testtime.data import is_counts_table, load_counts, load_curves
-
-    return load_counts(data) if is_counts_table(data) else load_curves(data)
 
 
 @command(test_time_app, "fit")
@@ -48,22 +30,15 @@ def fit(
     json: opt.Json = False,
 ) -> None:
     """Fit a test-time law to each model: coverage(k) and its extrapolation, with intervals."""
-    from scalinglab.testtime.data import ProblemCounts
-    from scalinglab.testtime.fit import fit_test_time
+    from scalinglab.testtime.fit import fit_test_time_file
 
-    report_ks = parse_ints(ks, "--ks")
-    table = _load(data)
-    full = table
-    if samples is not None:
-        if not isinstance(table, ProblemCounts):
-            raise ScalingLabError("--samples subsamples per-problem counts; this table holds aggregate curves")
-        table = table.subsample(samples, seed)
-    result = fit_test_time(table, law, bootstrap=bootstrap, seed=seed,
-                           models=[m.strip() for m in models.split(",")] if models else None)
+    report_ks = parse_floats(ks, "--ks", whole=True)
+    result, counts = fit_test_time_file(data, law, samples=samples, bootstrap=bootstrap, seed=seed,
+                                        models=parse_names(models, "--models"))
     if plot is not None:
         from scalinglab.report.test_time_figures import coverage_figure
 
-        coverage_figure(result, full if isinstance(full, ProblemCounts) else None, plot)
+        coverage_figure(result, counts, plot)
     if out is not None:
         result.save(out)
     if json:
@@ -83,7 +58,7 @@ def coverage(
     from scalinglab.testtime.data import load_counts
     from scalinglab.testtime.passk import Coverage
 
-    values = parse_ints(ks, "--ks")
+    values = parse_floats(ks, "--ks", whole=True)
     emit(Coverage(load_counts(data), values), json)
 
 
@@ -99,7 +74,7 @@ def sizes(
     from scalinglab.testtime.data import load_counts
     from scalinglab.testtime.sizes import fit_sizes
 
-    result = fit_sizes(load_counts(data), parse_ints(ks, "--ks"), bootstrap=bootstrap, seed=seed)
+    result = fit_sizes(load_counts(data), parse_floats(ks, "--ks", whole=True), bootstrap=bootstrap, seed=seed)
     if out is not None:
         result.save(out)
     emit(result, json, wrote=(out,))

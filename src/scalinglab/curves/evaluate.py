@@ -223,3 +223,10 @@ class AreGrid(Result):
                  head[0].ljust(w0) + "".join(f"{h:>8}" for h in head[1:])]
         lines += [r[0].ljust(w0) + "".join(f"{c:>8}" for c in r[1:]) for r in rows]
         return "\n".join(lines)
+
+
+def grid_result(curves: RunsTable, train_models: int | None = None, fractions: Sequence[float] = DEFAULT_FRACTIONS,
+                **kwargs: Any) -> AreGrid:
+    """:func:`are_grid` of ``curves`` as a result (``evaluate --grid``): every m, or only ``train_models``."""
+    cells = are_grid(curves, [train_models] if train_models else None, fractions, **kwargs)
+    return AreGrid(cells, curves.source, kwargs)

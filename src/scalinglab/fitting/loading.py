@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scalinglab.errors import ScalingLabError
+from scalinglab.errors import PlanningError, ScalingLabError
 from scalinglab.fitting.result import FitResult
 from scalinglab.results import Result
 from scalinglab.serialize import read_json
@@ -59,6 +59,15 @@ def fit_or_preset(fit: str | Path | None, preset: str | None, law: str | None = 
         raise ScalingLabError("give `fit` FIT.json (from `scalinglab fit --out`) or `preset` NAME "
                               f"(one of {', '.join(preset_names())})")
     return from_preset(preset)
+
+
+def loss_law(fit: str | Path | None, preset: str | None, default: str | None = None) -> FitResult:
+    """:func:`fit_or_preset` (``default`` when neither is given) for a planner that needs a loss law L(N, D)."""
+    result = fit_or_preset(fit, default if fit is None and preset is None else preset)
+    if getattr(result, "kind", "") == "allocation":
+        raise PlanningError(f"{fit or preset} is an allocation law (N*(C), D*(C) only); this planner needs a "
+                            "loss law L(N, D) — use `scalinglab optimal` with it, or a loss-law fit here")
+    return result  # type: ignore[return-value]
 
 
 class LawCatalogue(Result):

@@ -346,6 +346,7 @@ class Allocation(Result):
     """Compute-optimal N, D, tokens per parameter and loss per budget (:meth:`FitResult.allocation`)."""
 
     rows: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)  # budgets far beyond the fitted runs
 
     def to_dict(self) -> dict[str, Any] | list[dict[str, Any]]:  # type: ignore[override]
         """One budget: its row; several: the list of rows (the ``optimal --json`` shape)."""

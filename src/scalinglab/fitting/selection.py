@@ -170,3 +170,17 @@ def select_laws(runs: RunsTable, laws: list[str], split: str = "N", holdout: flo
     scores.sort(key=lambda s: (s.error is None, s.error if s.error is not None else 0.0))
     return SelectionResult(split, float(test.column(split).min()), len(train), len(test), scores, bootstrap,
                            seed, runs.source)
+
+
+def select_laws_file(data: Any, laws: list[str], split: str = "N", holdout: float = 0.2, bootstrap: int = 100,
+                     seed: int | None = 0, columns: dict[str, Any] | None = None) -> SelectionResult:
+    """:func:`select_laws` on the runs table in ``data``, read with every input any of ``laws`` needs
+    (``columns``: :func:`~scalinglab.data.runs.load_runs`'s column options)."""
+    from scalinglab.data.runs import load_runs
+    from scalinglab.laws.registry import get_law
+
+    candidates = [get_law(n) for n in laws]
+    need = {split, "loss"} | {law.column_of(k) for law in candidates for k in law.inputs}
+    variables = list({v.name: v for law in candidates for v in law.variables}.values())
+    runs = load_runs(data, require=tuple(sorted(need)), inputs=variables, **(columns or {}))
+    return select_laws(runs, laws, split=split, holdout=holdout, bootstrap=bootstrap, seed=seed)

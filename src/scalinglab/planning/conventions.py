@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from scalinglab.errors import PlanningError
+from scalinglab.results import Result
 
 CONVENTIONS = ("6nd", "deepseek")
 
@@ -78,17 +80,51 @@ def optimal_under(predict, params: Mapping[str, float], C: np.ndarray, conv: Con
             "loss": predict(params, N=N_opt, D=D_opt)}
 
 
-def optimal_rows(result, C: list[float], conv: Convention) -> tuple[list[dict], str]:
-    """A loss-law fit's compute-optimal N, D (and M, loss) at each budget under ``conv``: rows and text."""
+class ConventionAllocation(Result):
+    """A loss law's compute-optimal N, D, M and loss at each budget under a compute convention."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows, self.warnings = rows, []
+
+    def to_dict(self) -> dict | list[dict]:  # type: ignore[override]
+        """One budget: its row; several: the list of rows."""
+        return self.rows[0] if len(self.rows) == 1 else self.rows
+
+    def text(self) -> str:
+        return "\n".join(f"C = {r['C']:.4g} FLOPs (C = M·D, M = {r['M']:.4g} FLOPs/token): N = {r['N']:.4g} "
+                         f"params, D = {r['D']:.4g} tokens ({r['tokens_per_param']:.1f} tokens/param), "
+                         f"loss {r['loss']:.4f}" for r in self.rows)
+
+
+def optimal_rows(result, C: list[float], conv: Convention) -> ConventionAllocation:
+    """A loss-law fit's compute-optimal N, D (and M, loss) at each budget under ``conv``."""
     from scalinglab.errors import ScalingLabError
 
     if set(result.law.inputs) != {"N", "D"}:
         raise ScalingLabError(f"law {result.law.name!r} has no compute-optimal allocation (it needs N and D)")
     sol = optimal_under(result.law.predict, result.params, np.array(C, dtype=float), conv)
-    rows = [{"C": c, "N": float(sol["N"][i]), "D": float(sol["D"][i]), "M": float(sol["M"][i]),
-             "tokens_per_param": float(sol["D"][i] / sol["N"][i]), "loss": float(sol["loss"][i]),
-             "convention": conv.to_dict()} for i, c in enumerate(C)]
-    text = "\n".join(f"C = {r['C']:.4g} FLOPs (C = M·D, M = {r['M']:.4g} FLOPs/token): N = {r['N']:.4g} "
-                     f"params, D = {r['D']:.4g} tokens ({r['tokens_per_param']:.1f} tokens/param), "
-                     f"loss {r['loss']:.4f}" for r in rows)
-    return rows, text
+    return ConventionAllocation([
+        {"C": c, "N": float(sol["N"][i]), "D": float(sol["D"][i]), "M": float(sol["M"][i]),
+         "tokens_per_param": float(sol["D"][i] / sol["N"][i]), "loss": float(sol["loss"][i]),
+         "convention": conv.to_dict()} for i, c in enumerate(C)])
+
+
+def plan_optimal(result: Any, budgets: list[float], convention: str | None = None, seq_len: float = 4096,
+                 aspect_ratio: float = 128) -> Result:
+    """Compute-optimal N and D at each budget (``scalinglab optimal``): from a loss law under ``convention``
+    (6nd, the default, or deepseek), or from an allocation law under its own. ``.warnings`` lists budgets
+    far beyond the fitted runs."""
+    is_allocation = getattr(result, "kind", "") == "allocation"
+    conv = Convention(convention or (result.convention if is_allocation else "6nd"), seq_len, aspect_ratio)
+    if is_allocation:
+        from scalinglab.fitting.workflow import AllocationTable
+
+        if conv.name != result.convention:
+            raise PlanningError(f"this allocation law counts compute as {result.convention}; "
+                                f"`convention` {conv.name} would misread its budgets")
+        return AllocationTable.at(result, budgets)
+    if conv.name != "6nd":
+        return optimal_rows(result, budgets, conv)
+    plan = result.allocation(budgets)
+    plan.warnings = [far for far in map(result.extrapolation, budgets) if far]
+    return plan

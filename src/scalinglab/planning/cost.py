@@ -121,6 +121,16 @@ class CostSetup:
     mfu_generate: float = 0.10
     inference_precision: str = "bf16"
 
+    @classmethod
+    def priced(cls, gpu: str, price: float | None, requests: float, input_tokens: float, output_tokens: float,
+               *, inference_gpu: str | None = None, inference_price: float | None = None, mfu_train: float = 0.40,
+               mfu_prompt: float = 0.50, mfu_generate: float = 0.10, int8: bool = False) -> CostSetup:
+        """A setup from catalogue names: training on ``gpu`` at ``price`` USD/GPU-hour (default: the
+        catalogue's), serving on ``inference_gpu`` at ``inference_price`` (default: the training ones)."""
+        serve_price = inference_price if inference_price is not None else price
+        return cls(get_accelerator(gpu, price), get_accelerator(inference_gpu or gpu, serve_price), requests,
+                   input_tokens, output_tokens, mfu_train, mfu_prompt, mfu_generate, "int8" if int8 else "bf16")
+
     def __post_init__(self) -> None:
         for name in ("mfu_train", "mfu_prompt", "mfu_generate"):
             v = getattr(self, name)

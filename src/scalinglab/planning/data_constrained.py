@@ -195,11 +195,15 @@ def base_terms(fit: FitResult, source: str = "<fit>") -> dict[str, float]:
 
 
 def fit_repetition_file(path: str | Path, *, base: Mapping[str, float] | None = None,
-                        params_col: str | None = None, tokens_col: str | None = None,
-                        unique_tokens_col: str | None = None, loss_col: str | None = None,
-                        where: str | None = None) -> RepetitionFit:
-    """Load a runs table (N, D, unique tokens, loss) and fit R_D*, R_N*."""
+                        base_fit: str | Path | None = None, params_col: str | None = None,
+                        tokens_col: str | None = None, unique_tokens_col: str | None = None,
+                        loss_col: str | None = None, where: str | None = None) -> RepetitionFit:
+    """Load a runs table (N, D, unique tokens, loss) and fit R_D*, R_N* (base terms: ``base``, or those of the
+    FIT.json ``base_fit``, or the paper's C4 terms)."""
     from scalinglab.data.runs import load_runs
+
+    if base_fit is not None:
+        base = base_terms(FitResult.load(base_fit), str(base_fit))
 
     runs = load_runs(path, params_col=params_col, tokens_col=tokens_col, unique_tokens_col=unique_tokens_col,
                      loss_col=loss_col, where=where, require=("N", "D", "unique_tokens", "loss"))

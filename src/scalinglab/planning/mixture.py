@@ -97,3 +97,15 @@ def plan_mixture(model: MixtureFit, weights: Sequence[float] | None = None) -> M
                        dict(zip(model.outputs, map(float, pred), strict=True)),
                        dict(zip(model.outputs, map(float, w), strict=True)), float(pred @ w),
                        {"row": i + 1, "weighted_loss": float(train_obj[i])})
+
+
+def plan_mixture_file(data: Any, losses: Sequence[str], proportions: Sequence[str] | None = None,
+                      weights: Sequence[float] | None = None) -> MixturePlan:
+    """Read a table of trained mixtures (one row each), fit the mixing law of each ``losses`` column on the
+    ``proportions`` columns (default r1, r2, … as found) and pick the proportions minimising the weighted loss."""
+    from scalinglab.data.io import read_table
+
+    frame = read_table(data)
+    if not proportions:
+        proportions = [f"r{j}" for j in range(1, 9) if f"r{j}" in frame.columns]
+    return plan_mixture(fit_mixture(frame, proportions, losses, source=str(data)), weights)

@@ -70,6 +70,17 @@ def _fit(law: str, frame: pd.DataFrame, seed: int) -> Any:
     return ScalingLawFit(law, seed=seed).fit(frame).result_
 
 
+def _law_curves(fit: Any, pts: pd.DataFrame, n_grid: int = 40) -> list[dict[str, Any]]:
+    """The fitted multiplicative law along D for every base model (the report's figure draws these)."""
+    d = np.geomspace(float(pts["D"].min()), float(pts["D"].max()), n_grid)
+    out = []
+    for run, grp in pts.groupby("base_run", sort=False):
+        n = float(grp["N"].iloc[0])
+        out.append({"base_run": str(run), "N": n, "D": d.tolist(),
+                    "predicted": fit.predict(N=np.full_like(d, n), D=d).tolist()})
+    return out
+
+
 @dataclass
 class PostFitResult(Result):
     """The two SFT-law checks on one post_runs.csv (see the module docstring)."""
@@ -150,7 +161,7 @@ def fit_post_runs(source: str | Path | pd.DataFrame, metric: str = "eval_loss", 
         "n_bases": int(train["base_run"].nunique()),
         "predictions": [{"D": float(d), "measured": float(y), "predicted": float(p), "rel_error": float(e)}
                         for d, y, p, e in zip(test["D"], test["loss"], pred, rel, strict=True)],
-        "mare": float(np.mean(np.abs(rel))), "warnings": list(fit.warnings)}
+        "mare": float(np.mean(np.abs(rel))), "warnings": list(fit.warnings), "curves": _law_curves(fit, pts)}
 
     gains = []
     base = frame[frame["stage"] == "base"]

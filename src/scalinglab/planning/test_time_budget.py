@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -365,3 +366,30 @@ def _gap(best: Candidate, runner: Candidate | None) -> dict[str, Any]:
         g["accuracy_interval"] = [float(v) for v in np.percentile(diff, [2.5, 97.5])]
         g["best_ahead_share"] = float(np.mean(diff > 0))
     return g
+
+
+def plan_test_time_files(*, test_time_fit: str | Path | None = None, size_law: str | Path | None = None,
+                         sizes: Sequence[float] | None = None, queries: float | None = None,
+                         prompt_tokens: float = 0.0, output_tokens: float | None = None, verifier_params: float = 0.0,
+                         budget_flops: float | None = None, budget_dollars: float | None = None,
+                         gpu: str = "h100", price: float | None = None, mfu: tuple[float, float, float] = (0.40, 0.50, 0.10),
+                         **options: Any) -> TestTimePlan:
+    """:func:`plan_test_time` for a saved ``test_time_fit`` (``TestTimeFit``) or ``size_law`` (``SizeLaw``,
+    with candidate ``sizes``), a workload of ``queries``, and a budget in FLOPs or dollars (priced on ``gpu``
+    with the training, prefill and decode ``mfu``); ``options`` go to :func:`plan_test_time`."""
+    if (test_time_fit is None) == (size_law is None):
+        raise PlanningError("give one of `test_time_fit` or `size_law`, not both")
+    if queries is None or output_tokens is None:
+        raise PlanningError(f"`{'size_law' if size_law else 'test_time_fit'}` needs `queries` and `output_tokens`")
+    if (size_law is None) != (sizes is None):
+        raise PlanningError("`size_law` and `sizes` go together")
+    if budget_flops is not None and budget_dollars is not None:
+        raise PlanningError("give `budget_flops` or `budget_dollars`, not both")
+    setup = None
+    if budget_dollars is not None:
+        setup = CostSetup.priced(gpu, price, queries, prompt_tokens, output_tokens, inference_gpu=gpu,
+                                 mfu_train=mfu[0], mfu_prompt=mfu[1], mfu_generate=mfu[2])
+    law = SizeLaw.load(size_law) if size_law is not None else TestTimeFit.load(test_time_fit)  # type: ignore[arg-type]
+    return plan_test_time(law, Workload(queries, prompt_tokens, output_tokens, verifier_params),
+                          budget=budget_flops if budget_flops is not None else budget_dollars, setup=setup,
+                          sizes=sizes, **options)

@@ -268,7 +268,7 @@ def run_post(spec: dict[str, Any], sweep_dir: Path | str, out: Path | str, log: 
     """Post-train every base run of ``sweep_dir`` into ``out`` (``jobs`` at once); returns a summary."""
     sweep_dir, out = Path(sweep_dir), Path(out)
     if jobs < 1:
-        raise InputError(f"jobs must be at least 1, got {jobs}")
+        raise InputError(f"`jobs` must be at least 1, got {jobs}")
     runs = _select_bases(base_runs(sweep_dir), spec["bases"])
     out.mkdir(parents=True, exist_ok=True)
     stored = out / "post.json"
@@ -304,6 +304,12 @@ def run_post(spec: dict[str, Any], sweep_dir: Path | str, out: Path | str, log: 
             "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0 + worker_cpu,
             "stages": [{k: r.get(k) for k in ("base_run", "stage", "accuracy", "reward_accuracy", "promoted")}
                        for r in rows]}
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    """One line for a finished :func:`run_post`."""
+    return (f"{summary['rows']} stage rows for {summary['bases']} base runs -> {summary['post_runs_csv']} "
+            f"({summary['wall_s']:.1f} s wall, {summary['cpu_s']:.1f} s CPU)")
 
 
 def run_one_stage(kind: str, spec: dict[str, Any], run_dir: Path, out: Path, init: Path | None = None

@@ -103,3 +103,16 @@ def load_post_spec(path: Path | str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"not valid TOML: {e}", file=str(path)) from None
     return post_spec_from_dict(raw, str(path))
+
+
+def resolve_post_spec(preset: str | None = None, spec: Path | str | None = None) -> dict[str, Any]:
+    """The spec of a built-in ``preset`` or a ``spec`` file (not both; neither: ``smoke``)."""
+    if preset is not None and spec is not None:
+        raise InputError("give one of `preset` NAME or `spec` FILE, not both")
+    return load_post_spec(spec) if spec else post_preset(preset or "smoke")
+
+
+def presets_text() -> str:
+    """One line per built-in post spec: its tasks and the steps of each stage."""
+    return "\n".join(f"{name}: tasks {', '.join(p['tasks']['names'])}; sft {p['sft']['steps']} steps, "
+                     f"dpo {p['dpo']['steps']} steps, grpo {p['grpo']['steps']} steps" for name, p in PRESETS.items())

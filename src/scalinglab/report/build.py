@@ -2,7 +2,8 @@
 section, and the page; write files.
 
 ``build_report`` returns the page as a string; ``write_report`` writes it atomically; ``write_figures``
-writes the static figures alone as PNG or SVG files into a folder.
+writes the static figures alone as PNG or SVG files into a folder; ``make_report`` is ``scalinglab
+report``: load, fit, and write either.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scalinglab.atomic import check_writable
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import ScalingLabError
+from scalinglab.events import ProgressCallback
 from scalinglab.fitting.result import DEFAULT_BUDGETS, FitResult
+from scalinglab.results import Result
 from scalinglab.serialize import write_text_atomic
 
 FORMATS = ("html", "png", "svg")
@@ -81,7 +85,12 @@ def build_report(runs: RunsTable, result: FitResult, *, target: float | None = N
         extra.append(curves_section(curves.evaluation, (f.name, f.title, f.caption, to_bytes(f.figure, "svg")),
                                     curves.grid, curves.source))
     if post is not None:
-        extra.append(post_section(post))
+        from scalinglab.report.figures import post_training_gains
+
+        caption = ("held-out SFT loss of each base model against fine-tuning examples; lines: the law fitted "
+                   "without the largest base model, dashed where it predicts that one")
+        extra.append(post_section(post, ("post_gains", "Scaling of post-training gains", caption,
+                                         to_bytes(post_training_gains(post), "svg"))))
     return render_page(runs, result, figures=figs, interactive=interactive_figure(runs, result, target),
                        target=target, budgets=budgets, title=title, sections=extra)
 
@@ -108,3 +117,68 @@ def write_figures(folder: str | Path, runs: RunsTable, result: FitResult, fmt: s
     if curves is not None:
         specs.append(curves.figure)
     return [save(s.figure, folder / f"{s.name}.{fmt}", fmt) for s in specs]
+
+
+@dataclass
+class ReportFiles(Result):
+    """What :func:`make_report` wrote: the page (or the figures), the law fitted and the runs it read."""
+
+    fmt: str
+    law: str
+    written: list[Path]
+    runs: RunsTable
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": self.fmt, "law": self.law, "written": [str(p) for p in self.written]}
+
+    def text(self) -> str:
+        return "\n".join(f"wrote {p}" for p in self.written)
+
+
+def make_report(data: Any, out: str | Path, *, fmt: str = "html", law: str = "chinchilla", loss: str = "huber",
+                delta: float = 1e-3, bootstrap: int = 100, seed: int | None = 0, fit: str | Path | None = None,
+                target: float = 5.88e23, budgets: Sequence[float] = DEFAULT_BUDGETS,
+                unique_tokens: Sequence[float] | None = None, planners: bool = True,
+                title: str = "Scaling-law report", curves: Any = None, curves_train_models: int | None = None,
+                curves_min_tokens: float = 1e10, curves_grid: bool = False, post: str | Path | None = None,
+                columns: dict[str, Any] | None = None, progress: ProgressCallback | None = None) -> ReportFiles:
+    """``scalinglab report``: fit ``law`` to the runs in ``data`` (or use the FIT.json ``fit``), then write
+    the HTML page to ``out`` (``fmt`` html) or the figures into the folder ``out`` (png, svg); optionally
+    with a learning-curves section (the table ``curves``) and a post-training one (a post_runs.csv)."""
+    from scalinglab.data.runs import load_law_inputs
+    from scalinglab.laws.registry import get_law
+
+    fmt, out, columns = fmt.lower(), Path(out), columns or {}
+    if fmt not in FORMATS:
+        raise ScalingLabError(f"`fmt` must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}, got {fmt!r}")
+    if not target > 0:
+        raise ScalingLabError("`target` must be a positive number of FLOPs")
+    if fmt == "html":
+        check_writable(out)  # before the fit and the figures spend any compute
+    elif out.exists() and not out.is_dir():
+        raise ScalingLabError(f"{out}: `fmt` {fmt} writes figures into a folder, and this is a file")
+    result = FitResult.load(fit) if fit is not None else None
+    runs = load_law_inputs(data, result.law if result is not None else get_law(law), **columns)
+    if result is None:
+        from scalinglab.fitting.estimator import ScalingLawFit
+
+        estimator = ScalingLawFit(law=get_law(law), loss=loss, delta=delta, bootstrap=bootstrap, seed=seed)
+        result = estimator.fit(runs, progress=progress).result_
+    part = None
+    if curves is not None:
+        from scalinglab.curves.estimate import load_curves
+
+        table = load_curves(curves, model_col=columns.get("model_col"), drop_invalid=columns.get("drop_invalid", False))
+        part = curves_part(table, curves_train_models, curves_min_tokens, grid=curves_grid)
+    post_fit = None
+    if post is not None:
+        from scalinglab.planning.post_training import fit_post_runs
+
+        post_fit = fit_post_runs(post)
+    if fmt != "html":
+        written = write_figures(out, runs, result, fmt, target=target, planners=planners,
+                                unique_tokens=unique_tokens, curves=part)
+        return ReportFiles(fmt, result.law.name, list(written), runs)
+    write_report(out, runs, result, target=target, budgets=budgets, planners=planners, unique_tokens=unique_tokens,
+                 title=title, curves=part, post=post_fit)
+    return ReportFiles(fmt, result.law.name, [out], runs)

@@ -472,6 +472,39 @@ def learning_curves(train: Any, test: Any, fit: FitResult, all_checkpoints: Any 
     return fig
 
 
+def post_training_gains(fit: Any) -> Figure:
+    """Held-out SFT loss against fine-tuning examples per base model, with the multiplicative law fitted on
+    the smaller base models (solid) and its prediction for the largest (dashed); ``fit`` is a PostFitResult."""
+    fig, (ax,) = new_figure()
+    curves = fit.multiplicative.get("curves", [])
+    big = fit.largest["base_run"]
+    cmap = _budget_cmap(len(curves))
+    for i, c in enumerate(sorted(curves, key=lambda c: c["N"])):
+        color = cmap(i / max(len(curves) - 1, 1))
+        pts = [(r["examples"], r[fit.metric]) for r in fit.stages if r["base_run"] == c["base_run"]
+               and r["stage"] in ("sft", "sft_scan") and r["examples"] and r.get(fit.metric) is not None]
+        if pts:
+            d, y = zip(*sorted(pts), strict=True)
+            ax.scatter(d, y, s=16, color=color, zorder=3, label=plain(f"{c['base_run']} (N = {c['N']:.3g})"))
+        ax.plot(c["D"], c["predicted"], color=color, lw=1.2, ls="--" if c["base_run"] == big else "-")
+    ax.plot([], [], color="black", lw=1.2, label="law fitted on the smaller bases")
+    ax.plot([], [], color="black", lw=1.2, ls="--", label="its prediction for the largest")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _loss_ticks(ax, np.array([y for c in curves for y in c["predicted"]]))
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter
+
+    ds = sorted({float(r["examples"]) for r in fit.stages if r["stage"] in ("sft", "sft_scan") and r["examples"]})
+    ax.xaxis.set_major_locator(FixedLocator(ds))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%.0f"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("SFT examples D")
+    ax.set_ylabel(plain(f"held-out {fit.metric}"))
+    ax.set_title("Post-training: sft-multiplicative (Zhang et al. 2024)")
+    ax.legend(loc="upper right", fontsize=7)
+    return fig
+
+
 # -- planners ------------------------------------------------------------------------------------------------
 def inference_tradeoff(fit: FitResult, *, target_loss: float | None = None,
                        reference_params: float | None = None,
@@ -575,6 +608,11 @@ def planner_figures(fit: FitResult, target: float | None,
             data_constrained_tradeoff(dc, c, unique_tokens)))
     return specs
 
+
+
+def save_curve_evaluation(table: Any, res: Any, selection: Any, path: str | Path) -> Path:
+    """:func:`curve_evaluation_figure` written to a figure file (.png or .svg)."""
+    return save(curve_evaluation_figure(table, res, selection), path)
 
 
 def curve_evaluation_figure(table: Any, res: Any, selection: Any) -> Figure:

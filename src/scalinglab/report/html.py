@@ -274,9 +274,9 @@ def curves_section(ev: dict[str, Any], figure: tuple[str, str, str, bytes],
     return f"<section id='learning-curves'><h2>Learning curves</h2>{body}</section>"
 
 
-def post_section(fit: Any) -> str:
-    """The post-training section: every stage's held-out metrics, and the SFT laws' leave-largest-out checks
-    (a :class:`scalinglab.planning.post_training.PostFitResult`)."""
+def post_section(fit: Any, figure: tuple[str, str, str, bytes] | None = None) -> str:
+    """The post-training section: every stage's held-out metrics, the SFT laws' leave-largest-out checks
+    (a :class:`scalinglab.planning.post_training.PostFitResult`) and, optionally, its figure."""
     m, big = fit.multiplicative, fit.largest
     cols = [("base run", "base_run"), ("N", "N"), ("stage", "stage"), ("from", "from"), ("examples", "examples"),
             ("steps", "steps"), ("accuracy", "accuracy"), ("answer loss", "eval_loss"),
@@ -304,7 +304,10 @@ def post_section(fit: Any) -> str:
     if g:
         items.append(f"gain of SFT at D = {num(g['D'], '.0f')}: measured {num(g['measured'], '.4f')}, predicted "
                      f"{num(g['predicted'], '.4f')}")
-    body = f"<ul class='summary'>{''.join(f'<li>{i}</li>' for i in items)}</ul>" + table + fit._repr_html_()
+    body = f"<ul class='summary'>{''.join(f'<li>{i}</li>' for i in items)}</ul>"
+    if figure is not None:
+        body += f"<div class='figs'>{figure_block(*figure)}</div>"
+    body += table + fit._repr_html_()
     return f"<section id='post-training'><h2>Post-training</h2>{body}</section>"
 
 

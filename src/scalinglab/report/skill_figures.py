@@ -188,3 +188,34 @@ def density_study_figure(study: Any) -> Figure:
                          study.trend, models=[m["model"] for m in study.models()],
                          title=f"Capability density (reference {study.reference_family}, "
                                f"{'+'.join(study.benchmarks)})")
+
+
+def save_family_prediction(prediction: Any, path: Any) -> Any:
+    """A :class:`~scalinglab.skills.sloth_study.FamilyPrediction`'s held-out models, predicted vs actual,
+    as a figure file (.png or .svg)."""
+    from scalinglab.errors import InputError
+    from scalinglab.report.figures import save
+
+    if not len(prediction.test):
+        raise InputError("`plot` needs held-out models with actual scores (not only `points`)")
+    title = (f"Sloth [{prediction.model.method}]: {prediction.family} from {len(prediction.trained_on)} "
+             "model(s)")
+    return save(sloth_predictions(prediction.predicted, prediction.test.scores, prediction.model.benchmarks_,
+                                  prediction.test.families, title=title), path)
+
+
+def save_skills_evaluation(evaluation: Any, path: Any) -> Any:
+    """A :class:`~scalinglab.skills.sloth_study.SkillsEvaluation`'s held-out predictions as a figure file."""
+    from scalinglab.report.figures import save
+
+    r = evaluation.result
+    held = r.predictions
+    return save(sloth_predictions(held["predicted"], held["actual"], held["benchmarks"], held["families"],
+                                  title=f"Sloth [{r.method}], leave-family-out, k={r.train_per_family}"), path)
+
+
+def save_density_study(study: Any, path: Any) -> Any:
+    """:func:`density_study_figure` written to a figure file (.png or .svg)."""
+    from scalinglab.report.figures import save
+
+    return save(density_study_figure(study), path)

@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.optimize import brentq, least_squares
 
 from scalinglab.errors import InputError
-from scalinglab.fitting.links import best_of
+from scalinglab.fitting.links import best_of, sigmoid_with_floor
 from scalinglab.fitting.objectives import make_objective
 from scalinglab.fitting.optimize import Problem, minimise
 from scalinglab.laws import Law, fix_parameters, get_law
@@ -178,7 +178,7 @@ class LossToScore:
 
         def resid(p: np.ndarray) -> np.ndarray:
             c, g, l0, d = unpack(p)
-            return c / (1.0 + np.exp(np.clip(g * (L - l0), -50, 50))) + d - S
+            return sigmoid_with_floor(-g * (L - l0), d, c) - S
 
         spread = np.ptp(L)
         d0 = self.floor if self.floor is not None else max(min(S.min() * 0.9, 0.9), 0.0)
@@ -192,8 +192,7 @@ class LossToScore:
         return self
 
     def predict(self, loss: np.ndarray) -> np.ndarray:
-        z = np.clip(self.gamma_ * (np.asarray(loss, float) - self.l_), -50, 50)
-        return self.c_ / (1.0 + np.exp(z)) + self.d_
+        return sigmoid_with_floor(-self.gamma_ * (np.asarray(loss, float) - self.l_), self.d_, self.c_)
 
     def inverse(self, score: np.ndarray) -> np.ndarray:
         """Loss giving ``score``; NaN outside the open range ``(d, c + d)``."""

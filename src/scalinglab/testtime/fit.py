@@ -79,3 +79,23 @@ def fit_test_time(data: ProblemCounts | AccuracyCurves, law: str | TestTimeLaw |
     start = time.perf_counter()
     fits = (_fit_counts if is_counts else _fit_curves)(the_law, data, bootstrap, seed)
     return TestTimeFit(the_law, fits, data.source, seed if bootstrap else None, time.perf_counter() - start)
+
+
+def load_samples(data: str) -> ProblemCounts | AccuracyCurves:
+    """Per-problem counts (model, N, problem, n, c) or aggregate curves (model, N, method, k, accuracy)."""
+    from scalinglab.testtime.data import is_counts_table, load_counts, load_curves
+
+    return load_counts(data) if is_counts_table(data) else load_curves(data)
+
+
+def fit_test_time_file(data: str, law: str | None = None, *, samples: int | None = None, bootstrap: int = 0,
+                       seed: int = 0, models: list[str] | None = None) -> tuple[TestTimeFit, ProblemCounts | None]:
+    """:func:`fit_test_time` on the table in ``data`` (with ``samples``: on the first ``samples`` per problem,
+    a seeded hypergeometric subsample); returns the fit and the full counts (None for aggregate curves)."""
+    table = load_samples(data)
+    counts = table if isinstance(table, ProblemCounts) else None
+    if samples is not None:
+        if counts is None:
+            raise InputError("`samples` subsamples per-problem counts; this table holds aggregate curves")
+        table = counts.subsample(samples, seed)
+    return fit_test_time(table, law, bootstrap=bootstrap, seed=seed, models=models), counts
