@@ -27,6 +27,31 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+#: Under pytest-xdist (``scripts/test.sh`` runs ``-n auto --dist loadgroup``), the worker's name and count.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+XDIST_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+
+
+def _share_the_cores() -> None:
+    """Under xdist, each worker's BLAS/OpenMP/torch pools get the cores divided by the workers.
+
+    Set before numpy or torch loads (a worker imports this file first) and inherited by the subprocesses the
+    tests start; a variable the user set is kept. Results do not depend on it: the tests must pass with any
+    thread count (``OPENBLAS_NUM_THREADS=1`` included), and the sweep presets pin their own ``cpu_threads``.
+    """
+    if XDIST_WORKER is None or XDIST_WORKERS < 2:
+        return
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    threads = str(max(1, cores // XDIST_WORKERS))
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, threads)
+
+
+_share_the_cores()
 TEST_DATA = REPO / "tests" / "data"
 
 #: The terminal width both variants see (rich and click wrap help and error panels to it); wide, so that a
@@ -206,3 +231,58 @@ def cli_process():
 def scalinglab_cli():
     """The in-process CLI for module- and session-scoped fixtures (``cli`` is per test)."""
     return run_cli
+
+
+
+#: How ``--dist loadgroup`` (``scripts/test.sh``) groups the tests, each group on one xdist worker: by file, so
+#: that a module-scoped fixture is built once; ``tests/post`` and ``tests/sweep`` as one group each, so that
+#: their session-scoped trained sweep / prepared corpus is built once and no two torchrun/gloo, Ray or
+#: submitit jobs of theirs overlap (an fsdp torchrun rank aborted once beside another worker's jobs); the tests of :data:`SPREAD_FILES` one by one (long tests, cheap per-test
+#: fixtures). This scheduler stands in for xdist's, which reads ``xdist_group`` marks through a node id that
+#: pytest 9.2 no longer lets it rename.
+SPREAD_FILES = ("tests/docs/test_docs_console.py", "tests/docs/test_docs_notebooks.py")
+ONE_GROUP_DIRS = ("tests/post", "tests/sweep")
+
+#: The groups that take longest (minutes, serially), started first so that no long one is left for the end.
+LONG_FIRST = ("tests/post", "tests/sweep", "tests/packaging/test_wheel.py", "tests/docs/test_docs_console.py",
+              "tests/docs/test_docs_site.py", "tests/docs/test_docs_notebooks.py")
+
+
+def xdist_scope(nodeid: str) -> str:
+    """The group of a test (by node id, ``tests/...py::name``): see :data:`SPREAD_FILES`."""
+    path = nodeid.split("::", 1)[0]
+    if path in SPREAD_FILES:
+        return nodeid
+    return next((folder for folder in ONE_GROUP_DIRS if path.startswith(folder + "/")), path)
+
+
+def _rank(nodeid: str) -> int:
+    """Where a test's group goes in the queue: :data:`LONG_FIRST` in order, then the rest as collected."""
+    path = nodeid.split("::", 1)[0]
+    return next((i for i, key in enumerate(LONG_FIRST) if path == key or path.startswith(key + "/")),
+                len(LONG_FIRST))
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup``: xdist's scope scheduler with the groups of :func:`xdist_scope`, in the order the
+    workers collected them (:func:`pytest_collection_modifyitems`), not largest first."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return GroupScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In an xdist worker under ``--dist loadgroup``: the long groups first (xdist queues them as collected).
+
+    Serial runs (no ``-n``, or ``-n 0``) keep pytest's order.
+    """
+    if XDIST_WORKER is not None and getattr(config.option, "loadgroup", False):
+        items.sort(key=lambda item: _rank(item.nodeid))  # stable: collection order within a rank
