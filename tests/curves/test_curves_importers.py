@@ -21,7 +21,7 @@ def test_wandb_history_export(tmp_path):
     out = read_tracker_export(path, tokens_per_step=2**19, n_params=1.2e8, model="r1")
     assert len(out) == 7 and set(out.columns) >= {"model", "N", "D", "loss", "step"}
     assert out["D"].iloc[0] == 50 * 2**19  # step 0 has D = 0 and is dropped
-    with pytest.raises(InputError, match="tokens-per-step"):
+    with pytest.raises(InputError, match="tokens_per_step"):
         read_tracker_export(path, n_params=1.2e8)
     jl = tmp_path / "history.jsonl"
     df.assign(tokens=df["_step"] * 1000).to_json(jl, orient="records", lines=True)

@@ -75,7 +75,7 @@ def test_forecast_needs_and_uses_run_seed(cli, tmp_path):
     fam = pd.concat([fam.drop(live.index), live[live["D"] < 1.5e10]], ignore_index=True)
     fit = FitResult.from_params("chinchilla", TRUE)
     name = f"m{SIZES[2]:.0e}"
-    with pytest.raises(Exception, match="--run-seed"):
+    with pytest.raises(Exception, match="`run_seed`"):
         forecast_run(load_curves(fam), fit, name, 5e10)
     res = forecast_run(load_curves(fam), fit, name, 5e10, run_seed=2)
     truth = get_law("chinchilla").predict(TRUE, N=SIZES[2], D=5e10) * (1 + OFFSETS[2])

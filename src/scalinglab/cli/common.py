@@ -103,7 +103,7 @@ _PARAM = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 
 #: Library parameter names whose CLI flag is not the command's option of the same name.
 FLAG_ALIASES = {"points": "--at", "only": "--fold", "n_skills": "--skills", "k": "--train-per-family",
-                "price_per_hour": "--price"}
+                "price_per_hour": "--price", "columns": "--col"}
 
 
 def command_flags(func: Callable[..., Any]) -> dict[str, str]:

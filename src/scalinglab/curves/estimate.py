@@ -242,8 +242,8 @@ def _fit_curve_fit(law: Law, fixed: Mapping[str, float], N: np.ndarray, D: np.nd
     from scipy.optimize import curve_fit
 
     if law.name != "chinchilla":
-        raise ScalingLabError("the curve_fit recipe is the guide's Chinchilla fit; use --loss lsq or huber "
-                              f"for law {law.name!r}")
+        raise ScalingLabError("the curve_fit recipe is the guide's Chinchilla fit; use the lsq or huber "
+                              f"objective for law {law.name!r}")
     names = ("A", "B", "E", "alpha", "beta")  # guide order (a, b, e, α, β)
     free = [k for k in names if k not in fixed]
     p0 = [np.log(GUIDE_INIT[k]) if k in ("A", "B", "E") else GUIDE_INIT[k] for k in free]
@@ -317,7 +317,7 @@ def fit_curves(train: pd.DataFrame, law: str | Law = "chinchilla", method: str =
     fit_law: Law = FixedLaw(base, fixed) if fixed else base
     if len(train) < fit_law.min_points:
         raise InputError(f"only {len(train)} train checkpoints after selection; the fit needs at least "
-                         f"{fit_law.min_points} (lower --min-tokens or raise --train-fraction/--train-models)")
+                         f"{fit_law.min_points} (lower `min_tokens` or raise `train_fraction`/`train_models`)")
     X = {k: train[k].to_numpy(dtype=float) for k in base.inputs}
     y = train["loss"].to_numpy(dtype=float)
     w = model_weights(train) if weighting == "model" else None

@@ -79,7 +79,7 @@ def _run_rows(frame: pd.DataFrame, run: str, run_seed: float | None,
         seeds = sorted(rows["seed"].dropna().unique())
         if run_seed is None and len(seeds) > 1:
             raise InputError(f"run {run!r} has {len(seeds)} seeds ({', '.join(f'{s:g}' for s in seeds)}); "
-                             "pick the one in progress with --run-seed")
+                             "pick the one in progress with `run_seed`")
         if run_seed is not None:
             rows = rows[rows["seed"] == run_seed]
             if rows.empty:
@@ -88,7 +88,7 @@ def _run_rows(frame: pd.DataFrame, run: str, run_seed: float | None,
         elif seeds:
             run_seed = float(seeds[0])
     elif run_seed is not None:
-        raise InputError("--run-seed given but the curves have no seed column")
+        raise InputError("`run_seed` given but the curves have no seed column")
     rows = rows[rows["D"] > min_tokens].sort_values("D")
     if len(rows) < 2:
         raise InputError(f"run {run!r} has fewer than 2 checkpoints past `min_tokens` {min_tokens:g}")

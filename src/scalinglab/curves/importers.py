@@ -43,11 +43,11 @@ def _finish(step: np.ndarray, loss: np.ndarray, tokens: np.ndarray | None, token
     """Assemble the curves frame; D from tokens or step × tokens_per_step; drop (and count, in
     ``attrs["dropped"]``) rows without a finite positive loss and D."""
     if n_params is None or not n_params > 0:
-        raise InputError("the number of parameters N is needed (--params)", file=source)
+        raise InputError("the number of parameters N is needed (`n_params`)", file=source)
     if tokens is None:
         if tokens_per_step is None or not tokens_per_step > 0:
-            raise InputError("no tokens column/metric found; give --tokens-per-step (tokens per optimiser "
-                             "step = batch size × sequence length) or --tokens-metric", file=source)
+            raise InputError("no tokens column/metric found; give `tokens_per_step` (tokens per optimiser "
+                             "step = batch size × sequence length) or `tokens_metric`", file=source)
         tokens = step * float(tokens_per_step)
     out = pd.DataFrame({"model": model, "N": float(n_params), "D": np.asarray(tokens, dtype=float),
                         "step": np.asarray(step, dtype=float), "loss": np.asarray(loss, dtype=float)})

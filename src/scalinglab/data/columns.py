@@ -31,6 +31,6 @@ def parse_col_options(items: Iterable[str] | None) -> dict[str, str]:
     for item in items or ():
         key, sep, value = str(item).partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise InputError(f"--col expects INPUT=COLUMN, got {item!r}")
+            raise InputError(f"`col` expects INPUT=COLUMN, got {item!r}")
         out[key.strip()] = value.strip()
     return out

@@ -117,10 +117,10 @@ def _where_mask(scope: pd.DataFrame, where: str, src: str) -> np.ndarray:
     try:
         mask = scope.eval(where, engine="python")
     except Exception as exc:
-        raise InputError(f"--where {where!r}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+        raise InputError(f"`where` {where!r}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
                          file=src) from None
     if not isinstance(mask, pd.Series) or len(mask) != len(scope) or not pd.api.types.is_bool_dtype(mask):
-        raise InputError(f"--where {where!r} must be a row-wise condition (one true/false per row), "
+        raise InputError(f"`where` {where!r} must be a row-wise condition (one true/false per row), "
                          "such as \"loss < 3.44\" or \"N > 1e8 and D < 1e11\"", file=src)
     return mask.fillna(False).to_numpy(dtype=bool)
 
@@ -132,7 +132,7 @@ def _mapped_columns(columns: Mapping[str, str], specs: Mapping[str, Any], model_
     out = {}
     for key, col in columns.items():
         if key not in known:
-            raise InputError(f"--col {key}={col}: no such input (the law's inputs: "
+            raise InputError(f"`columns` {key}={col}: no such input (the law's inputs: "
                              f"{', '.join(by_name) or 'none'}; also loss, model)")
         if key == "model":
             continue
@@ -146,16 +146,16 @@ def _check_required(need: set[str], found: Mapping[str, str], specs: Mapping[str
         need.discard("D")
         if "C" not in found or "N" not in found:
             raise InputError("no tokens column (D) and no compute column (C) to derive it from; "
-                             "name one with --tokens-col or --flops-col", file=src)
+                             "name one with `tokens_col` or `flops_col`", file=src)
     if "C" in need and "C" not in found and not ("D" in found and "N" in found):
-        raise InputError("no compute column (C), nor N and D to derive it; name one with --flops-col",
+        raise InputError("no compute column (C), nor N and D to derive it; name one with `flops_col`",
                          file=src)
     for canonical in need:
         if canonical not in found and canonical not in ("C", "D"):
-            flag = {"N": "--params-col", "loss": "--loss-col", "unique_tokens": "--unique-tokens-col"}.get(
+            flag = {"N": "`params_col`", "loss": "`loss_col`", "unique_tokens": "`unique_tokens_col`"}.get(
                 canonical, "")
             col_name = specs[canonical].name if canonical in specs else canonical
-            how = f"{flag} or --col {col_name}=COLUMN" if flag else f"--col {col_name}=COLUMN"
+            how = f"{flag} or `columns` {col_name}=COLUMN" if flag else f"`columns` {col_name}=COLUMN"
             raise InputError(f"missing column for {col_name} (looked for "
                              f"{', '.join(ALIASES[canonical][:6])}); name it with {how}",
                              file=src, column=col_name)
@@ -167,7 +167,7 @@ def _apply_where(out: pd.DataFrame, raw: pd.DataFrame, where: str, src: str) -> 
     try:
         keep = pd.concat([out, extra], axis=1).query(where, engine="python")
     except Exception as exc:
-        raise InputError(f"--where {where!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
+        raise InputError(f"`where` {where!r}: {str(exc).splitlines()[0] if str(exc) else exc!r}",
                          file=src) from None
     return out.loc[keep.index]
 
@@ -230,7 +230,7 @@ def load_runs(
             looked = ", ".join((spec.aliases or (spec.name,))[:6])
             what = f" ({spec.description})" if spec.description else ""
             raise InputError(f"no column for the law's input {spec.name!r}{what} (looked for {looked}); "
-                             f"map it with --col {spec.name}=COLUMN", file=src, column=spec.name)
+                             f"map it with `columns` {spec.name}=COLUMN", file=src, column=spec.name)
         found[canonical] = col
     require = tuple(require) + tuple(c for c in specs if c not in require)
     model_name = _find_column(raw, model_col, src, MODEL_ALIASES)

@@ -55,7 +55,7 @@ class ScalingLawFit:
         for name in law.inputs:
             if law.column_of(name) not in runs.frame:
                 raise InputError(f"law {law.name!r} needs a column for its input {name!r}; map it with "
-                                 f"--col {name}=COLUMN", file=runs.source, column=law.column_of(name))
+                                 f"`columns` {name}=COLUMN", file=runs.source, column=law.column_of(name))
         n = len(runs)
         if n < law.min_points:
             raise InputError(f"only {n} valid rows; the {law.name} law needs at least {law.min_points}",

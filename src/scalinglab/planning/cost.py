@@ -135,9 +135,9 @@ class CostSetup:
         for name in ("mfu_train", "mfu_prompt", "mfu_generate"):
             v = getattr(self, name)
             if not 0 < v <= 1:
-                raise PlanningError(f"--{name.replace('_', '-')} must be in (0, 1], got {v:g}")
+                raise PlanningError(f"`{name}` must be in (0, 1], got {v:g}")
         for name in ("requests", "input_tokens", "output_tokens"):
-            positive(getattr(self, name), f"--{name.replace('_', '-')}", allow_zero=True)
+            positive(getattr(self, name), f"`{name}`", allow_zero=True)
         self.inference_gpu.peak_flops(self.inference_precision)
 
     @property

@@ -48,8 +48,8 @@ class HyperparamPlan:
 
 def plan_hyperparams(source: FitResult | str, N: float, D: float, level: float = 0.95) -> HyperparamPlan:
     """η*, B* from a fitted ``hyperparams`` law (FitResult) or a published optimum (a key of OPTIMA)."""
-    positive(N, "--params")
-    positive(D, "--tokens")
+    positive(N, "the parameter count N")
+    positive(D, "the training tokens D")
     if isinstance(source, str):
         if source not in OPTIMA:
             raise PlanningError(f"unknown hyperparameter law {source!r}; known: {', '.join(sorted(OPTIMA))}")

@@ -82,7 +82,7 @@ class InferencePlan(Result):
 def resolve_target(terms: ChinchillaTerms, target_loss: float | None, reference_params: float | None) -> float:
     """The target loss: given directly, or the loss of the Chinchilla-optimal model of size N_ref."""
     if (target_loss is None) == (reference_params is None):
-        raise PlanningError("give exactly one of --target-loss or --reference-params")
+        raise PlanningError("give exactly one of `target_loss` or `reference_params`")
     if reference_params is not None:
         n_ref = positive(reference_params, "`reference_params`")
         return float(terms.loss(n_ref, terms.compute_optimal_tokens(n_ref)))

@@ -78,7 +78,7 @@ def plan_mixture(model: MixtureFit, weights: Sequence[float] | None = None) -> M
     """Proportions on the simplex minimising Σ_i w_i L_i(r) under the fitted laws."""
     w = np.ones(len(model.outputs)) if weights is None else np.asarray(weights, dtype=float)
     if w.shape != (len(model.outputs),) or np.any(w < 0) or not w.sum() > 0:
-        raise PlanningError(f"--weights needs {len(model.outputs)} non-negative numbers, not all zero")
+        raise PlanningError(f"`weights` needs {len(model.outputs)} non-negative numbers, not all zero")
     m = len(model.proportions)
 
     def objective(z: np.ndarray) -> float:

@@ -105,7 +105,7 @@ def plan_moe(fit: FitResult, compute: float, *, expansion: float = 64.0,
              dense: FitResult | None = None) -> MoEPlan:
     """Loss-optimal (N_total, N_active, G, D) for a training budget under the granularity law."""
     if fit.law.name != "moe-granularity":
-        raise PlanningError(f"MoE planning needs the moe-granularity law (e.g. --preset krajewski2024), "
+        raise PlanningError(f"MoE planning needs the moe-granularity law (e.g. its krajewski2024 preset), "
                             f"not {fit.law.name!r}")
     C = positive(compute, "`compute`")
     E = positive(expansion, "`expansion`")

@@ -74,10 +74,10 @@ def test_time_tradeoff(size_ratio: float, inference_ratio: float | None = None, 
         raise PlanningError(f"`size_ratio` is how many times larger the big model is; it must be >= 1, got {M:g}")
     if inference_ratio is None:
         if pretrain_tokens is None or inference_tokens is None:
-            raise PlanningError("give --inference-ratio R, or both --pretrain-tokens and --inference-tokens")
+            raise PlanningError("give `inference_ratio` R, or both `pretrain_tokens` and `inference_tokens`")
         R = positive(inference_tokens, "`inference_tokens`") / positive(pretrain_tokens, "`pretrain_tokens`")
     else:
         if pretrain_tokens is not None or inference_tokens is not None:
-            raise PlanningError("give --inference-ratio or the token counts, not both")
+            raise PlanningError("give `inference_ratio` or the token counts, not both")
         R = positive(inference_ratio, "`inference_ratio`")
     return TestTimeTradeoff(M, R)

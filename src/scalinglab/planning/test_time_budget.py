@@ -183,7 +183,7 @@ class TestTimePlan(Result):
                              saved_interval=iv)
 
         if not isinstance(d, dict):
-            raise InputError("a test-time plan must be a JSON object (from `plan test-time --json`)", file=source)
+            raise InputError("a test-time plan must be a JSON object (from `scalinglab plan test-time --json`)", file=source)
         for key, types in (("mode", str), ("unit", str), ("law", str), ("limit", (int, float)),
                            ("workload", dict), ("candidates", list), ("best", dict)):
             if not isinstance(d.get(key), types):

@@ -273,7 +273,7 @@ def run_post(spec: dict[str, Any], sweep_dir: Path | str, out: Path | str, log: 
     out.mkdir(parents=True, exist_ok=True)
     stored = out / "post.json"
     if stored.exists() and json.loads(stored.read_text()) != spec:
-        raise InputError("the folder holds a post run with another spec; use a fresh --out", file=str(stored))
+        raise InputError("the folder holds a post run with another spec; use a fresh output folder", file=str(stored))
     write_json_atomic(stored, spec)
     torch.set_num_threads(spec["threads"])
     t0, cpu0 = time.perf_counter(), time.process_time()

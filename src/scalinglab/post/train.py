@@ -291,7 +291,7 @@ def train_stage(c: StageConfig, init: GPT, tok: Any, data: Sequence[tuple], stag
     if path.exists():
         ck = torch.load(path, map_location="cpu", weights_only=True)
         if ck["state"]["config"] != asdict(c):
-            raise ScalingLabError(f"{path}: stage was started with another config; use a fresh --out")
+            raise ScalingLabError(f"{path}: stage was started with another config; use a fresh output folder")
         model.load_state_dict(ck["model"])
         optim.load_state_dict(ck["optim"])
         state = ck["state"]

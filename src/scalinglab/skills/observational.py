@@ -145,7 +145,7 @@ def load_score_table(path: str | Path, benchmarks: Sequence[str] | None = None, 
         benchmarks = next((list(b) for b in (BASE_BENCHMARKS, INSTRUCT_BENCHMARKS)
                            if all(c in df.columns for c in b)), None)
         if benchmarks is None:
-            raise InputError("could not find the default benchmark columns; pass --benchmarks "
+            raise InputError("could not find the default benchmark columns; pass `benchmarks` "
                              f"(expected {', '.join(BASE_BENCHMARKS)})", file=str(path))
     benchmarks = list(benchmarks)
     if len(set(benchmarks)) != len(benchmarks):

@@ -123,7 +123,7 @@ def _family_column(df: pd.DataFrame, family_column: str | None, file: str) -> st
         if col in df.columns:
             return col
     raise InputError("no family column (expected 'Family2' or 'Family'); name one with "
-                     "--family-column", file=file)
+                     "`family_column`", file=file)
 
 
 def load_scores(path: str | Path, benchmarks: Sequence[str], *, family_column: str | None = None,

@@ -112,8 +112,8 @@ def make_folds(table: ScoreTable, k: int, suite: str | None = None, scheme: str 
         raise InputError(f"unknown fold scheme {scheme!r}; choose auto, paper or family")
     paper = PAPER_FOLDS.get((suite or "", k))
     if scheme == "paper" and paper is None:
-        raise InputError(f"the paper has no folds for suite {suite!r} with --train-per-family {k} "
-                         "(it has v1, v2, all with k = 1 or 2); use --folds family")
+        raise InputError(f"the paper has no folds for suite {suite!r} with `train_per_family` = {k} "
+                         "(it has v1, v2, all with k = 1 or 2); use `folds` family")
     folds: list[tuple[str, list[str]]] = []
     if scheme in ("auto", "paper") and paper is not None:
         for name in paper:
@@ -123,7 +123,7 @@ def make_folds(table: ScoreTable, k: int, suite: str | None = None, scheme: str 
     if not folds and scheme != "paper":
         folds = [(f, [f]) for f, c in present.items() if c > k]
     if not folds:
-        raise InputError(f"no family has more than --train-per-family {k} complete models, so "
+        raise InputError(f"no family has more than `train_per_family` = {k} complete models, so "
                          "there is nothing to predict")
     return folds
 

@@ -79,7 +79,7 @@ def no_gpu_warning(executor: str, gpus: float) -> str | None:
     """A warning when a cluster executor is asked for no GPUs although this machine has CUDA."""
     if gpus or not visible_gpus():
         return None
-    return (f"warning: the {executor} executor was given no GPUs (--gpus-per-node 0) but CUDA is available "
+    return (f"warning: the {executor} executor was given no GPUs per node but CUDA is available "
             "here: its runs will train on CPU")
 
 
@@ -141,7 +141,7 @@ def check_or_write_config(cfg: RunConfig, run_dir: Path) -> None:
         diff = sorted(k for k in mine if k not in ("data_dir", "peak_flops") and old.get(k) != mine[k])
         if diff:
             raise ScalingLabError(f"{run_dir} holds run {cfg.name!r} with a different config "
-                                  f"({', '.join(diff)}); use a new --out folder")
+                                  f"({', '.join(diff)}); use a new output folder")
         return
     from scalinglab.sweep.shards import write_json_atomic
 
@@ -349,7 +349,7 @@ class RayExecutor:
     def __init__(self, address: str | None = None, num_gpus: float = 0, num_cpus: float = 1,
                  nproc_per_node: int = 1, local_cpus: int | None = None) -> None:
         if nproc_per_node > 1:
-            raise ScalingLabError("the ray executor runs each run as one process; --nproc-per-node > 1 needs the "
+            raise ScalingLabError("the ray executor runs each run as one process; `nproc_per_node` > 1 needs the "
                                   "local (torchrun) or slurm executor")
         self.address, self.num_gpus, self.num_cpus = address, num_gpus or 0, num_cpus
         self.local_cpus = local_cpus
