@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from scalinglab.atomic import write_text_atomic
 from scalinglab.errors import InputError
 from scalinglab.post.base import BaseRun, data_dir_of, load_base
 from scalinglab.post.tasks import Example, make_examples, make_pairs
@@ -61,9 +62,8 @@ Log = Callable[[str], None]
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1))
-    os.replace(tmp, path)
+    """``obj`` as JSON, written atomically (temporary file, fsync, rename)."""
+    write_text_atomic(path, json.dumps(obj, indent=1))
 
 
 def write_csv_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -71,9 +71,7 @@ def write_csv_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
     w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(buf.getvalue())
-    os.replace(tmp, path)
+    write_text_atomic(path, buf.getvalue())
 
 
 def corpus_lines(base: BaseRun) -> list[str]:

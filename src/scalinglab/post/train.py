@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -40,6 +39,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from scalinglab.atomic import atomic_path
 from scalinglab.errors import ScalingLabError
 from scalinglab.post.tasks import EOT, Example, chat_prompt, chat_text, verify
 from scalinglab.sweep.model import GPT, param_groups
@@ -253,14 +253,6 @@ def sampled_reward(model: GPT, tok: Any, examples: Sequence[Example], c: StageCo
 
 
 # ----------------------------------------------------------------------------- checkpoints
-def save_atomic(obj: Any, path: Path) -> None:
-    """``torch.save`` to a temporary file, fsync, then ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        torch.save(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def load_stage_model(stage_dir: Path, init: GPT) -> GPT:
@@ -343,7 +335,8 @@ def _maybe_save(state: dict[str, Any], c: StageConfig, model: GPT, optim: torch.
         now = time.perf_counter()
         state["wall_s"] += now - t_last
         t_last = now
-        save_atomic({"model": model.state_dict(), "optim": optim.state_dict(), "state": state}, path)
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:  # never half a checkpoint
+            torch.save({"model": model.state_dict(), "optim": optim.state_dict(), "state": state}, f)
     return t_last
 
 
