@@ -76,6 +76,11 @@ class TestTimeLaw(ABC):
         """The power-law exponent of 1 − coverage (or −log coverage) in k, where the law has one."""
         return None
 
+    def nothing_solved(self) -> dict[str, float]:
+        """Parameters for counts in which no problem was solved (a bootstrap resample of a weak model):
+        the limit of the fit, coverage ≈ 0 at every k."""
+        raise InputError(f"law {self.name!r} has no parameters for counts in which no problem was solved")
+
     def __repr__(self) -> str:
         return f"<TestTimeLaw {self.name}: {self.formula}>"
 

@@ -156,6 +156,16 @@ class _BetaFamily(TestTimeLaw):
     def exponent(self, params: Mapping[str, float]) -> float | None:
         return float(params["alpha"])
 
+    def nothing_solved(self) -> dict[str, float]:
+        """α at its lower and β at its upper bound (and the scale at its lower, the mass at zero at its upper
+        bound): coverage ≈ α·log(1 + k/β) ≈ 0 at every k, the likelihood's limit when every c is 0."""
+        out = {"alpha": float(np.exp(ALPHA.lower)), "beta": float(np.exp(BETA.upper))}
+        if self.scaled:
+            out["scale"] = float(expit(SCALE.lower))
+        if self.zero:
+            out["zero_mass"] = float(expit(ZERO.upper))
+        return out
+
 
 class BetaBinomial(_BetaFamily):
     """pass@1 ~ Beta(α, β): the two-parameter distributional law."""

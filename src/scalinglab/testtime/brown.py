@@ -56,6 +56,10 @@ class BrownPowerLaw(TestTimeLaw):
     def exponent(self, params: Mapping[str, float]) -> float | None:
         return -float(params["b"])
 
+    def nothing_solved(self) -> dict[str, float]:
+        """a at its lower bound and b = 0: coverage e^a ≈ 0 at every k (the fit's limit a → −∞)."""
+        return {"a": float(self.parameters[0].lower), "b": 0.0}
+
 
 
 class BrownUpperDecades(BrownPowerLaw):

@@ -19,7 +19,16 @@ from scalinglab.testtime.registry import DEFAULT_LAW, get_test_time_law
 from scalinglab.testtime.result import ModelFit, TestTimeFit
 
 
-def _fit_counts(law: TestTimeLaw, data: ProblemCounts, bootstrap: int, seed: int | None) -> list[ModelFit]:
+def _refit(law: TestTimeLaw, samples: Samples, weights: np.ndarray, start: dict[str, float]) -> dict[str, float] | None:
+    """One bootstrap refit; None when no problem of the resample was solved (see :meth:`nothing_solved`)."""
+    assert samples.c is not None
+    if not np.any((samples.c > 0) & (weights > 0)):
+        return None
+    return law.fit(samples, weights=weights, start=start)
+
+
+def _fit_counts(law: TestTimeLaw, data: ProblemCounts, bootstrap: int, seed: int | None,
+                warnings: list[str]) -> list[ModelFit]:
     problems = list(dict.fromkeys(data.frame["problem"]))
     index = {p: i for i, p in enumerate(problems)}
     rng = np.random.default_rng(seed)
@@ -34,8 +43,12 @@ def _fit_counts(law: TestTimeLaw, data: ProblemCounts, bootstrap: int, seed: int
         ids = np.array([index[p] for p in g["problem"]])
         draws = None
         if bootstrap:
-            draws = np.array([[law.fit(samples, weights=m[ids].astype(float), start=params)[p]
-                               for p in law.param_names] for m in mult])
+            refits = [_refit(law, samples, m[ids].astype(float), params) for m in mult]
+            empty = sum(r is None for r in refits)
+            if empty:  # kept as coverage ≈ 0, so that every model keeps the same (paired) resamples
+                warnings.append(f"{name}: no problem was solved in {empty} of {bootstrap} bootstrap resamples; "
+                                "those draws have coverage ≈ 0 at every k")
+            draws = np.array([[(r or law.nothing_solved())[p] for p in law.param_names] for r in refits])
         ks = log_spaced_ks(int(n.min()), 9)
         D = float(g["D"].iloc[0]) if "D" in g else None
         fits.append(ModelFit(name, float(g["N"].iloc[0]), params, D, None, len(g), int(n.min()),
@@ -43,7 +56,8 @@ def _fit_counts(law: TestTimeLaw, data: ProblemCounts, bootstrap: int, seed: int
     return fits
 
 
-def _fit_curves(law: TestTimeLaw, data: AccuracyCurves, bootstrap: int, seed: int | None) -> list[ModelFit]:
+def _fit_curves(law: TestTimeLaw, data: AccuracyCurves, bootstrap: int, seed: int | None,
+                warnings: list[str]) -> list[ModelFit]:
     rng = np.random.default_rng(seed)
     fits = []
     for model, method in data.groups:
@@ -77,8 +91,10 @@ def fit_test_time(data: ProblemCounts | AccuracyCurves, law: str | TestTimeLaw |
         data = ProblemCounts(frame, data.source, data.columns_used) if is_counts else AccuracyCurves(frame,
                                                                                                      data.source)
     start = time.perf_counter()
-    fits = (_fit_counts if is_counts else _fit_curves)(the_law, data, bootstrap, seed)
-    return TestTimeFit(the_law, fits, data.source, seed if bootstrap else None, time.perf_counter() - start)
+    warnings: list[str] = []
+    fits = (_fit_counts if is_counts else _fit_curves)(the_law, data, bootstrap, seed, warnings)
+    return TestTimeFit(the_law, fits, data.source, seed if bootstrap else None, time.perf_counter() - start,
+                       warnings)
 
 
 def load_samples(data: str) -> ProblemCounts | AccuracyCurves:
