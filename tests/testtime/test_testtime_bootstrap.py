@@ -49,6 +49,11 @@ def test_the_warning_survives_a_round_trip_and_reaches_the_cli(one_solved, tmp_p
     assert f"warning: {fit.warnings[0]}" in proc.stdout
 
 
+def test_samples_zero_is_one_line_naming_the_flag(one_solved, cli):
+    proc = cli("test-time", "fit", str(one_solved), "--samples", "0")
+    assert proc.returncode == 2 and proc.stderr == "error: --samples must be a positive whole number, got 0\n"
+
+
 def test_a_point_fit_on_nothing_solved_is_still_an_error():
     from scalinglab.errors import InputError
     from scalinglab.testtime.base import Samples

@@ -32,6 +32,9 @@ def test_subsample_is_hypergeometric_and_seeded(test_data) -> None:
     assert a.frame["c"].mean() == pytest.approx(t.frame["c"].mean() / 10, rel=0.05)
     with pytest.raises(InputError, match="only 10000"):
         t.subsample(20000)
+    for bad in (0, -5, 2.5, True):
+        with pytest.raises(InputError, match="`samples` must be a positive whole number"):
+            t.subsample(bad)
 
 
 @pytest.mark.parametrize(("body", "row", "column", "words"), [

@@ -59,6 +59,8 @@ class ProblemCounts:
     def subsample(self, n_samples: int, seed: int | None = 0) -> ProblemCounts:
         """The first ``n_samples`` of each problem's samples: c' ~ Hypergeometric(n, c, n'), seeded."""
         n, c = self.frame["n"].to_numpy(np.int64), self.frame["c"].to_numpy(np.int64)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise InputError(f"`samples` must be a positive whole number, got {n_samples!r}")
         if np.any(n < n_samples):
             raise InputError(f"cannot subsample {n_samples} samples: some problems have only {int(n.min())}",
                              file=self.source, column="n")
