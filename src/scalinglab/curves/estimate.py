@@ -29,6 +29,7 @@ from scalinglab.fitting.optimize import Problem, minimise_from, scan_starts
 from scalinglab.fitting.result import FitResult
 from scalinglab.laws.base import Law
 from scalinglab.laws.registry import get_law
+from scalinglab.seeding import make_rng
 from scalinglab.threads import single_blas_thread
 
 #: Checkpoints with D ≤ this many tokens are dropped (the guide's ``cut_beginning``, §3).
@@ -363,7 +364,7 @@ def bootstrap_curves(train: pd.DataFrame, n: int, seed: int | None = 0, law: str
     if sizes.nunique() < 2:
         raise InputError("the bootstrap over models needs at least two model sizes in the train set")
     by_model = {m: g for m, g in train.groupby("model")}
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     names = get_law(law).param_names
     draws = np.empty((n, len(names)))
     i = tries = 0

@@ -28,6 +28,7 @@ from scalinglab.data.runs import RunsTable
 from scalinglab.errors import InputError
 from scalinglab.fitting.result import FitResult
 from scalinglab.results import Result
+from scalinglab.seeding import make_rng
 
 FORECAST_METHODS = ("drift", "checkpoints")
 FINAL_WINDOW = 0.98  # a finished curve's "final" loss: mean over checkpoints with D ≥ 98 % of its last D
@@ -169,7 +170,7 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
     c = float(r.mean())
     law_final = float(fit.predict(N=N, D=final_tokens))
     point = law_final * float(np.exp(c))
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     samples = _bootstrap(fit, rng, bootstrap, r, logL, N, D, final_tokens, law_final)
     drift_info = None
     if method == "drift":

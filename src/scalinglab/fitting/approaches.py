@@ -18,6 +18,7 @@ import numpy as np
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import InputError, ScalingLabError
 from scalinglab.results import Result
+from scalinglab.seeding import make_rng
 from scalinglab.serialize import dumps, read_json, write_text_atomic
 
 
@@ -263,7 +264,7 @@ def approach2_porian(runs: RunsTable, tolerance_dex: float = 0.05, seed_noise: f
 
     if not seed_noise > 0 or n_bootstrap < 10:
         raise ScalingLabError("the IsoFLOP bootstrap needs a positive seed noise and at least 10 draws")
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     labels = isoflop_groups(runs.C, tolerance_dex)
     budgets = []
     for g in np.unique(labels):

@@ -15,6 +15,7 @@ from scalinglab.events import ProgressCallback, report
 from scalinglab.fitting.objectives import Objective
 from scalinglab.fitting.optimize import SCAN_ELEMENTS, minimise_batched
 from scalinglab.laws.base import Law
+from scalinglab.seeding import make_rng
 from scalinglab.threads import one_blas_thread
 
 
@@ -25,7 +26,7 @@ def resample_weights(n: int, k: int, seed: int | None) -> np.ndarray:
 
 def _weight_chunks(n: int, k: int, seed: int | None, chunk: int) -> Iterator[np.ndarray]:
     """The rows of ``resample_weights`` in blocks of ``chunk`` (one generator, the same stream)."""
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     for start in range(0, k, chunk):
         c = min(chunk, k - start)
         idx = rng.integers(0, n, size=(c, n))

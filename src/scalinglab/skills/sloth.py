@@ -56,6 +56,7 @@ from scipy.special import expit, logit
 from scalinglab.errors import InputError, check_is_fitted
 from scalinglab.fitting.links import with_floor
 from scalinglab.fitting.objectives import huber as _huber
+from scalinglab.seeding import make_rng
 from scalinglab.skills import sloth_io
 
 __all__ = ["METHODS", "Sloth", "huber", "varimax"]
@@ -395,7 +396,7 @@ class Sloth:
 
     def _fit(self, X: np.ndarray, D: np.ndarray, Y: np.ndarray, fl: np.ndarray, d: int,
              is_flops: bool, numeric_grad: bool) -> None:
-        rng = np.random.default_rng(self.seed)
+        rng = make_rng(self.seed)
         base = _Problem(X, D, Y, fl, d, fixed_loadings=is_flops, learn_floor=is_flops,
                         monotone=False, delta=self.huber_delta)
         layout = base.layout()

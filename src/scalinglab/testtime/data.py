@@ -19,6 +19,7 @@ import pandas as pd
 from scalinglab.data.io import read_table
 from scalinglab.data.validate import alias_columns, checked_numbers, find_alias
 from scalinglab.errors import InputError
+from scalinglab.seeding import make_rng
 
 COUNT_ALIASES: dict[str, tuple[str, ...]] = {
     "model": ("model", "model_name", "name", "run"),
@@ -64,7 +65,7 @@ class ProblemCounts:
         if np.any(n < n_samples):
             raise InputError(f"cannot subsample {n_samples} samples: some problems have only {int(n.min())}",
                              file=self.source, column="n")
-        rng = np.random.default_rng(seed)
+        rng = make_rng(seed)
         frame = self.frame.copy()
         frame["c"] = rng.hypergeometric(c, n - c, n_samples)
         frame["n"] = n_samples

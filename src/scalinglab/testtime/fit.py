@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from scalinglab.errors import InputError
+from scalinglab.seeding import make_rng
 from scalinglab.testtime.base import Samples, TestTimeLaw
 from scalinglab.testtime.data import AccuracyCurves, ProblemCounts
 from scalinglab.testtime.passk import coverage, log_spaced_ks
@@ -31,7 +32,7 @@ def _fit_counts(law: TestTimeLaw, data: ProblemCounts, bootstrap: int, seed: int
                 warnings: list[str]) -> list[ModelFit]:
     problems = list(dict.fromkeys(data.frame["problem"]))
     index = {p: i for i, p in enumerate(problems)}
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     mult = [np.bincount(rng.integers(0, len(problems), len(problems)), minlength=len(problems))
             for _ in range(bootstrap)]
     fits = []
@@ -58,7 +59,7 @@ def _fit_counts(law: TestTimeLaw, data: ProblemCounts, bootstrap: int, seed: int
 
 def _fit_curves(law: TestTimeLaw, data: AccuracyCurves, bootstrap: int, seed: int | None,
                 warnings: list[str]) -> list[ModelFit]:
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     fits = []
     for model, method in data.groups:
         g = data.frame[(data.frame["model"] == model) & (data.frame["method"] == method)]
