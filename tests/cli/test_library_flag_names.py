@@ -60,6 +60,12 @@ def _error(proc) -> str:
      "give exactly one of --target-loss or --reference-params"),
     (("plan", "cost", *COST, "--mfu-train", "2"), "--mfu-train must be in (0, 1], got 2"),
     (("plan", "cost", *COST[:-1], "-1"), "--output-tokens must be non-negative, got -1"),
+    (("evaluate", "bundled:gpt3_curves", "--grid", "--fractions", "0,0.5,2"),
+     "--fractions must be train fractions in (0, 1], got 0, 2"),
+    (("observe", "fit", "bundled:obsscaling_base", "--n-components", "0"),
+     "--n-components = 0 must be between 1 and min(models, benchmarks) = 8"),
+    (("select", "bundled:chinchilla", "--laws", "chinchilla,kaplan", "--holdout", "0"),
+     "--holdout (the held-out fraction) must be between 0 and 1, got 0"),
 ])
 def test_cli_shows_the_commands_flags(cli, args, expected):
     assert _error(cli(*args)) == f"error: {expected}"

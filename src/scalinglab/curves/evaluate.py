@@ -25,7 +25,7 @@ from scalinglab.curves.estimate import (
     select,
 )
 from scalinglab.data.runs import RunsTable
-from scalinglab.errors import ScalingLabError
+from scalinglab.errors import InputError, ScalingLabError
 from scalinglab.events import ProgressCallback
 from scalinglab.fitting.result import FitResult
 from scalinglab.results import Result
@@ -175,6 +175,10 @@ def are_grid(curves: RunsTable | pd.DataFrame, train_models: Sequence[int] | Non
     A cell whose fit fails or selects too few checkpoints has ``are_percent`` None (blank in the
     guide's figures). Each row carries the label ``m (Xr)``: r = target N / largest train N, truncated as in the guide's figures.
     """
+    bad = [p for p in fractions if not 0 < p <= 1]
+    if bad or not fractions:
+        shown = ", ".join(f"{p:g}" for p in bad) or "none"
+        raise InputError(f"`fractions` must be train fractions in (0, 1], got {shown}")
     frame = curves.frame if isinstance(curves, RunsTable) else curves
     n_models = frame["model"].nunique()
     ms = list(train_models) if train_models else list(range(2, n_models))

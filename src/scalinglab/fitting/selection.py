@@ -27,7 +27,7 @@ def leave_largest_out(runs: RunsTable, by: str, holdout: float = 0.2) -> np.ndar
     if by not in SPLITS:
         raise ScalingLabError(f"the split must be one of {', '.join(SPLITS)}, got {by!r}")
     if not 0 < holdout < 1:
-        raise ScalingLabError(f"the held-out fraction must be between 0 and 1, got {holdout:g}")
+        raise ScalingLabError(f"`holdout` (the held-out fraction) must be between 0 and 1, got {holdout:g}")
     x = runs.column(by)
     values = np.unique(x)[::-1]
     test = np.zeros(len(x), dtype=bool)

@@ -230,7 +230,7 @@ class CapabilityPCA:
         A = _as_matrix(X)
         n, p = A.shape
         if not 1 <= self.n_components <= min(n, p):
-            raise InputError(f"n_components={self.n_components} must be between 1 and "
+            raise InputError(f"`n_components` = {self.n_components} must be between 1 and "
                              f"min(models, benchmarks) = {min(n, p)}")
         if not 1 <= self.impute_rank < p:
             raise InputError(f"impute_rank={self.impute_rank} must be between 1 and {p - 1}")
