@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -59,6 +60,8 @@ def parse_floats(text: str, flag: str, *, positive: bool = False, whole: bool = 
         values = tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
         raise ScalingLabError(f"{flag} must be comma-separated numbers, got {text!r}") from None
+    if any(not math.isfinite(v) for v in values):  # nan/inf: int(nan) was a traceback, inf passed on unnamed
+        raise ScalingLabError(f"{flag} must be finite numbers, got {text!r}")
     if whole:
         if not values or any(v < 1 or v != int(v) for v in values):
             raise ScalingLabError(f"{flag} must be positive whole numbers, got {text!r}")
