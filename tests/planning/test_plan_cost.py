@@ -83,3 +83,11 @@ def test_bad_setup(kwargs) -> None:
 def test_unknown_accelerator() -> None:
     with pytest.raises(PlanningError, match="known"):
         get_accelerator("tpu-v99")
+
+
+def test_bad_inference_price_names_its_own_flag(cli) -> None:
+    # bug hunt: --inference-price -1 said "--price must be positive" (the training price's flag)
+    proc = cli("plan", "cost", "--input-tokens", "100", "--output-tokens", "100", "--requests", "1e9",
+               "--target-loss", "2.5", "--preset", "epoch2024", "--inference-price", "-1")
+    assert proc.returncode == 2, proc.stderr
+    assert "--inference-price must be positive" in proc.stderr and "--price " not in proc.stderr, proc.stderr

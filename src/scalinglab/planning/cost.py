@@ -127,6 +127,8 @@ class CostSetup:
                mfu_prompt: float = 0.50, mfu_generate: float = 0.10, int8: bool = False) -> CostSetup:
         """A setup from catalogue names: training on ``gpu`` at ``price`` USD/GPU-hour (default: the
         catalogue's), serving on ``inference_gpu`` at ``inference_price`` (default: the training ones)."""
+        if inference_price is not None:  # validated under its own name (it read as --price before)
+            positive(inference_price, "`inference_price`")
         serve_price = inference_price if inference_price is not None else price
         return cls(get_accelerator(gpu, price), get_accelerator(inference_gpu or gpu, serve_price), requests,
                    input_tokens, output_tokens, mfu_train, mfu_prompt, mfu_generate, "int8" if int8 else "bf16")
