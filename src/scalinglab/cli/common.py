@@ -33,8 +33,9 @@ def emit(result: Any, as_json: bool, wrote: tuple[Any, ...] = ()) -> None:
             typer.echo(f"wrote {path}")
 
 
-def check_outputs(out: Any = None, plot: Any = None) -> None:
-    """Before any compute: ``out`` can be written, and ``plot`` is a writable .png/.svg path."""
+def check_outputs(out: Any = None, plot: Any = None, plot_formats: tuple[str, ...] = (".png", ".svg")) -> None:
+    """Before any compute: ``out`` can be written, and ``plot`` is a writable path ending in one of
+    ``plot_formats``."""
     if out is not None:
         from scalinglab.atomic import check_writable
 
@@ -42,7 +43,7 @@ def check_outputs(out: Any = None, plot: Any = None) -> None:
     if plot is not None:
         from scalinglab.report.skill_figures import check_plot_path
 
-        check_plot_path(plot)
+        check_plot_path(plot, plot_formats)
 
 
 def note_dropped(table: Any) -> Any:

@@ -162,8 +162,10 @@ def test_time(
 
         return emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
                                         inference_tokens=inference_tokens), json)
+    from scalinglab.cli.test_time import TEST_TIME_PLOTS
     from scalinglab.planning.test_time_budget import plan_test_time_files
 
+    check_outputs(out, plot, TEST_TIME_PLOTS)  # before planning: a bad --plot was a matplotlib traceback
     training_law = _load(fit, preset) if (fit is not None or preset is not None) else None
     plan = plan_test_time_files(
         test_time_fit=test_time_fit, size_law=size_law, queries=queries, prompt_tokens=prompt_tokens,

@@ -7,8 +7,11 @@ from pathlib import Path
 import typer
 
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import command, echo_json, emit, parse_floats, parse_names
+from scalinglab.cli.common import check_outputs, command, echo_json, emit, parse_floats, parse_names
 from scalinglab.cli.options import a, o
+
+#: The formats the test-time figures (``--plot``) write.
+TEST_TIME_PLOTS = (".png", ".svg", ".pdf")
 
 test_time_app = typer.Typer(name="test-time", no_args_is_help=True,
                             help="Repeated sampling: coverage (pass@k) and test-time laws fitted from samples.")
@@ -33,6 +36,7 @@ def fit(
     from scalinglab.testtime.fit import fit_test_time_file
 
     report_ks = parse_floats(ks, "--ks", whole=True)
+    check_outputs(out, plot, TEST_TIME_PLOTS)  # before the fit: a bad --plot was a matplotlib traceback
     result, counts = fit_test_time_file(data, law, samples=samples, bootstrap=bootstrap, seed=seed,
                                         models=parse_names(models, "--models"))
     if plot is not None:
@@ -74,7 +78,9 @@ def sizes(
     from scalinglab.testtime.data import load_counts
     from scalinglab.testtime.sizes import fit_sizes
 
-    result = fit_sizes(load_counts(data), parse_floats(ks, "--ks", whole=True), bootstrap=bootstrap, seed=seed)
+    fit_ks = parse_floats(ks, "--ks", whole=True)
+    check_outputs(out)
+    result = fit_sizes(load_counts(data), fit_ks, bootstrap=bootstrap, seed=seed)
     if out is not None:
         result.save(out)
     emit(result, json, wrote=(out,))
