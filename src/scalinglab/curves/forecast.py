@@ -55,7 +55,9 @@ class Forecast(dict, Result):
             f"{100 * g['tolerance']:g} %){target}"])
 
 
-def _check_request(fit: FitResult, method: str, level: float, recent_fraction: float, final_tokens: float) -> None:
+def _check_request(fit: FitResult, method: str, level: float, recent_fraction: float, final_tokens: float,
+                   tolerance: float = 0.03, target_loss: float | None = None, bootstrap: int = 0,
+                   min_tokens: float = 0.0) -> None:
     if method not in FORECAST_METHODS:
         raise InputError(f"unknown forecast method {method!r}; choose one of {', '.join(FORECAST_METHODS)}")
     if set(fit.law.inputs) != {"N", "D"}:
@@ -65,8 +67,16 @@ def _check_request(fit: FitResult, method: str, level: float, recent_fraction: f
         raise InputError(f"`level` must be in (0, 1), got {level:g}")
     if not 0 < recent_fraction <= 1:
         raise InputError(f"recent fraction must be in (0, 1], got {recent_fraction:g}")
-    if not final_tokens > 0:
+    if not (final_tokens > 0 and np.isfinite(final_tokens)):  # inf was forecast "at inf tokens"
         raise InputError(f"`final_tokens` must be positive, got {final_tokens:g}")
+    if not (tolerance >= 0 and np.isfinite(tolerance)):  # nan/negative made every run "behind"
+        raise InputError(f"`tolerance` must be a non-negative fraction, got {tolerance:g}")
+    if target_loss is not None and not (target_loss > 0 and np.isfinite(target_loss)):
+        raise InputError(f"`target_loss` must be a positive loss, got {target_loss:g}")
+    if bootstrap < 0:  # -1 was taken as 0 (no interval) without a word
+        raise InputError(f"`bootstrap` must be 0 or a positive number of resamples, got {bootstrap}")
+    if not min_tokens >= 0 or not np.isfinite(min_tokens):
+        raise InputError(f"`min_tokens` must be a non-negative number of tokens, got {min_tokens:g}")
 
 
 def _run_rows(frame: pd.DataFrame, run: str, run_seed: float | None,
@@ -156,7 +166,7 @@ def forecast_run(curves: RunsTable | pd.DataFrame, fit: FitResult, run: str, fin
     changing over the rest of the run; see :func:`gap_drift`. When the curves carry a seed column and
     ``run`` has several seeds, ``run_seed`` picks the one in progress.
     """
-    _check_request(fit, method, level, recent_fraction, final_tokens)
+    _check_request(fit, method, level, recent_fraction, final_tokens, tolerance, target_loss, bootstrap, min_tokens)
     frame = curves.frame if isinstance(curves, RunsTable) else curves
     rows, run_seed = _run_rows(frame, run, run_seed, min_tokens)
     N, D_seen = float(rows["N"].iloc[0]), float(rows["D"].max())
