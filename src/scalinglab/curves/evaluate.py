@@ -179,6 +179,9 @@ def are_grid(curves: RunsTable | pd.DataFrame, train_models: Sequence[int] | Non
     if bad or not fractions:
         shown = ", ".join(f"{p:g}" for p in bad) or "none"
         raise InputError(f"`fractions` must be train fractions in (0, 1], got {shown}")
+    twice = sorted({p for p in fractions if list(fractions).count(p) > 1})
+    if twice:  # a repeated fraction was a pandas "duplicate entries" traceback when pivoting the grid
+        raise InputError(f"`fractions` lists {', '.join(f'{p:g}' for p in twice)} more than once")
     frame = curves.frame if isinstance(curves, RunsTable) else curves
     n_models = frame["model"].nunique()
     ms = list(train_models) if train_models else list(range(2, n_models))
