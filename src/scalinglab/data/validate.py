@@ -122,6 +122,8 @@ def checked_numbers(frame: pd.DataFrame, col: str, source: str, *, integer: bool
     for mask, what in checks:
         if mask.any():
             i = int(np.flatnonzero(mask)[0])
-            text = what if what.startswith("value is") else f"value {raw.iloc[i]!r} {what}"
+            cell = raw.iloc[i]
+            cell = cell.item() if isinstance(cell, np.generic) else cell  # -1, not np.int64(-1)
+            text = what if what.startswith("value is") else f"value {cell!r} {what}"
             raise InputError(text, file=source, row=i + 1, column=str(col))
     return values
