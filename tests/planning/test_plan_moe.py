@@ -122,3 +122,19 @@ def test_plan_moe_cli_dispatches_on_the_fit_law(cli, tmp_path) -> None:
     assert "best: sparsity" in text
     bad = cli("plan", "moe", "--fit", path, "--compute", "1e21", "--sparsities", "0,x")
     assert bad.returncode == 2 and "--sparsities" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# -- bug hunt: options the granularity plan ignored or could not compute ----------------------------------
+def test_sparsities_without_a_sparsity_fit_is_an_error_not_ignored(cli) -> None:
+    proc = cli("plan", "moe", "--compute", "1e22", "--sparsities", "0.5")  # the granularity plan ignored it
+    assert proc.returncode == 2, proc.stdout
+    assert "--sparsities goes with a moe-sparsity fit" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(("value", "needle"), [("0", "--granularities must be positive"),
+                                               ("1e308", "G = 1e+308 is outside the float range")])
+def test_bad_granularity_names_the_flag(cli, value, needle) -> None:
+    # 0 read "granularities must be positive" (no flag); 1e308 printed RuntimeWarnings and a row of loss nan
+    proc = cli("plan", "moe", "--compute", "1e22", "--granularities", value)
+    assert proc.returncode == 2, proc.stdout
+    assert needle in proc.stderr and "Warning" not in proc.stderr and "nan" not in proc.stdout, proc.stderr

@@ -122,6 +122,9 @@ def moe(
         ss = parse_floats(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
         emit(plan_sparsity(result, compute, sparsities=ss), json)
         return
+    if sparsities is not None:  # it was ignored without a word by the granularity plan
+        raise PlanningError(f"--sparsities goes with a moe-sparsity fit (--fit); the {result.law.name} law "
+                            "plans granularities (--granularities)")
     dense = _load(None, dense_preset) if dense_preset else None
     emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
 

@@ -110,15 +110,18 @@ def plan_moe(fit: FitResult, compute: float, *, expansion: float = 64.0,
     C = positive(compute, "`compute`")
     E = positive(expansion, "`expansion`")
     if not granularities or any(not g > 0 for g in granularities):
-        raise PlanningError("granularities must be positive")
+        raise PlanningError("`granularities` must be positive")
     options = []
     for G in granularities:
         def loss_at(logn: float, G: float = G) -> float:
             n = np.exp(logn)
             return float(fit.law.predict(fit.params, N=n, D=C / flops_per_token(n, E, G, aspect), G=G))
 
-        n, loss, _ = minimise_log_n(loss_at, np.log(np.sqrt(C)))
-        f = float(flops_per_token(n, E, G, aspect))
+        with np.errstate(all="ignore"):  # a huge G overflows: caught just below, not printed as warnings
+            n, loss, _ = minimise_log_n(loss_at, np.log(np.sqrt(C)))
+            f = float(flops_per_token(n, E, G, aspect))
+        if not (np.isfinite(loss) and np.isfinite(f) and f > 0 and np.isfinite(C / f)):  # was a row of loss nan
+            raise PlanningError(f"`granularities`: G = {G:g} is outside the float range of the plan")
         options.append(MoEOption(float(G), n, float(active_params(n, E)), C / f, loss, f))
     best = min(options, key=lambda o: o.loss)
     dense_out = None
@@ -201,7 +204,7 @@ def plan_sparsity(fit: FitResult, compute: float, *,
         raise PlanningError(f"sparsity planning needs the moe-sparsity law, not {fit.law.name!r}")
     C = positive(compute, "`compute`")
     if not sparsities or any(not 0 <= s < 1 for s in sparsities):
-        raise PlanningError("sparsities must be in [0, 1)")
+        raise PlanningError("`sparsities` must be in [0, 1)")
     options = []
     for S in sorted(set(sparsities)):
         A = 1.0 - S
