@@ -178,11 +178,15 @@ def predict_point(result: FitResult, params: float | None = None, tokens: float 
         positive = name not in law.inputs or law.input_spec(name).positive
         if value is not None and positive and not value > 0:
             raise ScalingLabError(f"{name_of[name]} must be positive, got {value:g}")
+        if value is not None and not np.isfinite(value):  # inf was predicted (with "C = inf ... infx")
+            raise ScalingLabError(f"{name_of[name]} must be a finite number, got {value:g}")
     N, D, C = given["N"], given["D"], given["C"]
     if D is None and C is not None and N is not None and "C" not in law.inputs:
         given["D"] = C / (6 * N)
     if C is None and N is not None and given["D"] is not None:
         given["C"] = 6 * N * given["D"]
+        if not np.isfinite(given["C"]):
+            raise ScalingLabError(f"C = 6ND overflows for `params` {N:g} and `tokens` {given['D']:g}")
     missing = [name_of[k] for k in law.inputs if given.get(k) is None]
     if missing:
         raise ScalingLabError(f"law {law.name!r} needs {', '.join(missing)}")
