@@ -262,8 +262,10 @@ def approach2_porian(runs: RunsTable, tolerance_dex: float = 0.05, seed_noise: f
     """Porian et al. (2024): interpolated IsoFLOP minima, seed-noise bootstrap, 1/std²-weighted power laws."""
     from scalinglab.fitting.isoflop import budget_optimum, exponent_draws, weighted_power_fit
 
-    if not seed_noise > 0 or n_bootstrap < 10:
-        raise ScalingLabError("the IsoFLOP bootstrap needs a positive seed noise and at least 10 draws")
+    if not (seed_noise > 0 and np.isfinite(seed_noise)):
+        raise ScalingLabError(f"the IsoFLOP bootstrap needs a positive `seed_noise`, got {seed_noise:g}")
+    if n_bootstrap < 10:
+        raise ScalingLabError(f"the IsoFLOP bootstrap needs at least 10 draws, got {n_bootstrap}")
     rng = make_rng(seed)
     labels = isoflop_groups(runs.C, tolerance_dex)
     budgets = []

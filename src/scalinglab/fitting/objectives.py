@@ -88,8 +88,8 @@ OBJECTIVES = ("huber", "lsq", "asymmetric")
 def make_objective(name: str = "huber", delta: float = 1e-3, tau: float = 0.75) -> Objective:
     if name not in OBJECTIVES:
         raise ScalingLabError(f"unknown objective {name!r}; choose one of {', '.join(OBJECTIVES)}")
-    if name == "huber" and not delta > 0:
-        raise ScalingLabError("Huber delta must be positive")
+    if name == "huber" and not (delta > 0 and np.isfinite(delta)):  # inf was accepted (it is lsq in disguise)
+        raise ScalingLabError(f"Huber `delta` must be a positive finite number, got {delta:g}")
     if name == "asymmetric" and not 0 < tau < 1:
-        raise ScalingLabError("asymmetric tau must be in (0, 1)")
+        raise ScalingLabError(f"asymmetric `tau` must be in (0, 1), got {tau:g}")
     return Objective(name, delta, tau)
