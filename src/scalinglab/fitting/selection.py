@@ -25,7 +25,7 @@ SPLITS = ("N", "D", "C")
 def leave_largest_out(runs: RunsTable, by: str, holdout: float = 0.2) -> np.ndarray:
     """Boolean test mask: the runs at the largest distinct values of ``by`` covering ≥ ``holdout`` of runs."""
     if by not in SPLITS:
-        raise ScalingLabError(f"the split must be one of {', '.join(SPLITS)}, got {by!r}")
+        raise ScalingLabError(f"`split` must be one of {', '.join(SPLITS)}, got {by!r}")
     if not 0 < holdout < 1:
         raise ScalingLabError(f"`holdout` (the held-out fraction) must be between 0 and 1, got {holdout:g}")
     x = runs.column(by)
@@ -157,11 +157,23 @@ def _score(law_name: str, train: RunsTable, test: RunsTable, bootstrap: int, see
     return LawScore(law.name, error, interval, dict(res.params))
 
 
+def _check_request(split: str, bootstrap: int, seed: int | None) -> None:
+    """Options checked once, up front: a bad ``bootstrap`` or ``seed`` made every law's row "failed" (exit 0)."""
+    from scalinglab.seeding import make_rng
+
+    if split not in SPLITS:
+        raise ScalingLabError(f"`split` must be one of {', '.join(SPLITS)}, got {split!r}")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
+        raise ScalingLabError(f"`bootstrap` must be 0 or a positive number of resamples, got {bootstrap!r}")
+    make_rng(seed)
+
+
 def select_laws(runs: RunsTable, laws: list[str], split: str = "N", holdout: float = 0.2,
                 bootstrap: int = 100, seed: int | None = 0, level: float = 0.95) -> SelectionResult:
     """Rank ``laws`` by their extrapolation error on the runs held out at the largest ``split``."""
     if not laws:
         raise ScalingLabError("give at least one law to compare")
+    _check_request(split, bootstrap, seed)
     test_mask = leave_largest_out(runs, split, holdout)
     frame = runs.frame
     train = RunsTable(frame[~test_mask].reset_index(drop=True), runs.source, 0, runs.columns_used)
@@ -179,6 +191,7 @@ def select_laws_file(data: Any, laws: list[str], split: str = "N", holdout: floa
     from scalinglab.data.runs import load_runs
     from scalinglab.laws.registry import get_law
 
+    _check_request(split, bootstrap, seed)  # before reading: a bad split was a KeyError in the loader
     candidates = [get_law(n) for n in laws]
     need = {split, "loss"} | {law.column_of(k) for law in candidates for k in law.inputs}
     variables = list({v.name: v for law in candidates for v in law.variables}.values())
