@@ -161,6 +161,8 @@ class LossToScore:
     """
 
     def __init__(self, *, floor: float | None = None) -> None:
+        if floor is not None and not 0 <= floor < 1:  # nan was a scipy traceback, 1 a division by zero
+            raise InputError(f"`score_floor` (the sigmoid floor d) must be in [0, 1), got {floor:g}")
         self.floor = floor
 
     def fit(self, loss: np.ndarray, score: np.ndarray) -> LossToScore:

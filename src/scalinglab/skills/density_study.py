@@ -186,8 +186,13 @@ def density_study(data: str, reference_family: str, *, benchmarks: Sequence[str]
     bench = [b.strip() for b in benchmarks if b.strip()]
     if not bench:
         raise InputError("`benchmarks` is empty")
-    if tokens_per_param <= 0 or (tokens is not None and tokens <= 0):
+    def bad(x: float) -> bool:
+        return not (x > 0 and math.isfinite(x))
+
+    if bad(tokens_per_param) or (tokens is not None and bad(tokens)):  # nan/inf were accepted
         raise InputError("`tokens_per_param` and `tokens` must be positive")
+    if score_floor is not None:
+        densing.LossToScore(floor=score_floor)  # checked before the table is read
     df = load_density_table(data, bench, columns)
     ref = _reference_models(df, data, reference_family, bench, columns, score_floor)
     since_ts = None
