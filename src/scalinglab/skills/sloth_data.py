@@ -106,7 +106,7 @@ def resolve_benchmarks(suite: str | None = None, benchmarks: Sequence[str] | str
         names = benchmarks.split(",") if isinstance(benchmarks, str) else list(benchmarks)
         names = [b.strip() for b in names if b.strip()]
         if not names:
-            raise InputError("no benchmark named")
+            raise InputError("`benchmarks` is an empty list (no benchmark named)")
         return tuple(dict.fromkeys(names))
     suite = suite or "v2"
     if suite not in SUITES:
