@@ -317,6 +317,10 @@ def plan_test_time(fit: TestTimeFit | SizeLaw, workload: Workload, *, budget: fl
         D = training_tokens([(m.model, m.N, m.D) for m in fit.models], train_tokens, training_law)
         cands = _candidates(fit, D, ks, workload, setup)
     unit = "USD" if setup is not None else "FLOPs"
+    overflow = next((c for c in cands if not np.isfinite(c.cost)), None)
+    if overflow is not None:  # was "the cheapest ... costs nan FLOPs" (inf x 0) or a plan ranked on inf
+        raise PlanningError(f"the lifetime cost of {overflow.model} at k = {overflow.k:g} is outside the float "
+                            "range; check `queries`, `ks` and the token counts")
     if budget is not None:
         limit = positive(budget, "the budget")
         pool = [c for c in cands if c.cost <= limit]
@@ -385,6 +389,9 @@ def plan_test_time_files(*, test_time_fit: str | Path | None = None, size_law: s
         raise PlanningError("`size_law` and `sizes` go together")
     if budget_flops is not None and budget_dollars is not None:
         raise PlanningError("give `budget_flops` or `budget_dollars`, not both")
+    for name, value in (("budget_flops", budget_flops), ("budget_dollars", budget_dollars)):
+        if value is not None:  # named here: plan_test_time's check says only "the budget"
+            positive(value, f"`{name}`")
     setup = None
     if budget_dollars is not None:
         setup = CostSetup.priced(gpu, price, queries, prompt_tokens, output_tokens, inference_gpu=gpu,
