@@ -1,5 +1,5 @@
-"""Bug hunt: ``predict --params inf`` printed a loss (and "C = inf FLOPs is infx the largest run"); a C = 6ND
-that overflows did the same."""
+"""Bug hunt: ``predict --params inf`` printed a loss (and "C = inf FLOPs is infx the largest run").
+(Finite huge inputs, N = D = 1e308, keep predicting L -> E: tests/cli/test_bad_input_cli.py.)"""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ def fit() -> FitResult:
 @pytest.mark.parametrize(("kwargs", "needle"), [
     ({"params": float("inf"), "tokens": 2e10}, "`params` must be a finite number, got inf"),
     ({"params": 1e9, "tokens": float("inf")}, "`tokens` must be a finite number, got inf"),
-    ({"params": 1e308, "tokens": 1e308}, "C = 6ND overflows"),
 ])
 def test_non_finite_inputs_are_refused(fit: FitResult, kwargs, needle) -> None:
     with pytest.raises(ScalingLabError, match=needle.replace("(", r"\(")):
