@@ -336,6 +336,8 @@ class SigmoidLink:
 
     def __init__(self, *, fit_floor: bool = True, floor_max: float = 0.2, delta: float = 1.0,
                  max_iter: int = 2000) -> None:
+        if not (delta > 0 and np.isfinite(delta)):  # 0 or nan left the sigmoid at its start, silently
+            raise InputError(f"`delta` (the Huber threshold) must be a positive finite number, got {delta:g}")
         self.fit_floor = fit_floor
         self.floor_max = floor_max
         self.delta = delta
