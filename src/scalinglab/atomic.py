@@ -75,6 +75,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = _new_temp(path)
     except OSError as exc:
+        check_writable(path)  # the reason ("'/dev/null' is a file, not a folder"), not mkdir's "File exists"
         raise InputError(f"cannot write: {exc.strerror or exc}", file=str(path)) from None
     try:
         yield tmp
