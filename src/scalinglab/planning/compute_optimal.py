@@ -97,11 +97,13 @@ class ChinchillaTerms:
 
         lo = log_dmin + 1e-12
         hi = log_dmin + 1.0
-        while h(hi) > 0:
-            hi += 2.0
-            if hi > log_dmin + 400:
-                raise PlanningError("could not bracket the optimum (extreme inputs)")
-        log_d = brentq(h, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # extreme targets: an error below
+            while not h(hi) <= 0:
+                hi += 2.0
+                if hi > log_dmin + 400:
+                    raise PlanningError(f"could not bracket the optimum for target loss {target_loss:g} "
+                                        "(extreme inputs)")
+            log_d = brentq(h, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
         D = float(np.exp(log_d))
         n_term = gap - B * D ** -b
         if n_term <= 0:

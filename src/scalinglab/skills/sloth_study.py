@@ -132,6 +132,8 @@ def fit_skills(data: str, *, suite: str = "v2", benchmarks: str | None = None, s
                min_models: int = 1) -> SkillsFit:
     """Fit the skills law on every model of ``data`` (families with at least ``min_models`` models)."""
     check_method(method)
+    if isinstance(min_models, bool) or not isinstance(min_models, int) or min_models < 1:
+        raise InputError(f"`min_models` must be a whole number of at least 1, got {min_models!r}")
     table = load_table(data, suite, benchmarks, family_column).with_min_models(min_models)
     if len(table) == 0:
         raise InputError(f"no family has {min_models} complete models")

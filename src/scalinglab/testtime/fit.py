@@ -40,7 +40,12 @@ def _fit_counts(law: TestTimeLaw, data: ProblemCounts, bootstrap: int, seed: int
         g = data.of(name)
         n, c = g["n"].to_numpy(np.int64), g["c"].to_numpy(np.int64)
         samples = Samples(n=n, c=c)
-        params = law.fit(samples)
+        try:
+            params = law.fit(samples)
+        except InputError as exc:  # the law's own check: say which file and model
+            if exc.file is not None:
+                raise
+            raise InputError(f"model {name!r}: {exc.detail}", file=data.source) from None
         ids = np.array([index[p] for p in g["problem"]])
         draws = None
         if bootstrap:
