@@ -31,3 +31,14 @@ def test_bad_seeds_are_one_input_error(seed):
 def test_cli_negative_seed_is_one_line(cli, args):
     proc = cli(*args)
     assert proc.returncode == 2 and proc.stderr == "error: --seed must be a non-negative whole number, got -1\n"
+
+
+@pytest.mark.parametrize(("value", "ok"), [(0, True), (np.int64(5), True), (-1, False), (2.0, False), (False, False)])
+def test_check_bootstrap_takes_whole_counts_only(value, ok):
+    from scalinglab.seeding import check_bootstrap
+
+    if ok:
+        assert check_bootstrap(value) == int(value)
+    else:
+        with pytest.raises(InputError, match=r"^`bootstrap` must be 0 or a positive number of resamples, got "):
+            check_bootstrap(value)

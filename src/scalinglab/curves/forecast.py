@@ -28,7 +28,7 @@ from scalinglab.data.runs import RunsTable
 from scalinglab.errors import InputError
 from scalinglab.fitting.result import FitResult
 from scalinglab.results import Result
-from scalinglab.seeding import make_rng
+from scalinglab.seeding import check_bootstrap, make_rng
 
 FORECAST_METHODS = ("drift", "checkpoints")
 FINAL_WINDOW = 0.98  # a finished curve's "final" loss: mean over checkpoints with D ≥ 98 % of its last D
@@ -73,8 +73,7 @@ def _check_request(fit: FitResult, method: str, level: float, recent_fraction: f
         raise InputError(f"`tolerance` must be a non-negative fraction, got {tolerance:g}")
     if target_loss is not None and not (target_loss > 0 and np.isfinite(target_loss)):
         raise InputError(f"`target_loss` must be a positive loss, got {target_loss:g}")
-    if bootstrap < 0:  # -1 was taken as 0 (no interval) without a word
-        raise InputError(f"`bootstrap` must be 0 or a positive number of resamples, got {bootstrap}")
+    check_bootstrap(bootstrap)  # -1 was taken as 0 (no interval) without a word
     if not min_tokens >= 0 or not np.isfinite(min_tokens):
         raise InputError(f"`min_tokens` must be a non-negative number of tokens, got {min_tokens:g}")
 

@@ -18,6 +18,7 @@ from scalinglab.fitting.optimize import Problem, minimise
 from scalinglab.fitting.result import FitResult
 from scalinglab.laws.base import Law
 from scalinglab.laws.registry import get_law
+from scalinglab.seeding import check_bootstrap
 
 
 class ScalingLawFit:
@@ -48,8 +49,7 @@ class ScalingLawFit:
         start = time.perf_counter()
         law = get_law(self.law)
         objective = make_objective(self.loss, self.delta, self.tau)
-        if self.bootstrap < 0:
-            raise InputError("`bootstrap` must be 0 or a positive number of resamples")
+        check_bootstrap(self.bootstrap)
         if not isinstance(runs, RunsTable):
             runs = load_law_inputs(runs, law)
         for name in law.inputs:

@@ -159,12 +159,11 @@ def _score(law_name: str, train: RunsTable, test: RunsTable, bootstrap: int, see
 
 def _check_request(split: str, bootstrap: int, seed: int | None) -> None:
     """Options checked once, up front: a bad ``bootstrap`` or ``seed`` made every law's row "failed" (exit 0)."""
-    from scalinglab.seeding import make_rng
+    from scalinglab.seeding import check_bootstrap, make_rng
 
     if split not in SPLITS:
         raise ScalingLabError(f"`split` must be one of {', '.join(SPLITS)}, got {split!r}")
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise ScalingLabError(f"`bootstrap` must be 0 or a positive number of resamples, got {bootstrap!r}")
+    check_bootstrap(bootstrap)
     make_rng(seed)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from scalinglab.errors import InputError
 from scalinglab.events import ProgressCallback
 from scalinglab.results import Result
+from scalinglab.seeding import check_whole
 from scalinglab.skills.sloth import FEATURE_NAMES, METHODS, Sloth
 from scalinglab.skills.sloth_data import ScoreTable, load_scores, resolve_benchmarks
 
@@ -132,8 +133,7 @@ def fit_skills(data: str, *, suite: str = "v2", benchmarks: str | None = None, s
                min_models: int = 1) -> SkillsFit:
     """Fit the skills law on every model of ``data`` (families with at least ``min_models`` models)."""
     check_method(method)
-    if isinstance(min_models, bool) or not isinstance(min_models, int) or min_models < 1:
-        raise InputError(f"`min_models` must be a whole number of at least 1, got {min_models!r}")
+    check_whole(min_models, "min_models", 1, "a whole number of at least 1")
     table = load_table(data, suite, benchmarks, family_column).with_min_models(min_models)
     if len(table) == 0:
         raise InputError(f"no family has {min_models} complete models")

@@ -19,7 +19,7 @@ import pandas as pd
 from scalinglab.data.io import read_table
 from scalinglab.data.validate import alias_columns, checked_numbers, find_alias
 from scalinglab.errors import InputError
-from scalinglab.seeding import make_rng
+from scalinglab.seeding import check_whole, make_rng
 
 COUNT_ALIASES: dict[str, tuple[str, ...]] = {
     "model": ("model", "model_name", "name", "run"),
@@ -60,8 +60,7 @@ class ProblemCounts:
     def subsample(self, n_samples: int, seed: int | None = 0) -> ProblemCounts:
         """The first ``n_samples`` of each problem's samples: c' ~ Hypergeometric(n, c, n'), seeded."""
         n, c = self.frame["n"].to_numpy(np.int64), self.frame["c"].to_numpy(np.int64)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise InputError(f"`samples` must be a positive whole number, got {n_samples!r}")
+        check_whole(n_samples, "samples", 1, "a positive whole number")
         if np.any(n < n_samples):
             raise InputError(f"cannot subsample {n_samples} samples: some problems have only {int(n.min())}",
                              file=self.source, column="n")

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from scalinglab.errors import InputError
-from scalinglab.seeding import make_rng
+from scalinglab.seeding import check_bootstrap, make_rng
 from scalinglab.testtime.base import Samples, TestTimeLaw
 from scalinglab.testtime.data import AccuracyCurves, ProblemCounts
 from scalinglab.testtime.passk import coverage, log_spaced_ks
@@ -85,8 +85,7 @@ def _fit_curves(law: TestTimeLaw, data: AccuracyCurves, bootstrap: int, seed: in
 def fit_test_time(data: ProblemCounts | AccuracyCurves, law: str | TestTimeLaw | None = None, *,
                   bootstrap: int = 0, seed: int | None = 0, models: list[str] | None = None) -> TestTimeFit:
     """Fit ``law`` (default: the registry's default for counts, ``saturating`` for curves) to each model."""
-    if bootstrap < 0:
-        raise InputError(f"the bootstrap needs a non-negative number of resamples, got {bootstrap}")
+    check_bootstrap(bootstrap)
     is_counts = isinstance(data, ProblemCounts)
     the_law = get_test_time_law(law or (DEFAULT_LAW if is_counts else "saturating"))
     if models:
