@@ -3,7 +3,6 @@ the full application registers, and the one-command application answers exactly 
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -28,7 +27,7 @@ def test_command_table_is_what_the_full_app_registers() -> None:
     owners = {}
     for module in cli_main.COMMAND_MODULES:
         one = typer.Typer()
-        importlib.import_module(f"scalinglab.cli.{module}").register(one)
+        cli_main.register(module, one)
         owners |= {name: module for name in _names(one)}
     assert cli_main.COMMANDS == owners
     assert sorted(_names(cli_main.app)) == sorted(cli_main.COMMANDS)

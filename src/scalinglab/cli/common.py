@@ -22,13 +22,16 @@ def echo_json(obj: Any) -> None:
     typer.echo(dumps(obj))
 
 
-def emit(result: Any, as_json: bool, wrote: tuple[Any, ...] = ()) -> None:
-    """Print a result: its ``to_dict()`` as JSON with ``--json``, else its ``text()`` and then ``wrote PATH``
-    for each path of ``wrote`` that is not None (the files the command wrote)."""
+def emit(result: Any, as_json: bool, *, save: Any = None, wrote: tuple[Any, ...] = (), text: str | None = None) -> None:
+    """Print a result: its ``to_dict()`` as JSON with ``--json``, else its ``text()`` (or ``text``) and
+    ``wrote PATH`` for each file written (``save`` and ``wrote``, None skipped). A ``save`` path first gets
+    ``result.save``."""
+    if save is not None:
+        result.save(save)
     if as_json:
         return echo_json(result.to_dict())
-    typer.echo(result.text())
-    for path in wrote:
+    typer.echo(result.text() if text is None else text)
+    for path in (save, *wrote):
         if path is not None:
             typer.echo(f"wrote {path}")
 
@@ -157,30 +160,15 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def command(app: typer.Typer, name: str) -> Callable[[F], F]:
-    """Decorator: register the function as command ``name`` of ``app``, behind :func:`handle_errors`."""
+def command(app: typer.Typer, name: str, **settings: Any) -> Callable[[F], F]:
+    """Decorator: register the function as command ``name`` of ``app`` (with typer's ``settings``), behind
+    :func:`handle_errors`."""
 
     def decorate(func: F) -> F:
-        app.command(name)(handle_errors(func))
+        app.command(name, **settings)(handle_errors(func))
         return func
 
     return decorate
-
-
-class LazyModule:
-    """A module imported on first attribute access, so that `scalinglab --help` need not load numpy,
-    pandas or scipy for every command group (each command still uses them as usual)."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-        self._module: Any = None
-
-    def __getattr__(self, attr: str) -> Any:
-        if self._module is None:
-            import importlib
-
-            self._module = importlib.import_module(self._name)
-        return getattr(self._module, attr)
 
 
 class Bars:

@@ -6,17 +6,17 @@ from pathlib import Path
 
 import typer
 
+from scalinglab import fitting, planning
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import Bars, check_outputs, emit, handle_errors, note_dropped, parse_budgets
+from scalinglab.cli.common import Bars, check_outputs, command, emit, note_dropped, parse_budgets
 from scalinglab.cli.options import o
+from scalinglab.data.columns import parse_col_options
 from scalinglab.errors import ScalingLabError
 
-
-def register(app: typer.Typer) -> None:
-    for command in (fit, predict, optimal, laws):
-        app.command(command.__name__)(handle_errors(command))
+app = typer.Typer()
 
 
+@command(app, "fit")
 @opt.runs_columns()
 def fit(
     data: opt.RunsArg, columns: dict, law: opt.Law = "chinchilla", loss: opt.LossObjective = "huber",
@@ -30,21 +30,16 @@ def fit(
     out: o(Path | None, "Write the fit as JSON here.") = None, json: opt.Json = False,
 ) -> None:
     """Fit a scaling law to runs; print the law, its intervals and the compute-optimal allocation."""
-    from scalinglab.fitting.workflow import fit_runs
-
     check_outputs(out)  # before the fit spends any compute
     with Bars() as bars:  # the fit's start scan, then its bootstrap
-        report = fit_runs(data, law, approach=approach, loss=loss, delta=delta, tau=tau, bootstrap=bootstrap,
-                          seed=seed, isoflop=isoflop, seed_noise=seed_noise, budgets=parse_budgets(budgets),
-                          columns=columns, progress=bars)
+        report = fitting.fit_runs(data, law, approach=approach, loss=loss, delta=delta, tau=tau, bootstrap=bootstrap,
+                                  seed=seed, isoflop=isoflop, seed_noise=seed_noise, budgets=parse_budgets(budgets),
+                                  columns=columns, progress=bars)
     note_dropped(report.runs)
-    if out is not None:
-        report.save(out)
-    if json:
-        return emit(report, json)
-    typer.echo(report.text() + ("" if out is None else f"\n\nwrote {out}"))
+    emit(report, json, save=out)
 
 
+@command(app, "predict")
 def predict(
     params: o(float | None, "Parameter count N.") = None,
     tokens: o(float | None, "Training tokens D.") = None,
@@ -61,15 +56,12 @@ def predict(
     """Predict the loss of a model of N parameters trained on D tokens (or on C FLOPs, or any law inputs),
     or at every row of --at; with an allocation fit (`fit --approach 1|2`), the compute-optimal N, D and
     loss at C."""
-    from scalinglab.data.columns import parse_col_options
-    from scalinglab.fitting.loading import fit_or_preset
-    from scalinglab.fitting.workflow import predict as predict_from
-
     if out is not None and at is None:
         raise ScalingLabError("--out goes with --at (a table of points)")
     check_outputs(out)
-    res = predict_from(fit_or_preset(fit, preset, law), params=params, tokens=tokens, compute=compute,
-                       unique_tokens=unique_tokens, inputs=inputs, at=at, columns=parse_col_options(col), law=law)
+    res = fitting.predict(fitting.fit_or_preset(fit, preset, law), params=params, tokens=tokens, compute=compute,
+                          unique_tokens=unique_tokens, inputs=inputs, at=at, columns=parse_col_options(col),
+                          law=law)
     if out is not None:
         res.save(out)
     if out is not None and not json:
@@ -79,6 +71,7 @@ def predict(
         typer.echo(f"warning: {res.warning}", err=True)
 
 
+@command(app, "optimal")
 def optimal(
     compute: o(list[float], "FLOP budget (repeat for several)."), fit: opt.Fit = None,
     preset: o(str | None, "Published constants: a loss law (epoch2024) or an allocation law (deepseek2024).") = None,
@@ -89,17 +82,13 @@ def optimal(
 ) -> None:
     """Compute-optimal N and D for a FLOP budget (C = 6ND, or C = M·D with --compute-convention deepseek),
     from a loss law or an allocation law, with intervals when the fit has draws."""
-    from scalinglab.fitting.loading import fit_or_preset
-    from scalinglab.planning.conventions import plan_optimal
-
-    plan = plan_optimal(fit_or_preset(fit, preset), compute, convention, seq_len, aspect_ratio)
+    plan = planning.plan_optimal(fitting.fit_or_preset(fit, preset), compute, convention, seq_len, aspect_ratio)
     emit(plan, json)
     for far in plan.warnings:
         typer.echo(f"warning: {far}", err=True)
 
 
+@command(app, "laws")
 def laws(json: opt.Json = False) -> None:
     """List the laws (formula, inputs with units and column aliases, parameters) and the presets."""
-    from scalinglab.fitting.loading import LawCatalogue
-
-    emit(LawCatalogue(), json)
+    emit(fitting.LawCatalogue(), json)

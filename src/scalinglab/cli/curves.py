@@ -9,10 +9,14 @@ from pathlib import Path
 
 import typer
 
+from scalinglab import curves as curve_laws
+from scalinglab import fitting, report
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, emit, handle_errors, note_dropped, parse_floats, with_bar
+from scalinglab.cli.common import check_outputs, command, emit, note_dropped, parse_floats, with_bar
 from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
+
+app = typer.Typer()
 
 CurvesArg = a(str, "Curves table, one row per checkpoint: model, N, D (tokens seen), loss [, seed].")
 MinTokens = o(float, "Drop checkpoints with D ≤ this many tokens (the guide's cut, default 1e10).", "--min-tokens")
@@ -24,11 +28,7 @@ Fix = o(list[str] | None, "Hold a parameter fixed, NAME=VALUE (repeatable), e.g.
 Weighting = o(str, "none, or model: every model gets equal total weight.", "--weighting")
 
 
-def register(app: typer.Typer) -> None:
-    for command in (evaluate, forecast, import_curves):
-        app.command(command.__name__.replace("_", "-"))(handle_errors(command))
-
-
+@command(app, "evaluate")
 @opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid", "col")
 def evaluate(
     curves: CurvesArg, columns: dict, train_models: TrainModels = None, min_tokens: MinTokens = 1e10,
@@ -45,30 +45,28 @@ def evaluate(
     seed: opt.Seed = 0, json: opt.Json = False,
 ) -> None:
     """Fit on the m smallest models' checkpoints; report ARE (%) on the largest model's last 30 %."""
-    from scalinglab.curves.estimate import Selection, load_curves, parse_fixed
-    from scalinglab.curves.evaluate import evaluate_curves, grid_result
-
     check_outputs(out, plot)  # before the fit spends any compute
     if grid and (plot is not None or bootstrap):
         raise InputError(f"{'--plot draws' if plot is not None else '--bootstrap refits'} one evaluation; "
                          "it cannot be combined with --grid")
-    table = note_dropped(load_curves(curves, **columns))
-    fixed = parse_fixed(fix)
+    table = note_dropped(curve_laws.load_curves(curves, **columns))
+    fixed = curve_laws.parse_fixed(fix)
     if grid:
-        return emit(grid_result(table, train_models, parse_floats(fractions, "--fractions"), min_tokens=min_tokens,
-                                method=loss, law=law, fixed=fixed, weighting=weighting, target=target), json)
-    res = with_bar(bootstrap, "bootstrap over models", lambda update: evaluate_curves(
+        return emit(curve_laws.grid_result(table, train_models, parse_floats(fractions, "--fractions"), law=law,
+                                           min_tokens=min_tokens, method=loss, fixed=fixed, weighting=weighting,
+                                           target=target), json)
+    res = with_bar(bootstrap, "bootstrap over models", lambda update: curve_laws.evaluate_curves(
         table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target, bootstrap=bootstrap,
         seed=seed, progress=update))
     if out is not None:
         res.fit_result().save(out)
     if plot is not None:
-        from scalinglab.report.figures import save_curve_evaluation
-
-        save_curve_evaluation(table, res, Selection(train_models, min_tokens, train_fraction, target=target), plot)
+        selection = curve_laws.Selection(train_models, min_tokens, train_fraction, target=target)
+        report.save_curve_evaluation(table, res, selection, plot)
     emit(res, json)
 
 
+@command(app, "forecast")
 @opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid")
 def forecast(
     curves: CurvesArg, columns: dict, fit: o(Path, "The family's law (FIT.json from `scalinglab fit`)."),
@@ -85,18 +83,15 @@ def forecast(
     json: opt.Json = False,
 ) -> None:
     """Forecast a run's final loss from its curve so far and its family's law; gate on track/behind."""
-    from scalinglab.curves.estimate import load_curves
-    from scalinglab.curves.forecast import forecast_run
-    from scalinglab.fitting.result import FitResult
-
-    table = note_dropped(load_curves(curves, **columns))
-    res = forecast_run(table, FitResult.load(fit), run, final_tokens, level, bootstrap, seed, min_tokens,
+    table = note_dropped(curve_laws.load_curves(curves, **columns))
+    res = curve_laws.forecast_run(table, fitting.FitResult.load(fit), run, final_tokens, level, bootstrap, seed, min_tokens,
                        tolerance=tolerance, target_loss=target_loss, method=method, run_seed=run_seed)
     emit(res, json)
     if strict and not res["gate"]["passed"]:
         raise typer.Exit(1)
 
 
+@command(app, "import-curves")
 def import_curves(
     sources: a(list[str], "Export files, TensorBoard log dirs or an mlruns/ folder (for --format guide: "
                           "the hitchhiker folder)."),
@@ -112,11 +107,10 @@ def import_curves(
     family: o(str | None, "guide: gpt3, opt or t5-pile.") = None, json: opt.Json = False,
 ) -> None:
     """Convert tracker exports (W&B, TensorBoard, MLflow) to a long curves CSV: model, N, D, step, loss."""
-    from scalinglab.curves.importers import import_curves as run
-
     check_outputs(out)
-    res = run(sources, fmt, metric=metric, tokens_metric=tokens_metric, tokens_per_step=tokens_per_step,
-              n_params=n_params, params_param=params_param, model=model, family=family)
+    res = curve_laws.import_curves(sources, fmt, metric=metric, tokens_metric=tokens_metric,
+                                   tokens_per_step=tokens_per_step, n_params=n_params, params_param=params_param,
+                                   model=model, family=family)
     res.write(out)
     emit(res, json)
     if res.dropped:

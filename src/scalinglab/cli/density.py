@@ -6,14 +6,18 @@ from pathlib import Path
 
 import typer
 
+from scalinglab import report
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import LazyModule, check_outputs, emit, handle_errors
+from scalinglab.cli.common import check_outputs, command, emit
 from scalinglab.cli.options import a, o
+from scalinglab.lazy import LazyModule
 
-_study = LazyModule("scalinglab.skills.density_study")
-_figures = LazyModule("scalinglab.report.skill_figures")
+study = LazyModule("scalinglab.skills.density_study")  # the module: its function has the same name
+
+app = typer.Typer()
 
 
+@command(app, "density")
 def density(
     data: a(str, "CSV with one row per model: family, size, tokens, release date and benchmark scores in "
                  "[0, 1]; 'bundled:densing_models' for the bundled table."),
@@ -36,16 +40,11 @@ def density(
 ) -> None:
     """Effective parameters N̂(S), density ρ = N̂/N, and the trend ln ρ_max = A·t + B."""
     check_outputs(plot=plot)
-    columns = _study.DensityColumns(family_column, params_column, tokens_column, date_column, model_column,
-                                    loss_column)
-    study = _study.density_study(data, reference_family, benchmarks=benchmarks.split(","),
-                                 tokens_per_param=tokens_per_param, tokens=tokens, score_floor=score_floor,
-                                 since=since, frontier_only=not all_models, columns=columns)
+    columns = study.DensityColumns(family_column, params_column, tokens_column, date_column, model_column,
+                                   loss_column)
+    res = study.density_study(data, reference_family, benchmarks=benchmarks.split(","),
+                              tokens_per_param=tokens_per_param, tokens=tokens, score_floor=score_floor, since=since,
+                              frontier_only=not all_models, columns=columns)
     if plot is not None:
-        _figures.save_density_study(study, plot)
-    emit(study, json_out)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``density`` command to the top-level app."""
-    app.command("density")(handle_errors(density))
+        report.save_density_study(res, plot)
+    emit(res, json_out)

@@ -16,19 +16,25 @@ import typer
 
 from scalinglab.cli.options import aliases
 
-#: Command modules, each with ``register(app)``. They import their libraries lazily, so that
-#: ``scalinglab --help`` stays quick.
-COMMAND_MODULES = ("core", "select", "plan", "curves", "skills", "observe", "density", "report", "sweep",
-                   "test_time", "datasets", "post", "scores")
-
-#: Top-level command or group name → the module of :data:`COMMAND_MODULES` that registers it (a test
-#: checks that this is exactly what the full application registers).
+#: Top-level command or group name → the module that registers it. Each module's ``app`` is its group (a
+#: named Typer) or holds its top-level commands (unnamed); modules import their libraries lazily, so that
+#: ``scalinglab --help`` stays quick. A test checks that this is exactly what the full application registers.
 COMMANDS = {
     "fit": "core", "predict": "core", "optimal": "core", "laws": "core", "select": "select", "plan": "plan",
     "evaluate": "curves", "forecast": "curves", "import-curves": "curves", "skills": "skills",
     "observe": "observe", "density": "density", "report": "report", "sweep": "sweep", "test-time": "test_time",
     "datasets": "datasets", "export": "datasets", "post": "post", "import-scores": "scores",
 }
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
+
+
+def register(module: str, application: typer.Typer) -> None:
+    """Add the commands of ``scalinglab.cli.<module>`` to ``application``: its group, or its top-level commands."""
+    commands = importlib.import_module(f"scalinglab.cli.{module}").app
+    if commands.info.name:
+        application.add_typer(commands, name=commands.info.name)
+    else:
+        application.registered_commands += commands.registered_commands
 
 
 def _print_version(value: bool) -> None:
@@ -57,8 +63,8 @@ def build_app(only: str | None = None) -> typer.Typer:
         context_settings=aliases(),
     )
     application.callback()(_root)
-    for name in COMMAND_MODULES if only is None else (COMMANDS[only],):
-        importlib.import_module(f"scalinglab.cli.{name}").register(application)
+    for module in COMMAND_MODULES if only is None else (COMMANDS[only],):
+        register(module, application)
     if only is not None:  # the module may register siblings (core: fit, predict, optimal, laws): keep one
         application.registered_commands = [c for c in application.registered_commands if c.name == only]
         application.registered_groups = [g for g in application.registered_groups if g.name == only]

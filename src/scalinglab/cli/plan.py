@@ -6,13 +6,14 @@ from pathlib import Path
 
 import typer
 
+from scalinglab import fitting, planning, report
 from scalinglab.cli import options as opt
 from scalinglab.cli.common import check_outputs, command, emit, parse_floats, parse_names
 from scalinglab.cli.options import a, o
 from scalinglab.errors import PlanningError
 
-plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, "
-                                         "MoE, test-time compute.", no_args_is_help=True)
+app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, MoE, "
+                                    "test-time compute.", no_args_is_help=True)
 
 Fit, PresetOpt = opt.Fit, opt.Preset
 TargetLoss = o(float | None, "Required loss (nats/token).", "--target-loss")
@@ -23,27 +24,18 @@ MfuPrompt = o(float, "MFU on prompt tokens (prefill).", "--mfu-prompt")
 MfuGenerate = o(float, "MFU on generated tokens.", "--mfu-generate")
 
 
-def _load(fit: Path | None, preset: str | None, default: str | None = None):
-    from scalinglab.fitting.loading import loss_law
-
-    return loss_law(fit, preset, default)
-
-
-@command(plan_app, "inference")
+@command(app, "inference")
 def inference(
     inference_tokens: o(float, "Tokens the model will process over its life."),
     target_loss: TargetLoss = None, reference_params: ReferenceParams = None, fit: Fit = None,
     preset: PresetOpt = None, json: opt.Json = False,
 ) -> None:
     """Smallest lifetime FLOPs (training + inference) for a target loss (Sardana et al. 2024)."""
-    from scalinglab.planning.inference import plan_inference
-
-    result = _load(fit, preset)
-    emit(plan_inference(result, inference_tokens=inference_tokens, target_loss=target_loss,
-                         reference_params=reference_params), json)
+    emit(planning.plan_inference(fitting.loss_law(fit, preset), inference_tokens=inference_tokens,
+                                 target_loss=target_loss, reference_params=reference_params), json)
 
 
-@command(plan_app, "cost")
+@command(app, "cost")
 def cost(
     requests: o(float, "Requests served over the model's life."),
     input_tokens: o(float, "Prompt tokens per request."),
@@ -57,36 +49,30 @@ def cost(
     int8: o(bool, "Serve at int8 peak throughput.", "--int8") = False, json: opt.Json = False,
 ) -> None:
     """Dollar-optimal N, D for a target loss and a serving workload, vs the Chinchilla-optimal model."""
-    from scalinglab.planning.cost import CostSetup, plan_cost
-
-    result = _load(fit, preset)
-    setup = CostSetup.priced(gpu, price, requests, input_tokens, output_tokens, inference_gpu=inference_gpu,
-                             inference_price=inference_price, mfu_train=mfu_train, mfu_prompt=mfu_prompt,
-                             mfu_generate=mfu_generate, int8=int8)
-    emit(plan_cost(result, setup, target_loss=target_loss, reference_params=reference_params), json)
+    setup = planning.CostSetup.priced(gpu, price, requests, input_tokens, output_tokens, inference_gpu=inference_gpu,
+                                      inference_price=inference_price, mfu_train=mfu_train, mfu_prompt=mfu_prompt,
+                                      mfu_generate=mfu_generate, int8=int8)
+    emit(planning.plan_cost(fitting.loss_law(fit, preset), setup, target_loss=target_loss,
+                            reference_params=reference_params), json)
 
 
-@command(plan_app, "accelerators")
+@command(app, "accelerators")
 def accelerators(json: opt.Json = False) -> None:
     """The accelerator catalogue: dense peak throughput, power, default price, datasheet."""
-    from scalinglab.planning.cost import AcceleratorCatalogue
-
-    emit(AcceleratorCatalogue(), json)
+    emit(planning.AcceleratorCatalogue(), json)
 
 
-@command(plan_app, "data-constrained")
+@command(app, "data-constrained")
 def data_constrained(
     compute: o(float, "Training FLOPs C = 6ND."), unique_tokens: o(float, "Unique tokens available U."),
     fit: Fit = None, preset: o(str | None, "Default: data-constrained (C4).") = None, json: opt.Json = False,
 ) -> None:
     """Best N, D (and epochs) for a budget when unique data is limited (Muennighoff et al. 2023)."""
-    from scalinglab.planning.data_constrained import plan_data_constrained
-
-    result = _load(fit, preset, default="data-constrained")
-    emit(plan_data_constrained(result, compute, unique_tokens), json)
+    emit(planning.plan_data_constrained(fitting.loss_law(fit, preset, "data-constrained"), compute, unique_tokens),
+         json)
 
 
-@command(plan_app, "data-constrained-fit")
+@command(app, "data-constrained-fit")
 @opt.runs_columns("params_col", "tokens_col", "unique_tokens_col", "loss_col", "where")
 def data_constrained_fit(
     data: a(str, "Runs with N, D, unique tokens and loss."), columns: dict,
@@ -94,16 +80,14 @@ def data_constrained_fit(
     out: o(Path | None, "Write the fitted law as FIT.json.") = None, json: opt.Json = False,
 ) -> None:
     """Fit R_D*, R_N* with the base law frozen (default: the paper's C4 base terms)."""
-    from scalinglab.planning.data_constrained import fit_repetition_file
-
     check_outputs(out)  # before the fit spends any compute
-    res = fit_repetition_file(data, base_fit=fit, **columns)
+    res = planning.fit_repetition_file(data, base_fit=fit, **columns)
     if out is not None:
         res.result.save(out)
     emit(res, json, wrote=(out,))
 
 
-@command(plan_app, "moe")
+@command(app, "moe")
 def moe(
     compute: o(float, "Training FLOPs."), fit: Fit = None,
     preset: o(str | None, "Default: krajewski2024.") = None,
@@ -114,22 +98,14 @@ def moe(
 ) -> None:
     """Compute-optimal MoE for a budget: granularity G (Krajewski et al. 2024, default preset) or, with a
     moe-sparsity fit, sparsity S (Abnar et al. 2025): N_total, N_active and D."""
-    from scalinglab.planning.moe import DEFAULT_SPARSITIES, plan_moe, plan_sparsity
-
-    gs = parse_floats(granularities, "--granularities")
-    result = _load(fit, preset, default="krajewski2024")
-    if result.law.name == "moe-sparsity":
-        ss = parse_floats(sparsities, "--sparsities") if sparsities else DEFAULT_SPARSITIES
-        emit(plan_sparsity(result, compute, sparsities=ss), json)
-        return
-    if sparsities is not None:  # it was ignored without a word by the granularity plan
-        raise PlanningError(f"--sparsities goes with a moe-sparsity fit (--fit); the {result.law.name} law "
-                            "plans granularities (--granularities)")
-    dense = _load(None, dense_preset) if dense_preset else None
-    emit(plan_moe(result, compute, expansion=expansion, granularities=gs, dense=dense), json)
+    emit(planning.plan_moe_fit(
+        fitting.loss_law(fit, preset, "krajewski2024"), compute, expansion=expansion,
+        granularities=parse_floats(granularities, "--granularities"),
+        sparsities=parse_floats(sparsities, "--sparsities") if sparsities is not None else None,
+        dense=fitting.loss_law(None, dense_preset) if dense_preset else None), json)
 
 
-@command(plan_app, "test-time")
+@command(app, "test-time")
 def test_time(
     size_ratio: o(float | None, "Snell's K: M, how many times larger the big model is.") = None,
     inference_ratio: o(float | None, "Snell's K: R = inference tokens / pretraining tokens.") = None,
@@ -161,16 +137,11 @@ def test_time(
         if size_ratio is None:
             raise PlanningError("give --size-ratio (Snell's K), --test-time-fit or --size-law with --sizes "
                                 "(plan model size × samples)")
-        from scalinglab.planning.test_time import test_time_tradeoff
-
-        return emit(test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
+        return emit(planning.test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
                                         inference_tokens=inference_tokens), json)
-    from scalinglab.cli.test_time import TEST_TIME_PLOTS
-    from scalinglab.planning.test_time_budget import plan_test_time_files
-
-    check_outputs(out, plot, TEST_TIME_PLOTS)  # before planning: a bad --plot was a matplotlib traceback
-    training_law = _load(fit, preset) if (fit is not None or preset is not None) else None
-    plan = plan_test_time_files(
+    check_outputs(out, plot, report.TEST_TIME_FORMATS)  # before planning: a bad --plot was a matplotlib traceback
+    training_law = fitting.loss_law(fit, preset) if (fit is not None or preset is not None) else None
+    plan = planning.plan_test_time_files(
         test_time_fit=test_time_fit, size_law=size_law, queries=queries, prompt_tokens=prompt_tokens,
         output_tokens=output_tokens, verifier_params=verifier_params, budget_flops=budget_flops,
         budget_dollars=budget_dollars, gpu=gpu, price=price, mfu=(mfu_train, mfu_prompt, mfu_generate),
@@ -178,36 +149,24 @@ def test_time(
         ks=parse_floats(ks, "--ks", whole=True) if ks else None,
         sizes=parse_floats(sizes, "--sizes", positive=True) if sizes else None)
     if plot is not None:
-        from scalinglab.report.test_time_figures import frontier_figure
-
-        frontier_figure(plan, plot)
-    if out is not None:
-        plan.save(out)
-    emit(plan, json, wrote=(plot, out))
+        report.frontier_figure(plan, plot)
+    emit(plan, json, save=out, wrote=(plot,))
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``plan`` command group."""
-    app.add_typer(plan_app, name="plan")
-
-
-@command(plan_app, "hyperparams")
+@command(app, "hyperparams")
 def hyperparams(
     params: o(float, "Parameter count N (non-embedding)."), tokens: o(float, "Training tokens D."),
     fit: Fit = None, preset: o(str | None, "Published optimum: li2025 (default) or deepseek2024.") = None,
     json: opt.Json = False,
 ) -> None:
     """Optimal learning rate and batch size (Li et al. 2025; DeepSeek-AI 2024; or a hyperparams fit)."""
-    from scalinglab.planning.hyperparams import plan_hyperparams
-
     if fit is not None and preset is not None:
         raise PlanningError("give either --fit or --preset, not both")
-    from scalinglab.fitting.result import FitResult
+    emit(planning.plan_hyperparams(fitting.FitResult.load(fit) if fit is not None else preset or "li2025", params,
+                                   tokens), json)
 
-    emit(plan_hyperparams(FitResult.load(fit) if fit is not None else preset or "li2025", params, tokens), json)
 
-
-@command(plan_app, "mixture")
+@command(app, "mixture")
 def mixture(
     data: a(str, "Table: one row per trained mixture, proportion and loss columns."),
     losses: o(str, "Comma-separated loss columns (one per domain)."),
@@ -216,7 +175,5 @@ def mixture(
     json: opt.Json = False,
 ) -> None:
     """Fit Ye et al. 2024's data mixing laws per domain; pick the proportions minimising the weighted loss."""
-    from scalinglab.planning.mixture import plan_mixture_file
-
-    emit(plan_mixture_file(data, parse_names(losses, "--losses"), parse_names(proportions, "--proportions"),
-                           parse_floats(weights, "--weights") if weights else None), json)
+    emit(planning.plan_mixture_file(data, parse_names(losses, "--losses"), parse_names(proportions, "--proportions"),
+                                    parse_floats(weights, "--weights") if weights else None), json)

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import typer
 
+from scalinglab import report as reports
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import Bars, emit, handle_errors, note_dropped, parse_budgets
+from scalinglab.cli.common import Bars, command, emit, note_dropped, parse_budgets
 from scalinglab.cli.options import o
 
-
-def register(app: typer.Typer) -> None:
-    app.command("report")(handle_errors(report))
+app = typer.Typer()
 
 
+@command(app, "report")
 @opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid", "col")
 def report(
     data: opt.RunsArg, columns: dict,
@@ -42,13 +42,12 @@ def report(
     json: opt.Json = False,
 ) -> None:
     """Fit a law and write a report: figures, fit, intervals, allocation table and the data, in one file."""
-    from scalinglab.report.build import make_report
-
     with Bars() as bars:
-        res = make_report(data, out, fmt=fmt, law=law, loss=loss, delta=delta, bootstrap=bootstrap, seed=seed,
-                          fit=fit, target=target, budgets=parse_budgets(budgets), planners=planners, title=title,
-                          unique_tokens=parse_budgets(unique_tokens, "--unique-tokens") if unique_tokens else None,
-                          curves=curves, curves_train_models=curves_train_models, curves_min_tokens=curves_min_tokens,
-                          curves_grid=curves_grid, post=post, columns=columns, progress=bars)
+        res = reports.make_report(
+            data, out, fmt=fmt, law=law, loss=loss, delta=delta, bootstrap=bootstrap, seed=seed, fit=fit,
+            target=target, budgets=parse_budgets(budgets), planners=planners, title=title,
+            unique_tokens=parse_budgets(unique_tokens, "--unique-tokens") if unique_tokens else None, curves=curves,
+            curves_train_models=curves_train_models, curves_min_tokens=curves_min_tokens, curves_grid=curves_grid,
+            post=post, columns=columns, progress=bars)
     note_dropped(res.runs)
     emit(res, json)

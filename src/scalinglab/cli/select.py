@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from scalinglab import fitting
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, emit, handle_errors, parse_names
+from scalinglab.cli.common import check_outputs, command, emit, parse_names
 from scalinglab.cli.options import o
 
-
-def register(app: typer.Typer) -> None:
-    app.command("select")(handle_errors(select))
+app = typer.Typer()
 
 
+@command(app, "select")
 @opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "unique_tokens_col", "where", "col")
 def select(
     data: opt.RunsArg, columns: dict,
@@ -24,11 +24,9 @@ def select(
     json: opt.Json = False,
 ) -> None:
     """Fit each law on the smaller runs, score it on the larger ones, rank by extrapolation error."""
-    from scalinglab.fitting.selection import select_laws_file
-
     check_outputs(out)  # before the fits: a bad --out fails at once and writes nothing
-    result = select_laws_file(data, parse_names(laws, "--laws"), split=split, holdout=holdout, bootstrap=bootstrap,
-                              seed=seed, columns=columns)
-    if out is not None:
+    result = fitting.select_laws_file(data, parse_names(laws, "--laws"), split=split, holdout=holdout,
+                                      bootstrap=bootstrap, seed=seed, columns=columns)
+    if out is not None:  # quietly: the text is exactly the ranking's (SelectionResult.load(out).text())
         result.save(out)
     emit(result, json)

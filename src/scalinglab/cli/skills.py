@@ -15,16 +15,14 @@ from typing import Annotated
 
 import typer
 
+from scalinglab import report, skills
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import LazyModule, check_outputs, command, emit
+from scalinglab.cli.common import check_outputs, command, emit
 from scalinglab.cli.options import a, o
 from scalinglab.errors import InputError
 
-_study = LazyModule("scalinglab.skills.sloth_study")
-_figures = LazyModule("scalinglab.report.skill_figures")
-
-skills_app = typer.Typer(
-    help="Sloth skills scaling laws: latent skills from size and tokens with family-specific "
+app = typer.Typer(
+    name="skills", help="Sloth skills scaling laws: latent skills from size and tokens with family-specific "
          "efficiency; predict a new family's larger models from its smallest one.",
     no_args_is_help=True,
 )
@@ -50,17 +48,13 @@ SETUP = {
                       None)}
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(skills_app, name="skills")
-
-
 def _given(ctx: typer.Context) -> set[str]:
     """The options given (command line or environment), not left at their defaults."""
     return {name for name in ctx.params if (src := ctx.get_parameter_source(name)) is not None
             and src.name not in ("DEFAULT", "DEFAULT_MAP")}
 
 
-@command(skills_app, "fit")
+@command(app, "fit")
 @opt.option_group(SETUP, into="setup")
 def fit(data: DataArg, setup: dict,
         min_models: o(int, "Leave out families with fewer complete models.") = 1,
@@ -70,13 +64,13 @@ def fit(data: DataArg, setup: dict,
     if out_path is not None and out_path.is_dir():
         raise InputError("is a directory; give a file name such as model.json", file=str(out_path))
     check_outputs(out_path)
-    res = _study.fit_skills(data, **setup, min_models=min_models)
+    res = skills.fit_skills(data, **setup, min_models=min_models)
     if out_path is not None:
         res.save_model(out_path)
     emit(res, json)
 
 
-@command(skills_app, "predict")
+@command(app, "predict")
 @opt.option_group(SETUP, into="setup")
 def predict(ctx: typer.Context,
             family: o(str, "Family to predict.", "--family", "-f"),
@@ -92,14 +86,14 @@ def predict(ctx: typer.Context,
             json: opt.Json = False, plot: PlotOpt = None) -> None:
     """Predict FAMILY's larger models from its k smallest (all other families fully used)."""
     check_outputs(plot=plot)
-    res = _study.predict_family(family, data, train_per_family=train_per_family, points=at,
+    res = skills.predict_family(family, data, train_per_family=train_per_family, points=at,
                                 model_file=model_file, **setup, given=_given(ctx))
     if plot is not None:
-        _figures.save_family_prediction(res, plot)
+        report.save_family_prediction(res, plot)
     emit(res, json)
 
 
-@command(skills_app, "evaluate")
+@command(app, "evaluate")
 @opt.option_group(SETUP, into="setup")
 def evaluate(data: DataArg, setup: dict, train_per_family: KOpt = 1,
              folds: o(str, "paper (the paper's held-out family groups), family (each family alone) or auto "
@@ -113,8 +107,8 @@ def evaluate(data: DataArg, setup: dict, train_per_family: KOpt = 1,
         if not json and sys.stderr.isatty():
             typer.echo(f"  {event.item}: {event.info['mae_pp']:.2f} pp", err=True)
 
-    res = _study.evaluate_skills(data, **setup, train_per_family=train_per_family, folds=folds, only=fold,
+    res = skills.evaluate_skills(data, **setup, train_per_family=train_per_family, folds=folds, only=fold,
                                  progress=progress)
     if plot is not None:
-        _figures.save_skills_evaluation(res, plot)
+        report.save_skills_evaluation(res, plot)
     emit(res, json)

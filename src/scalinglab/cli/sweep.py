@@ -15,14 +15,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from scalinglab import planning, post
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import Bars, LazyModule, echo_json, handle_errors
+from scalinglab.cli.common import Bars, command, echo_json
 from scalinglab.cli.options import a, aliases, o
+from scalinglab.lazy import LazyModule
 
 setup = LazyModule("scalinglab.sweep.setup")
+sweep = LazyModule("scalinglab.sweep")  # its spec and presets load numpy
 
-sweep_app = typer.Typer(
-    help="Sweep lab: corpus -> filter/dedupe -> BPE -> shards -> GPT training runs -> runs.csv and "
+app = typer.Typer(
+    name="sweep", help="Sweep lab: corpus -> filter/dedupe -> BPE -> shards -> GPT training runs -> runs.csv and "
          "curves.csv for `scalinglab fit`.",
     no_args_is_help=True,
 )
@@ -60,68 +63,48 @@ def _Bars(show: bool) -> Bars:  # the sweep's bars, under their old name
 def _run(sp: Any, out: Path, executor: Any, quiet: bool, json_out: bool, stopped: bool = True) -> None:
     """run_sweep with the bars drawn here (the library only reports Progress events) and its log on stderr;
     prints its summary (with ``stopped``: the gated runs too)."""
-    from scalinglab.sweep.runner import run_sweep
-    from scalinglab.sweep.setup import summary_text
-
     with _Bars(show=not (quiet or json_out)) as bars:
-        summary = run_sweep(sp, out, executor, progress=bars, log=(lambda m: None) if json_out else bars.log)
-    echo_json(summary) if json_out else typer.echo(summary_text(summary, stopped=stopped))
+        summary = sweep.run_sweep(sp, out, executor, progress=bars, log=(lambda m: None) if json_out else bars.log)
+    echo_json(summary) if json_out else typer.echo(setup.summary_text(summary, stopped=stopped))
 
 
-@sweep_app.command("run")
-@handle_errors
+@command(app, "run")
 def run_cmd(
-    out: OutOpt,
-    preset: PresetOpt = None,
-    spec: SpecOpt = None,
-    sets: SetOpt = None,
+    out: OutOpt, preset: PresetOpt = None, spec: SpecOpt = None, sets: SetOpt = None,
     executor: o(str, "local, slurm (submitit) or ray.", "--executor") = "local",
     nproc_per_node: o(int, "Processes per run (torchrun/DDP; GPUs per run on a cluster).", "--nproc-per-node") = 1,
     address: o(str | None, "Ray cluster address.", "--address") = None,
     cluster: o(str | None, "submitit cluster: slurm (default when available), local or debug.", "--cluster") = None,
     partition: o(str | None, "Slurm partition.", "--partition") = None,
     timeout_min: o(int, "Slurm job time limit.", "--timeout-min") = 240,
-    gpus_per_node: o(int, "GPUs per Slurm job / Ray task.", "--gpus-per-node") = 0,
-    jobs: JobsOpt = None,
+    gpus_per_node: o(int, "GPUs per Slurm job / Ray task.", "--gpus-per-node") = 0, jobs: JobsOpt = None,
     peak_tflops: o(float | None, "Dense bf16 peak TFLOP/s of one device, for MFU (default: looked up from the "
                                  "accelerator catalogue by the local GPU's name).", "--peak-tflops") = None,
-    quiet: QuietOpt = False,
-    json_out: opt.Json = False,
+    quiet: QuietOpt = False, json_out: opt.Json = False,
 ) -> None:
     """Train every run of a sweep (skipping finished runs, resuming killed ones) and write the tables."""
-    from scalinglab.planning.cost import peak_for_device
-    from scalinglab.sweep.executors import make_executor
-    from scalinglab.sweep.runner import require_torch
-
     n_jobs = setup.check_jobs(jobs, executor, nproc_per_node)
     sp = setup.resolve_spec(preset, spec, sets)
-    require_torch()
-    sp = setup.with_peak(sp, peak_tflops, peak_for_device)
+    sweep.require_torch()
+    sp = setup.with_peak(sp, peak_tflops, planning.peak_for_device)
     opts = setup.executor_options(executor, sp, nproc_per_node=nproc_per_node, jobs=n_jobs, cluster=cluster,
                                   partition=partition, timeout_min=timeout_min, gpus_per_node=gpus_per_node,
                                   address=address)
-    _run(sp, out, make_executor(executor, **opts), quiet, json_out)
+    _run(sp, out, sweep.make_executor(executor, **opts), quiet, json_out)
 
 
-@sweep_app.command("resume")
-@handle_errors
+@command(app, "resume")
 def resume_cmd(
-    out: OutOpt,
-    nproc_per_node: o(int, "Processes per run (torchrun).", "--nproc-per-node") = 1,
-    jobs: JobsOpt = None,
-    quiet: QuietOpt = False,
-    json_out: opt.Json = False,
+    out: OutOpt, nproc_per_node: o(int, "Processes per run (torchrun).", "--nproc-per-node") = 1,
+    jobs: JobsOpt = None, quiet: QuietOpt = False, json_out: opt.Json = False,
 ) -> None:
     """Finish a sweep folder with the spec stored in its sweep.json (no --preset/--spec needed)."""
-    from scalinglab.sweep.executors import make_executor
-
     n_jobs = setup.check_jobs(jobs, "local", nproc_per_node)
-    executor = make_executor("local", nproc_per_node=nproc_per_node, jobs=n_jobs)
+    executor = sweep.make_executor("local", nproc_per_node=nproc_per_node, jobs=n_jobs)
     _run(setup.stored_spec(out), out, executor, quiet, json_out, stopped=False)
 
 
-@sweep_app.command("plan")
-@handle_errors
+@command(app, "plan")
 def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None, sets: SetOpt = None,
              out: o(Path, "Output folder (for data paths).", "--out") = Path("sweep-out"),
              json_out: opt.Json = False) -> None:
@@ -130,39 +113,24 @@ def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None, sets: SetOpt = None
     echo_json(rows) if json_out else _print_table(setup.PLAN_HEADER, setup.plan_cells(rows))
 
 
-@sweep_app.command("status", context_settings=aliases(out="dir"))  # --out: the old name of --dir
-@handle_errors
+@command(app, "status", context_settings=aliases(out="dir"))  # --out: the old name of --dir
 def status_cmd(out: o(Path, "The sweep folder to read.", "--dir"), json_out: opt.Json = False) -> None:
     """Per-run state of a sweep folder."""
-    from scalinglab.sweep.runner import run_status
-
-    rows = run_status(out)
+    rows = sweep.run_status(out)
     echo_json(rows) if json_out else _print_table(setup.STATUS_HEADER, setup.status_cells(rows))
 
 
-@sweep_app.command("presets")
-@handle_errors
+@command(app, "presets")
 def presets_cmd(json_out: opt.Json = False) -> None:
     """The built-in sweep specs."""
-    from scalinglab.sweep.presets import PRESETS
-
-    echo_json(PRESETS) if json_out else typer.echo(setup.presets_text())
+    echo_json(sweep.PRESETS) if json_out else typer.echo(setup.presets_text())
 
 
-@sweep_app.command("export")
-@handle_errors
+@command(app, "export")
 def export_cmd(
     run_dir: a(Path, "A run folder of a sweep: OUT/runs/NAME."),
     out: o(Path, "Hugging Face model folder to write.", "--out"),
 ) -> None:
     """Export a run's model as a Hugging Face GPT-2 folder (safetensors, config, tokenizer; needs [post])."""
-    from scalinglab.sweep.runner import require_torch
-
-    require_torch()
-    from scalinglab.post.export import export_hf
-
-    typer.echo(f"exported {run_dir} -> {export_hf(run_dir, out)}")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(sweep_app, name="sweep")
+    sweep.require_torch()
+    typer.echo(f"exported {run_dir} -> {post.export_hf(run_dir, out)}")

@@ -6,18 +6,15 @@ from pathlib import Path
 
 import typer
 
-from scalinglab.cli import options as opt
-from scalinglab.cli.common import check_outputs, command, echo_json, emit, parse_floats, parse_names
-from scalinglab.cli.options import a, o
+from scalinglab import report, testtime
+from scalinglab.cli.common import check_outputs, command, emit, parse_floats, parse_names
+from scalinglab.cli.options import Json, a, o
 
-#: The formats the test-time figures (``--plot``) write.
-TEST_TIME_PLOTS = (".png", ".svg", ".pdf")
-
-test_time_app = typer.Typer(name="test-time", no_args_is_help=True,
-                            help="Repeated sampling: coverage (pass@k) and test-time laws fitted from samples.")
+app = typer.Typer(name="test-time", no_args_is_help=True,
+                  help="Repeated sampling: coverage (pass@k) and test-time laws fitted from samples.")
 
 
-@command(test_time_app, "fit")
+@command(app, "fit")
 def fit(
     data: a(str, "Per-problem counts (model, N, [D], problem, n, c) or aggregate curves (model, N, [D], "
                  "method, k, accuracy)."),
@@ -29,88 +26,56 @@ def fit(
     models: o(str | None, "Comma-separated models to fit.") = None,
     ks: o(str, "k at which to report coverage.") = "1,10,100,1000,10000,100000",
     out: o(Path | None, "Write the fit (for `plan test-time`).") = None,
-    plot: o(Path | None, "Coverage vs k with the fitted laws (.png/.svg/.pdf).") = None,
-    json: opt.Json = False,
+    plot: o(Path | None, "Coverage vs k with the fitted laws (.png/.svg/.pdf).") = None, json: Json = False,
 ) -> None:
     """Fit a test-time law to each model: coverage(k) and its extrapolation, with intervals."""
-    from scalinglab.testtime.fit import fit_test_time_file
-
     report_ks = parse_floats(ks, "--ks", whole=True)
-    check_outputs(out, plot, TEST_TIME_PLOTS)  # before the fit: a bad --plot was a matplotlib traceback
-    result, counts = fit_test_time_file(data, law, samples=samples, bootstrap=bootstrap, seed=seed,
-                                        models=parse_names(models, "--models"))
+    check_outputs(out, plot, report.TEST_TIME_FORMATS)  # before the fit: a bad --plot was a matplotlib traceback
+    result, counts = testtime.fit_test_time_file(data, law, samples=samples, bootstrap=bootstrap, seed=seed,
+                                                 models=parse_names(models, "--models"))
     if plot is not None:
-        from scalinglab.report.test_time_figures import coverage_figure
-
-        coverage_figure(result, counts, plot)
-    if out is not None:
-        result.save(out)
-    if json:
-        return echo_json(result.to_dict())
-    typer.echo(result.text(report_ks))
-    for path in (out, plot):
-        if path is not None:
-            typer.echo(f"wrote {path}")
+        report.coverage_figure(result, counts, plot)
+    emit(result, json, save=out, wrote=(plot,), text=result.text(report_ks))
 
 
-@command(test_time_app, "coverage")
+@command(app, "coverage")
 def coverage(
     data: a(str, "Per-problem counts (model, N, problem, n, c)."),
-    ks: o(str, "k values.") = "1,10,100,1000,10000", json: opt.Json = False,
+    ks: o(str, "k values.") = "1,10,100,1000,10000", json: Json = False,
 ) -> None:
     """Measured coverage (mean unbiased pass@k, Chen et al. 2021) per model."""
-    from scalinglab.testtime.data import load_counts
-    from scalinglab.testtime.passk import Coverage
-
     values = parse_floats(ks, "--ks", whole=True)
-    emit(Coverage(load_counts(data), values), json)
+    emit(testtime.Coverage(testtime.load_counts(data), values), json)
 
 
-@command(test_time_app, "sizes")
+@command(app, "sizes")
 def sizes(
     data: a(str, "Per-problem counts with N and D (train tokens) columns."),
     ks: o(str, "k at which to fit the law across sizes.") = "1,10,100",
-    bootstrap: o(int, "Resamples of the models for intervals.") = 0,
-    seed: o(int, "Seed of the bootstrap.") = 0,
-    out: o(Path | None, "Write the fitted laws (for `plan test-time --size-law`).") = None, json: opt.Json = False,
+    bootstrap: o(int, "Resamples of the models for intervals.") = 0, seed: o(int, "Seed of the bootstrap.") = 0,
+    out: o(Path | None, "Write the fitted laws (for `plan test-time --size-law`).") = None, json: Json = False,
 ) -> None:
     """-log pass@k = E(k) + A(k)/N^beta(k) + B(k)/D^gamma(k) across models (Schaeffer, Levi et al. 2025)."""
-    from scalinglab.testtime.data import load_counts
-    from scalinglab.testtime.sizes import fit_sizes
-
     fit_ks = parse_floats(ks, "--ks", whole=True)
     check_outputs(out)
-    result = fit_sizes(load_counts(data), fit_ks, bootstrap=bootstrap, seed=seed)
-    if out is not None:
-        result.save(out)
-    emit(result, json, wrote=(out,))
+    emit(testtime.fit_sizes(testtime.load_counts(data), fit_ks, bootstrap=bootstrap, seed=seed), json, save=out)
 
 
-@command(test_time_app, "bins")
+@command(app, "bins")
 def bins(
     data: a(str, "Per-problem counts (model, N, problem, n, c)."),
     samples_per_problem: o(int, "Average samples per problem to spend."),
     n_bins: o(int, "Difficulty bins (5: quintiles of pass@1).", "--bins") = 5,
     pilot: o(int | None, "Set bins and allocation on the first N samples per problem; measure on all of them.") = None,
-    seed: o(int, "Seed of the pilot subsample.") = 0, json: opt.Json = False,
+    seed: o(int, "Seed of the pilot subsample.") = 0, json: Json = False,
 ) -> None:
     """Snell et al.'s difficulty bins: samples per bin that maximise coverage, against uniform sampling."""
-    from scalinglab.testtime.bins import allocate_by_difficulty
-    from scalinglab.testtime.data import load_counts
-
-    table = load_counts(data)
-    emit(allocate_by_difficulty(table.subsample(pilot, seed) if pilot else table, samples_per_problem,
-                                n_bins=n_bins, evaluate_on=table if pilot else None), json)
+    table = testtime.load_counts(data)
+    emit(testtime.allocate_by_difficulty(table.subsample(pilot, seed) if pilot else table, samples_per_problem,
+                                         n_bins=n_bins, evaluate_on=table if pilot else None), json)
 
 
-@command(test_time_app, "laws")
-def laws(json: opt.Json = False) -> None:
+@command(app, "laws")
+def laws(json: Json = False) -> None:
     """The test-time laws: name, data they fit, formula."""
-    from scalinglab.testtime.registry import LawTable
-
-    emit(LawTable(), json)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``test-time`` command group."""
-    app.add_typer(test_time_app, name="test-time")
+    emit(testtime.LawTable(), json)

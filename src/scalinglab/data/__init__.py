@@ -6,25 +6,16 @@ The names below are imported on first use (PEP 562): ``scalinglab.data.columns``
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from scalinglab.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from scalinglab.data.bundled import BundledDatasets
     from scalinglab.data.io import read_table
     from scalinglab.data.runs import RunsTable, load_runs
+    from scalinglab.data.write import write_table
 
-_WHERE = {"read_table": "io", "RunsTable": "runs", "load_runs": "runs"}
-
-__all__ = ["RunsTable", "load_runs", "read_table"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f"scalinglab.data.{_WHERE[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'scalinglab.data' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "bundled": "BundledDatasets", "io": "read_table", "runs": "RunsTable load_runs", "write": "write_table"})
+__all__ = ["BundledDatasets", "RunsTable", "load_runs", "read_table", "write_table"]

@@ -225,3 +225,16 @@ def plan_sparsity(fit: FitResult, compute: float, *,
     if best.S == max(o.S for o in options) and best.S > 0:
         notes.append("the best sparsity is the largest tried; sparser models may be better still")
     return SparsityPlan(C, best, options, fit.law.name, notes)
+
+
+def plan_moe_fit(fit: FitResult, compute: float, *, expansion: float = 64.0,
+                 granularities: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 64),
+                 sparsities: tuple[float, ...] | None = None, dense: FitResult | None = None) -> MoEPlan | SparsityPlan:
+    """The MoE plan a fit's law makes: sparsities for a ``moe-sparsity`` fit (:func:`plan_sparsity`), else
+    granularities (:func:`plan_moe`, against the ``dense`` law when given)."""
+    if fit.law.name == "moe-sparsity":
+        return plan_sparsity(fit, compute, sparsities=sparsities or DEFAULT_SPARSITIES)
+    if sparsities is not None:  # the granularity plan would ignore them without a word
+        raise PlanningError(f"`sparsities` goes with a moe-sparsity fit (`fit`); the {fit.law.name} law plans "
+                            "granularities (`granularities`)")
+    return plan_moe(fit, compute, expansion=expansion, granularities=granularities, dense=dense)

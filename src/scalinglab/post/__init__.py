@@ -12,3 +12,10 @@ sweep and lower layers, never the CLI.
 """
 
 from __future__ import annotations
+
+from scalinglab.lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "export": "export_hf", "pipeline": "run_one_stage run_post summary_text",
+    "presets": "PRESETS presets_text resolve_post_spec"})
+__all__ = ["PRESETS", "export_hf", "presets_text", "resolve_post_spec", "run_one_stage", "run_post", "summary_text"]

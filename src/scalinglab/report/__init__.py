@@ -5,7 +5,30 @@
 when a figure is drawn.
 """
 
-from scalinglab.report.build import build_report, report_figures, write_figures, write_report
-from scalinglab.report.html import render_fit_html
+from __future__ import annotations
 
-__all__ = ["build_report", "render_fit_html", "report_figures", "write_figures", "write_report"]
+from typing import TYPE_CHECKING
+
+from scalinglab.lazy import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers and the API docs
+    from scalinglab.report.build import build_report, make_report, report_figures, write_figures, write_report
+    from scalinglab.report.figures import save_curve_evaluation
+    from scalinglab.report.html import render_fit_html
+    from scalinglab.report.skill_figures import (
+        check_plot_path,
+        save_density_study,
+        save_family_prediction,
+        save_skills_evaluation,
+    )
+    from scalinglab.report.test_time_figures import TEST_TIME_FORMATS, coverage_figure, frontier_figure
+
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "build": "build_report make_report report_figures write_figures write_report", "html": "render_fit_html",
+    "figures": "save_curve_evaluation",
+    "skill_figures": "check_plot_path save_density_study save_family_prediction save_skills_evaluation",
+    "test_time_figures": "TEST_TIME_FORMATS coverage_figure frontier_figure"})
+__all__ = ["TEST_TIME_FORMATS", "build_report", "check_plot_path", "coverage_figure", "frontier_figure", "make_report",
+           "render_fit_html", "report_figures", "save_curve_evaluation", "save_density_study",
+           "save_family_prediction", "save_skills_evaluation", "write_figures", "write_report"]

@@ -10,6 +10,9 @@ import numpy as np
 
 from scalinglab.report.figures import new_figure, plain, save
 
+#: The formats the test-time figures (``--plot``) write.
+TEST_TIME_FORMATS = (".png", ".svg", ".pdf")
+
 
 def coverage_figure(fit: Any, counts: Any | None, path: str | Path, k_max: float | None = None) -> Path:
     """Coverage vs k: measured points (all samples in ``counts`` when given), the fitted law on the fitted

@@ -13,7 +13,12 @@ job function do. The sweep writes tables and never imports the fitting, planning
 
 from __future__ import annotations
 
+from scalinglab.lazy import lazy_exports
 from scalinglab.sweep.presets import PRESETS, preset
 from scalinglab.sweep.spec import RunConfig, SweepSpec, load_spec, spec_from_dict
 
-__all__ = ["PRESETS", "RunConfig", "SweepSpec", "load_spec", "preset", "spec_from_dict"]
+# imported on first use: the runner and the executors (they stay torch-free until a run starts)
+__getattr__, __dir__ = lazy_exports(__name__, {"runner": "require_torch run_status run_sweep",
+                                              "executors": "make_executor"})
+__all__ = ["PRESETS", "RunConfig", "SweepSpec", "load_spec", "make_executor", "preset", "require_torch",
+           "run_status", "run_sweep", "spec_from_dict"]
