@@ -67,7 +67,7 @@ def test_library_errors_name_parameters_and_the_cli_shows_flags(cli):
 
 def test_command_flags_reads_the_typer_declarations():
     from scalinglab.cli.common import command_flags, flag_names
-    from scalinglab.cli.density import density
+    from scalinglab.cli.skills import density
 
     flags = command_flags(density)
     assert flags["tokens_per_param"] == "--tokens-per-param" and flags["all_models"] == "--all-models"

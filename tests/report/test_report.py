@@ -122,7 +122,7 @@ def test_repr_html_escapes_and_uses_the_report_renderer() -> None:
 
 
 def test_import_stays_light() -> None:
-    code = ("import sys, scalinglab, scalinglab.report, scalinglab.cli.report; "
+    code = ("import sys, scalinglab, scalinglab.report, scalinglab.cli.core; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 

@@ -1,7 +1,4 @@
-"""Learning-curve commands: ``evaluate`` (ARE of curve-fitted laws, the guide's heatmap),
-``forecast`` (a run in progress against its family's law) and ``import-curves`` (tracker exports →
-a curves CSV). After Choshen, Zhang & Andreas 2024, "A Hitchhiker's Guide to Scaling Law Estimation".
-"""
+"""Learning-curve commands: evaluate, forecast and import-curves (after Choshen et al. 2024's Hitchhiker's Guide)."""
 
 from __future__ import annotations
 
@@ -11,9 +8,8 @@ import typer
 
 from scalinglab import curves as curve_laws
 from scalinglab import fitting, report
-from scalinglab.cli import options as opt
 from scalinglab.cli.common import check_outputs, command, emit, note_dropped, parse_floats, with_bar
-from scalinglab.cli.options import a, o
+from scalinglab.cli.options import Json, Law, Seed, a, o, runs_columns
 from scalinglab.errors import InputError
 
 app = typer.Typer()
@@ -29,20 +25,20 @@ Weighting = o(str, "none, or model: every model gets equal total weight.", "--we
 
 
 @command(app, "evaluate")
-@opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid", "col")
+@runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid", "col")
 def evaluate(
     curves: CurvesArg, columns: dict, train_models: TrainModels = None, min_tokens: MinTokens = 1e10,
     train_fraction: TrainFraction = 1.0, loss: Method = "curve_fit", fix: Fix = None,
     weighting: Weighting = "none", target: o(str | None, "Target model (default: largest).") = None,
     grid: o(bool, "Sweep m and p: the guide's ARE heatmap.", "--grid") = False,
     fractions: o(str, "Train fractions for --grid.") = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0",
-    law: opt.Law = "chinchilla",
+    law: Law = "chinchilla",
     out: o(Path | None, "Write the fitted law as FIT.json (usable by forecast, predict).") = None,
     plot: o(Path | None, "Also write the learning curves, the held-out tail and the fitted law as a figure "
                          "(.png or .svg; not with --grid).") = None,
     bootstrap: o(int, "Refit on K resamples of the train models: parameter intervals, a band on the "
                       "target's loss, and draws in --out for forecast.") = 0,
-    seed: opt.Seed = 0, json: opt.Json = False,
+    seed: Seed = 0, json: Json = False,
 ) -> None:
     """Fit on the m smallest models' checkpoints; report ARE (%) on the largest model's last 30 %."""
     check_outputs(out, plot)  # before the fit spends any compute
@@ -67,12 +63,12 @@ def evaluate(
 
 
 @command(app, "forecast")
-@opt.runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid")
+@runs_columns("params_col", "tokens_col", "flops_col", "loss_col", "model_col", "where", "drop_invalid")
 def forecast(
     curves: CurvesArg, columns: dict, fit: o(Path, "The family's law (FIT.json from `scalinglab fit`)."),
     run: o(str, "Name of the run in progress (its model column)."),
     final_tokens: o(float, "Tokens at the end of training."), level: o(float, "Interval level.") = 0.95,
-    bootstrap: o(int, "Resamples for the interval.") = 500, seed: opt.Seed = 0,
+    bootstrap: o(int, "Resamples for the interval.") = 500, seed: Seed = 0,
     run_seed: o(float | None, "With a seed column: which seed of --run is in progress.") = None,
     tolerance: o(float, "Gate: relative gap to the family's law still counted on track.") = 0.03,
     target_loss: o(float | None, "Gate: the interval's upper end must reach this loss.") = None,
@@ -80,7 +76,7 @@ def forecast(
     strict: o(bool, "Exit with status 1 when the gate fails.", "--strict") = False,
     method: o(str, "drift: learn how the gap to the law moves from the family's finished curves (default); "
                    "checkpoints: hold the recent gap constant.") = "drift",
-    json: opt.Json = False,
+    json: Json = False,
 ) -> None:
     """Forecast a run's final loss from its curve so far and its family's law; gate on track/behind."""
     table = note_dropped(curve_laws.load_curves(curves, **columns))
@@ -104,7 +100,7 @@ def import_curves(
     n_params: o(float | None, "Parameter count N of the run(s).", "--params") = None,
     params_param: o(str | None, "mlflow: run parameter holding N.") = None,
     model: o(str | None, "Run name (one source only).") = None,
-    family: o(str | None, "guide: gpt3, opt or t5-pile.") = None, json: opt.Json = False,
+    family: o(str | None, "guide: gpt3, opt or t5-pile.") = None, json: Json = False,
 ) -> None:
     """Convert tracker exports (W&B, TensorBoard, MLflow) to a long curves CSV: model, N, D, step, loss."""
     check_outputs(out)

@@ -1,13 +1,13 @@
-"""The ``scalinglab`` command: registers each command group's module.
+"""The ``scalinglab`` command: the full application (:data:`app`), or just the command ``argv[1]`` names.
 
-:data:`app` is the full application (every command; the tests and ``cli/reference.py`` use it), built on
-first access. :func:`main`, the entry point, builds only the command that ``argv[1]`` names (with its
-module, :data:`COMMANDS`), so that e.g. ``scalinglab predict`` does not import and build the other 40-odd
-commands; no arguments, ``--help``, ``--version`` or an unknown name get the full application.
+:func:`main` builds only that command (with its module, :data:`COMMANDS`), so that ``scalinglab predict``
+does not import and build the other 40-odd; no arguments, ``--help``, ``--version`` or an unknown name get
+the full application, built on first access.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from typing import Annotated, Any
@@ -20,21 +20,22 @@ from scalinglab.cli.options import aliases
 #: named Typer) or holds its top-level commands (unnamed); modules import their libraries lazily, so that
 #: ``scalinglab --help`` stays quick. A test checks that this is exactly what the full application registers.
 COMMANDS = {
-    "fit": "core", "predict": "core", "optimal": "core", "laws": "core", "select": "select", "plan": "plan",
+    "fit": "core", "predict": "core", "optimal": "core", "laws": "core", "select": "core", "plan": "plan",
     "evaluate": "curves", "forecast": "curves", "import-curves": "curves", "skills": "skills",
-    "observe": "observe", "density": "density", "report": "report", "sweep": "sweep", "test-time": "test_time",
-    "datasets": "datasets", "export": "datasets", "post": "post", "import-scores": "scores",
+    "observe": "skills", "density": "skills", "report": "core", "sweep": "sweep", "test-time": "test_time",
+    "datasets": "datasets", "export": "datasets", "post": "post", "import-scores": "skills",
 }
 COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
-def register(module: str, application: typer.Typer) -> None:
-    """Add the commands of ``scalinglab.cli.<module>`` to ``application``: its group, or its top-level commands."""
+def register(module: str, application: typer.Typer, only: str | None = None) -> None:
+    """Add the commands of ``scalinglab.cli.<module>`` (all, or just ``only``) to ``application``."""
     commands = importlib.import_module(f"scalinglab.cli.{module}").app
-    if commands.info.name:
+    if commands.info.name:  # the module's group
         application.add_typer(commands, name=commands.info.name)
-    else:
-        application.registered_commands += commands.registered_commands
+    else:  # its top-level commands and groups
+        application.registered_commands += [c for c in commands.registered_commands if only in (None, c.name)]
+        application.registered_groups += [g for g in commands.registered_groups if only in (None, g.name)]
 
 
 def _print_version(value: bool) -> None:
@@ -51,6 +52,7 @@ def _root(version: Annotated[bool, typer.Option(
     """Fit neural scaling laws, predict untrained models, and plan compute."""
 
 
+@functools.cache
 def build_app(only: str | None = None) -> typer.Typer:
     """The application: every command (``only=None``), or just the command or group ``only`` of :data:`COMMANDS`."""
     application = typer.Typer(
@@ -64,30 +66,20 @@ def build_app(only: str | None = None) -> typer.Typer:
     )
     application.callback()(_root)
     for module in COMMAND_MODULES if only is None else (COMMANDS[only],):
-        register(module, application)
-    if only is not None:  # the module may register siblings (core: fit, predict, optimal, laws): keep one
-        application.registered_commands = [c for c in application.registered_commands if c.name == only]
-        application.registered_groups = [g for g in application.registered_groups if g.name == only]
+        register(module, application, only)
     return application
-
-
-def _full_app() -> typer.Typer:
-    """The full application, built once and kept as :data:`app`."""
-    if "app" not in globals():
-        globals()["app"] = build_app()
-    return globals()["app"]
 
 
 def __getattr__(name: str) -> Any:
     """``app``: the full application, built on first access."""
     if name == "app":
-        return _full_app()
+        return build_app(None)  # the key app_for uses (functools.cache tells build_app() apart)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def app_for(args: list[str]) -> typer.Typer:
     """The application for command line ``args``: just the command ``args[0]`` names, else the full one."""
-    return build_app(args[0]) if args and args[0] in COMMANDS else _full_app()
+    return build_app(args[0] if args and args[0] in COMMANDS else None)
 
 
 def main() -> None:

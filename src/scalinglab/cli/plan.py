@@ -7,15 +7,13 @@ from pathlib import Path
 import typer
 
 from scalinglab import fitting, planning, report
-from scalinglab.cli import options as opt
 from scalinglab.cli.common import check_outputs, command, emit, parse_floats, parse_names
-from scalinglab.cli.options import a, o
+from scalinglab.cli.options import Fit, Json, Preset, a, o, runs_columns
 from scalinglab.errors import PlanningError
 
 app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, MoE, "
                                     "test-time compute.", no_args_is_help=True)
 
-Fit, PresetOpt = opt.Fit, opt.Preset
 TargetLoss = o(float | None, "Required loss (nats/token).", "--target-loss")
 ReferenceParams = o(float | None, "Target = loss of the Chinchilla-optimal model with this many parameters.",
                     "--reference-params")
@@ -28,7 +26,7 @@ MfuGenerate = o(float, "MFU on generated tokens.", "--mfu-generate")
 def inference(
     inference_tokens: o(float, "Tokens the model will process over its life."),
     target_loss: TargetLoss = None, reference_params: ReferenceParams = None, fit: Fit = None,
-    preset: PresetOpt = None, json: opt.Json = False,
+    preset: Preset = None, json: Json = False,
 ) -> None:
     """Smallest lifetime FLOPs (training + inference) for a target loss (Sardana et al. 2024)."""
     emit(planning.plan_inference(fitting.loss_law(fit, preset), inference_tokens=inference_tokens,
@@ -40,13 +38,13 @@ def cost(
     requests: o(float, "Requests served over the model's life."),
     input_tokens: o(float, "Prompt tokens per request."),
     output_tokens: o(float, "Generated tokens per request."), target_loss: TargetLoss = None,
-    reference_params: ReferenceParams = None, fit: Fit = None, preset: PresetOpt = None,
+    reference_params: ReferenceParams = None, fit: Fit = None, preset: Preset = None,
     gpu: o(str, "Training accelerator (see `plan accelerators`).") = "h100",
     inference_gpu: o(str | None, "Serving accelerator (default: --gpu).") = None,
     price: o(float | None, "Training USD per GPU-hour.") = None,
     inference_price: o(float | None, "Serving USD per GPU-hour.") = None, mfu_train: MfuTrain = 0.40,
     mfu_prompt: MfuPrompt = 0.50, mfu_generate: MfuGenerate = 0.10,
-    int8: o(bool, "Serve at int8 peak throughput.", "--int8") = False, json: opt.Json = False,
+    int8: o(bool, "Serve at int8 peak throughput.", "--int8") = False, json: Json = False,
 ) -> None:
     """Dollar-optimal N, D for a target loss and a serving workload, vs the Chinchilla-optimal model."""
     setup = planning.CostSetup.priced(gpu, price, requests, input_tokens, output_tokens, inference_gpu=inference_gpu,
@@ -57,7 +55,7 @@ def cost(
 
 
 @command(app, "accelerators")
-def accelerators(json: opt.Json = False) -> None:
+def accelerators(json: Json = False) -> None:
     """The accelerator catalogue: dense peak throughput, power, default price, datasheet."""
     emit(planning.AcceleratorCatalogue(), json)
 
@@ -65,7 +63,7 @@ def accelerators(json: opt.Json = False) -> None:
 @command(app, "data-constrained")
 def data_constrained(
     compute: o(float, "Training FLOPs C = 6ND."), unique_tokens: o(float, "Unique tokens available U."),
-    fit: Fit = None, preset: o(str | None, "Default: data-constrained (C4).") = None, json: opt.Json = False,
+    fit: Fit = None, preset: o(str | None, "Default: data-constrained (C4).") = None, json: Json = False,
 ) -> None:
     """Best N, D (and epochs) for a budget when unique data is limited (Muennighoff et al. 2023)."""
     emit(planning.plan_data_constrained(fitting.loss_law(fit, preset, "data-constrained"), compute, unique_tokens),
@@ -73,11 +71,11 @@ def data_constrained(
 
 
 @command(app, "data-constrained-fit")
-@opt.runs_columns("params_col", "tokens_col", "unique_tokens_col", "loss_col", "where")
+@runs_columns("params_col", "tokens_col", "unique_tokens_col", "loss_col", "where")
 def data_constrained_fit(
     data: a(str, "Runs with N, D, unique tokens and loss."), columns: dict,
     fit: o(Path | None, "Base E, A, B, alpha, beta from this data-constrained or chinchilla fit.") = None,
-    out: o(Path | None, "Write the fitted law as FIT.json.") = None, json: opt.Json = False,
+    out: o(Path | None, "Write the fitted law as FIT.json.") = None, json: Json = False,
 ) -> None:
     """Fit R_D*, R_N* with the base law frozen (default: the paper's C4 base terms)."""
     check_outputs(out)  # before the fit spends any compute
@@ -94,7 +92,7 @@ def moe(
     expansion: o(float, "Expansion rate E (FFN-sized experts).") = 64,
     granularities: o(str, "Granularities G to try.") = "1,2,4,8,16,32,64",
     sparsities: o(str | None, "moe-sparsity fits: sparsities S to try (default 0, 1/2, 3/4, … 63/64).") = None,
-    dense_preset: o(str | None, "Dense law to compare with (same data!).") = None, json: opt.Json = False,
+    dense_preset: o(str | None, "Dense law to compare with (same data!).") = None, json: Json = False,
 ) -> None:
     """Compute-optimal MoE for a budget: granularity G (Krajewski et al. 2024, default preset) or, with a
     moe-sparsity fit, sparsity S (Abnar et al. 2025): N_total, N_active and D."""
@@ -123,12 +121,12 @@ def test_time(
     target_accuracy: o(float | None, "Cheapest candidate reaching this coverage.") = None,
     train_tokens: o(float | None, "Training tokens D of every model.") = None,
     fit: o(Path | None, "Training law FIT.json: D = its compute-optimal tokens for each model's N.") = None,
-    preset: PresetOpt = None, ks: o(str | None, "Samples k to try (default 1, 2, 4, … 8192, 10000).") = None,
+    preset: Preset = None, ks: o(str | None, "Samples k to try (default 1, 2, 4, … 8192, 10000).") = None,
     gpu: o(str, "Accelerator for --budget-dollars.") = "h100",
     price: o(float | None, "USD per GPU-hour.") = None, mfu_train: MfuTrain = 0.40,
     mfu_prompt: MfuPrompt = 0.50, mfu_generate: MfuGenerate = 0.10,
     plot: o(Path | None, "Accuracy vs lifetime cost frontier figure.") = None,
-    out: o(Path | None, "Write the plan as JSON (TestTimePlan.load).") = None, json: opt.Json = False,
+    out: o(Path | None, "Write the plan as JSON (TestTimePlan.load).") = None, json: Json = False,
 ) -> None:
     """Bigger model or more samples? Snell et al.'s FLOPs-matched K = M + 3(M − 1)/R, or with
     --test-time-fit (or --size-law and --sizes) the best (model, k) for a budget or a target accuracy, by
@@ -138,7 +136,7 @@ def test_time(
             raise PlanningError("give --size-ratio (Snell's K), --test-time-fit or --size-law with --sizes "
                                 "(plan model size × samples)")
         return emit(planning.test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
-                                        inference_tokens=inference_tokens), json)
+                                                inference_tokens=inference_tokens), json)
     check_outputs(out, plot, report.TEST_TIME_FORMATS)  # before planning: a bad --plot was a matplotlib traceback
     training_law = fitting.loss_law(fit, preset) if (fit is not None or preset is not None) else None
     plan = planning.plan_test_time_files(
@@ -157,7 +155,7 @@ def test_time(
 def hyperparams(
     params: o(float, "Parameter count N (non-embedding)."), tokens: o(float, "Training tokens D."),
     fit: Fit = None, preset: o(str | None, "Published optimum: li2025 (default) or deepseek2024.") = None,
-    json: opt.Json = False,
+    json: Json = False,
 ) -> None:
     """Optimal learning rate and batch size (Li et al. 2025; DeepSeek-AI 2024; or a hyperparams fit)."""
     if fit is not None and preset is not None:
@@ -172,7 +170,7 @@ def mixture(
     losses: o(str, "Comma-separated loss columns (one per domain)."),
     proportions: o(str | None, "Comma-separated proportion columns (default r1, r2, ... as found).") = None,
     weights: o(str | None, "Comma-separated weights of the losses in the target (default: equal).") = None,
-    json: opt.Json = False,
+    json: Json = False,
 ) -> None:
     """Fit Ye et al. 2024's data mixing laws per domain; pick the proportions minimising the weighted loss."""
     emit(planning.plan_mixture_file(data, parse_names(losses, "--losses"), parse_names(proportions, "--proportions"),

@@ -1,8 +1,4 @@
-"""``scalinglab post``: SFT, DPO and GRPO on a sweep's base models, with eval gates, into ``post_runs.csv``.
-
-Commands: ``run`` (every stage for every base run of a sweep), ``sft``, ``dpo`` and ``grpo`` (one stage
-on one run), ``fit`` (the post-training scaling law of a ``post_runs.csv``), ``presets``. Needs the ``train`` extra (torch); ``sweep export`` writes a Hugging Face folder.
-"""
+"""``scalinglab post``: SFT, DPO and GRPO on a sweep's base models, with eval gates (needs the ``train`` extra)."""
 
 from __future__ import annotations
 
@@ -12,9 +8,8 @@ from pathlib import Path
 import typer
 
 from scalinglab import planning, post
-from scalinglab.cli import options as opt
 from scalinglab.cli.common import command, echo_json, emit
-from scalinglab.cli.options import a, o
+from scalinglab.cli.options import Json, a, o
 from scalinglab.lazy import LazyModule
 
 sweep = LazyModule("scalinglab.sweep")  # its spec and presets load numpy
@@ -31,7 +26,7 @@ OutOpt = o(Path, "Output folder (rerun the same command to resume).", "--out")
 def run_cmd(
     out: OutOpt, base: o(Path, "A finished sweep folder (its runs.csv lists the bases)."),
     preset: PresetOpt = None, spec: SpecOpt = None,
-    jobs: o(int, "Post-train this many base runs at once (processes).") = 1, json_out: opt.Json = False,
+    jobs: o(int, "Post-train this many base runs at once (processes).") = 1, json_out: Json = False,
 ) -> None:
     """Base -> SFT -> DPO -> GRPO for every base run of a sweep, gated; writes OUT/post_runs.csv."""
     sweep.require_torch()
@@ -79,13 +74,13 @@ def grpo_cmd(
 def fit_cmd(
     table: a(Path, "A post_runs.csv written by `post run`."),
     metric: o(str, "The response column (a loss-like, positive metric).") = "eval_loss",
-    out: o(Path | None, "Also write the fit as JSON to this file.") = None, json_out: opt.Json = False,
+    out: o(Path | None, "Also write the fit as JSON to this file.") = None, json_out: Json = False,
 ) -> None:
     """Fit the SFT laws (Lin et al. 2024; Zhang et al. 2024) to post_runs.csv; predict the largest base model."""
     emit(planning.fit_post_runs(table, metric), json_out, save=out)
 
 
 @command(app, "presets")
-def presets_cmd(json_out: opt.Json = False) -> None:
+def presets_cmd(json_out: Json = False) -> None:
     """List the built-in post specs."""
     echo_json(post.PRESETS) if json_out else typer.echo(post.presets_text())

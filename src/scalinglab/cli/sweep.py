@@ -1,10 +1,4 @@
-"""``scalinglab sweep``: run a family of small training runs and write runs.csv / curves.csv.
-
-Commands: ``run`` (train or resume a sweep), ``export`` (a run as a Hugging Face folder), ``resume`` (finish
-a folder from its stored spec), ``plan`` (show the runs a spec expands to, no torch needed), ``status``
-(per-run progress of an output folder), ``presets`` (list built-in specs). The work is in
-:mod:`scalinglab.sweep.setup` and :mod:`scalinglab.sweep.runner`; this module parses options and draws bars.
-"""
+"""``scalinglab sweep``: small training runs into runs.csv / curves.csv (the work is in :mod:`scalinglab.sweep`)."""
 
 from __future__ import annotations
 
@@ -16,9 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from scalinglab import planning, post
-from scalinglab.cli import options as opt
 from scalinglab.cli.common import Bars, command, echo_json
-from scalinglab.cli.options import a, aliases, o
+from scalinglab.cli.options import Json, a, aliases, o
 from scalinglab.lazy import LazyModule
 
 setup = LazyModule("scalinglab.sweep.setup")
@@ -80,7 +73,7 @@ def run_cmd(
     gpus_per_node: o(int, "GPUs per Slurm job / Ray task.", "--gpus-per-node") = 0, jobs: JobsOpt = None,
     peak_tflops: o(float | None, "Dense bf16 peak TFLOP/s of one device, for MFU (default: looked up from the "
                                  "accelerator catalogue by the local GPU's name).", "--peak-tflops") = None,
-    quiet: QuietOpt = False, json_out: opt.Json = False,
+    quiet: QuietOpt = False, json_out: Json = False,
 ) -> None:
     """Train every run of a sweep (skipping finished runs, resuming killed ones) and write the tables."""
     n_jobs = setup.check_jobs(jobs, executor, nproc_per_node)
@@ -96,7 +89,7 @@ def run_cmd(
 @command(app, "resume")
 def resume_cmd(
     out: OutOpt, nproc_per_node: o(int, "Processes per run (torchrun).", "--nproc-per-node") = 1,
-    jobs: JobsOpt = None, quiet: QuietOpt = False, json_out: opt.Json = False,
+    jobs: JobsOpt = None, quiet: QuietOpt = False, json_out: Json = False,
 ) -> None:
     """Finish a sweep folder with the spec stored in its sweep.json (no --preset/--spec needed)."""
     n_jobs = setup.check_jobs(jobs, "local", nproc_per_node)
@@ -107,21 +100,21 @@ def resume_cmd(
 @command(app, "plan")
 def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None, sets: SetOpt = None,
              out: o(Path, "Output folder (for data paths).", "--out") = Path("sweep-out"),
-             json_out: opt.Json = False) -> None:
+             json_out: Json = False) -> None:
     """List the runs a spec expands to (shape, N, D, steps, 6ND and Chinchilla FLOPs); trains nothing."""
     rows = setup.plan_rows(setup.resolve_spec(preset, spec, sets), out)
     echo_json(rows) if json_out else _print_table(setup.PLAN_HEADER, setup.plan_cells(rows))
 
 
 @command(app, "status", context_settings=aliases(out="dir"))  # --out: the old name of --dir
-def status_cmd(out: o(Path, "The sweep folder to read.", "--dir"), json_out: opt.Json = False) -> None:
+def status_cmd(out: o(Path, "The sweep folder to read.", "--dir"), json_out: Json = False) -> None:
     """Per-run state of a sweep folder."""
     rows = sweep.run_status(out)
     echo_json(rows) if json_out else _print_table(setup.STATUS_HEADER, setup.status_cells(rows))
 
 
 @command(app, "presets")
-def presets_cmd(json_out: opt.Json = False) -> None:
+def presets_cmd(json_out: Json = False) -> None:
     """The built-in sweep specs."""
     echo_json(sweep.PRESETS) if json_out else typer.echo(setup.presets_text())
 
