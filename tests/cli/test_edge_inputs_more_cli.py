@@ -29,3 +29,44 @@ def test_too_few_problems_names_the_file_and_model(cli, tmp_path):
     path.write_text("model,N,problem,n,c\nA,1e9,1,10,3\n")
     line = _only_error(cli("test-time", "fit", str(path)))
     assert line == f"error: {path}: model 'A': law 'brown' needs at least 3 problems, got 1"
+
+
+def test_astronomical_budget_prints_epochs_in_scientific_notation(cli):
+    """C = 1e308 once printed a 147-digit epoch count; the plan itself is unchanged (--json)."""
+    import json
+    import re
+
+    args = ("plan", "data-constrained", "--compute", "1e308", "--unique-tokens", "1e12")
+    out = cli(*args, check=True).stdout
+    assert not re.search(r"\d{12}", out), out
+    assert re.search(r"= \d\.\d\de\+146 epochs", out), out
+    assert json.loads(cli(*args, "--json", check=True).stdout)["epochs"] > 1e146
+    small = cli("plan", "data-constrained", "--compute", "1e23", "--unique-tokens", "1e11", check=True).stdout
+    assert re.search(r"= \d+\.\d\d epochs", small), small  # ordinary counts keep two decimals
+
+
+def test_huge_k_column_header_is_short(cli):
+    data = "tests/data/external/test_time/monkeys_pythia_math_10k.csv"
+    out = cli("test-time", "fit", data, "--ks", "1,1000,1e308", check=True).stdout
+    header = next(line for line in out.splitlines() if "coverage (law)" in line)
+    assert header.split()[2:] == ["k=1", "k=1,000", "k=1e+308"]
+
+
+@pytest.mark.parametrize("args", [("fit", "bundled:sloth_scores", "--benchmarks", "NoSuch"),
+                                  ("predict", "bundled:sloth_scores", "--family", "NoFam")])
+def test_sloth_errors_name_the_bundled_table_not_its_installed_path(cli, args):
+    line = _only_error(cli("skills", *args))
+    assert "bundled:sloth_scores" in line and "site-packages" not in line and "sloth_scores.csv" not in line
+
+
+def test_a_fit_file_given_as_runs_says_what_it_is(cli, tmp_path):
+    fit = tmp_path / "fit.json"
+    cli("fit", "bundled:chinchilla", "--out", str(fit), check=True)
+    line = _only_error(cli("fit", str(fit)))
+    assert line.startswith(f"error: {fit}: is a saved fit (from `scalinglab fit --out`") and "not a table" in line
+    doc = tmp_path / "doc.jsonl"
+    doc.write_text('{"N": 1e9,\n "loss": 3.0}\n')
+    assert "is one JSON document, not a table" in _only_error(cli("fit", str(doc)))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"N": 1e9, "D": 2e10, "loss": 3.0}\n{"N": 1e9, "D": 2e10, "loss": 3.0\n')
+    assert _only_error(cli("fit", str(bad))).startswith(f"error: {bad}: line 2: not valid JSON")

@@ -110,6 +110,24 @@ def _loads(text: str, path: Path, line: int | None) -> Any:
         raise InputError(message, file=str(path)) from None
 
 
+def _no_whole_document(text: str, path: Path) -> None:
+    """A JSON Lines table has one object per line; one object over many lines (a fit file) is an error."""
+    first = text.lstrip().splitlines()[0]
+    try:
+        json.loads(first)
+        return  # the first line is a record: a JSON Lines table
+    except json.JSONDecodeError:
+        pass
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return  # not one JSON document either: the line-by-line reader names the bad line
+    what = ("a saved fit (from `scalinglab fit --out`; predict and the planners read it)"
+            if isinstance(document, dict) and "law" in document else "one JSON document")
+    raise InputError(f"is {what}, not a table: a table is CSV, TSV, Parquet, JSON Lines (one object per "
+                     "line) or a JSON array of objects", file=str(path))
+
+
 def _read_json_records(path: Path) -> pd.DataFrame:
     import pandas as pd
 
@@ -119,6 +137,8 @@ def _read_json_records(path: Path) -> pd.DataFrame:
         if not all(isinstance(r, dict) for r in records):
             raise InputError("a JSON array table must hold one object per row", file=str(path))
         return pd.DataFrame.from_records(records)
+    if text.lstrip().startswith("{") and "\n" in text.strip():
+        _no_whole_document(text, path)
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

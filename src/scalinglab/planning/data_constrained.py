@@ -27,6 +27,11 @@ from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, positive
 from scalinglab.results import Result
 
 
+def _epochs(x: float) -> str:
+    """An epoch count: 4.20, or 6.3e+146 once it is astronomically large."""
+    return f"{x:.2f}" if x < 1e6 else f"{x:.3g}"
+
+
 @dataclass
 class DataConstrainedPlan(Result):
     """Loss-optimal N, D under C = 6ND with U unique tokens, and the unconstrained Chinchilla optimum."""
@@ -55,8 +60,8 @@ class DataConstrainedPlan(Result):
         u = self.unconstrained
         lines = [f"C = {self.compute:.3g} FLOPs with {fmt(self.unique_tokens)} unique tokens ({self.law})",
                  f"  best allocation : N = {fmt(self.N)} params, D = {fmt(self.D)} tokens "
-                 f"= {self.epochs:.2f} epochs, loss {self.loss:.4f}",
-                 f"  unlimited data  : N = {fmt(u['N'])}, D = {fmt(u['D'])} (would be {u['epochs']:.2f} epochs), "
+                 f"= {_epochs(self.epochs)} epochs, loss {self.loss:.4f}",
+                 f"  unlimited data  : N = {fmt(u['N'])}, D = {fmt(u['D'])} (would be {_epochs(u['epochs'])} epochs), "
                  f"loss {u['loss']:.4f}",
                  f"  that allocation on the {fmt(self.unique_tokens)} unique tokens: loss "
                  f"{self.chinchilla_with_repeats_loss:.4f}"]

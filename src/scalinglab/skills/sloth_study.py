@@ -43,7 +43,8 @@ def load_table(data: str, suite: str = "v2", benchmarks: str | None = None,
     from scalinglab.skills.observational import resolve_path
 
     names = resolve_benchmarks(None if benchmarks else suite, benchmarks)
-    return load_scores(str(resolve_path(data)), names, family_column=family_column)
+    resolve_path(data)  # a missing file or bundled name is one error naming it
+    return load_scores(str(data), names, family_column=family_column)  # errors say bundled:NAME, not its path
 
 
 def _fmt_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -274,7 +275,8 @@ def _saved_split(model_file: str | Path, data: str | None, family: str, points: 
             raise InputError("give DATA (the family's models, with their actual scores) or `points` "
                              "to predict with `model_file`")
         return model, _empty_table(model.benchmarks_, src), trained or [], len(model.skills_) - len(trained or [])
-    table = load_scores(str(resolve_path(data)), model.benchmarks_, family_column=family_column)
+    resolve_path(data)
+    table = load_scores(str(data), model.benchmarks_, family_column=family_column)
     rows = np.flatnonzero(table.families == family)
     if not rows.size and not points:
         raise InputError(f"family {family!r} has no complete model in {table.source}; give `points` "

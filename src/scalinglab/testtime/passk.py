@@ -51,6 +51,11 @@ def log_spaced_ks(k_max: int, num: int = 40) -> np.ndarray:
     return np.unique(np.rint(np.logspace(0, np.log10(k_max), num)).astype(int))
 
 
+def k_label(k: float) -> str:
+    """``k=10,000`` for a column header; ``k=1e+12`` once the digits would not fit."""
+    return f"k={k:,}" if k < 1e7 else f"k={k:.3g}"
+
+
 class Coverage(Result):
     """Measured coverage (mean unbiased pass@k) of each model of a counts table at each k."""
 
@@ -63,6 +68,6 @@ class Coverage(Result):
         return {"source": self.source, "coverage": self.rows}
 
     def text(self) -> str:
-        head = f"  {'model':<18}" + "".join(f"{'k=' + format(k, ','):>12}" for k in self.ks)
+        head = f"  {'model':<18}" + "".join(f"{k_label(k):>12}" for k in self.ks)
         return "\n".join([head] + [f"  {m:<18}" + "".join(f"{v:>12.4f}" for v in r.values())
                                    for m, r in self.rows.items()])

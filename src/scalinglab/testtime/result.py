@@ -15,6 +15,7 @@ import numpy as np
 from scalinglab.errors import InputError, ScalingLabError
 from scalinglab.results import Result
 from scalinglab.testtime.base import TestTimeLaw
+from scalinglab.testtime.passk import k_label
 from scalinglab.testtime.registry import get_test_time_law
 
 FORMAT = "scalinglab.test-time-fit/1"
@@ -120,7 +121,7 @@ class TestTimeFit(Result):
             lines.append(f"  {m.model:<16} {m.N:>9.3g} " + " ".join(f"{m.params[p]:>10.4g}" for p in names)
                          + (f" {ex:>9.4f}" if ex is not None else ""))
         lines.append("")
-        lines.append("  coverage (law)   " + "".join(f"{'k=' + format(k, ','):>22}" for k in ks))
+        lines.append("  coverage (law)   " + "".join(f"{k_label(k):>22}" for k in ks))
         for m in self.models:
             cov = self.coverage(m.model, np.array(ks, dtype=float))
             draws = self.coverage_draws(m.model, ks)
