@@ -12,7 +12,6 @@ import typer
 from scalinglab import report, skills
 from scalinglab.cli.common import check_outputs, command, emit, parse_names
 from scalinglab.cli.options import Json, a, aliases, o, option_group
-from scalinglab.errors import InputError
 from scalinglab.lazy import LazyModule
 
 study = LazyModule("scalinglab.skills.density_study")  # the module: its function has the same name
@@ -64,9 +63,7 @@ def skills_fit(data: ScoresArg, setup: dict,
         out_path: o(Path | None, "Save the fitted model as JSON here, for `skills predict --model`.", "--out") = None,
         json: Json = False) -> None:
     """Fit the skills law on every model of DATA and show the skills it found."""
-    if out_path is not None and out_path.is_dir():
-        raise InputError("is a directory; give a file name such as model.json", file=str(out_path))
-    check_outputs(out_path)
+    check_outputs(out_path)  # a folder, a read-only file, ...: one error before the fit
     res = skills.fit_skills(data, **setup, min_models=min_models)
     if out_path is not None:
         res.save_model(out_path)
