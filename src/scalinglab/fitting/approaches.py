@@ -152,7 +152,8 @@ def allocation_rows(opt: dict[str, Any], size: str = "N") -> list[str]:
         if size == "N":
             row += f" {np.atleast_1d(opt['tokens_per_param'])[i]:>7.1f}"
         if "loss" in opt:
-            row += f" {np.atleast_1d(opt['loss'])[i]:>7.4f}"
+            loss = np.atleast_1d(opt["loss"])[i]  # C = 1e-308: a 46-digit loss, now 3.602e+45
+            row += f" {loss:>7.4f}" if abs(loss) < 1e6 else f" {loss:>7.4g}"
         if f"{size}_interval" in opt:
             lo, hi = (np.atleast_1d(v) for v in opt[f"{size}_interval"])
             row += f"   95%: {size} in ({lo[i]:.3g}, {hi[i]:.3g})"

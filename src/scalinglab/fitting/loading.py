@@ -55,6 +55,9 @@ def fit_or_preset(fit: str | Path | None, preset: str | None, law: str | None = 
         return load_fit(fit)
     if preset is None and law is not None and law in preset_names():
         preset = law
+    if preset is None and law is not None:  # --law nosuch said only "give --fit ... or --preset"
+        raise ScalingLabError(f"`law` {law!r} has no preset of that name; give `fit` FIT.json or `preset` NAME "
+                              f"(one of {', '.join(preset_names())})")
     if preset is None:
         raise ScalingLabError("give `fit` FIT.json (from `scalinglab fit --out`) or `preset` NAME "
                               f"(one of {', '.join(preset_names())})")

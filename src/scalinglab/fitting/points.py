@@ -185,7 +185,7 @@ def predict_point(result: FitResult, params: float | None = None, tokens: float 
         given["D"] = C / (6 * N)
     if C is None and N is not None and given["D"] is not None:
         given["C"] = 6 * N * given["D"]
-    missing = [name_of[k] for k in law.inputs if given.get(k) is None]
+    missing = [name_of.get(k, f"`inputs` {k}=VALUE") for k in law.inputs if given.get(k) is None]  # G: KeyError
     if missing:
         raise ScalingLabError(f"law {law.name!r} needs {', '.join(missing)}")
     return PointPrediction(result, {k: float(given[k]) for k in law.inputs}, given["C"])  # type: ignore[arg-type]

@@ -356,7 +356,8 @@ class Allocation(Result):
         out = []
         for row in self.rows:
             txt = (f"C = {row['C']:.4g} FLOPs: N = {row['N']:.4g} params, D = {row['D']:.4g} tokens "
-                   f"({row['tokens_per_param']:.1f} tokens/param), loss {row['loss']:.4f}")
+                   f"({row['tokens_per_param']:.1f} tokens/param), "
+                   f"loss {row['loss']:{'.4f' if abs(row['loss']) < 1e6 else '.4g'}}")
             if "N_interval" in row:
                 txt += (f"\n  95%: N in ({row['N_interval'][0]:.3g}, {row['N_interval'][1]:.3g}), "
                         f"D in ({row['D_interval'][0]:.3g}, {row['D_interval'][1]:.3g})")

@@ -45,7 +45,8 @@ def unique_param_budget(log_u: np.ndarray, log_a: np.ndarray, log_b: np.ndarray,
 
 def _effective(log_u: np.ndarray, log_x: np.ndarray, r_star: np.ndarray) -> np.ndarray:
     """log of U + U·R*·(1 − e^(−R/R*)) with R = max(X/U − 1, 0), all in log space where it matters."""
-    repeats = np.maximum(np.exp(log_x - log_u) - 1.0, 0.0)
+    with np.errstate(over="ignore"):  # X/U past the float range (U = 1e-308): R = inf, effective data U(1 + R*)
+        repeats = np.maximum(np.exp(log_x - log_u) - 1.0, 0.0)
     return log_u + np.log1p(r_star * -np.expm1(-repeats / r_star))
 
 

@@ -41,8 +41,10 @@ class Convention:
     def __post_init__(self) -> None:
         if self.name not in CONVENTIONS:
             raise PlanningError(f"compute convention must be one of {', '.join(CONVENTIONS)}, got {self.name!r}")
-        if not (self.seq_len > 0 and self.aspect_ratio > 0):
-            raise PlanningError("sequence length and aspect ratio must be positive")
+        for name, cap in (("seq_len", 1e9), ("aspect_ratio", 1e6)):  # past these M overflows (1e308 did)
+            v = getattr(self, name)
+            if not 0 < v <= cap:
+                raise PlanningError(f"`{name}` must be positive and at most {cap:g}, got {v:g}")
 
     def shape(self, N: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(n_layer, d_model) of N = 12·n_layer·d_model² at the convention's aspect ratio."""
@@ -93,7 +95,7 @@ class ConventionAllocation(Result):
     def text(self) -> str:
         return "\n".join(f"C = {r['C']:.4g} FLOPs (C = M·D, M = {r['M']:.4g} FLOPs/token): N = {r['N']:.4g} "
                          f"params, D = {r['D']:.4g} tokens ({r['tokens_per_param']:.1f} tokens/param), "
-                         f"loss {r['loss']:.4f}" for r in self.rows)
+                         f"loss {r['loss']:{'.4f' if abs(r['loss']) < 1e6 else '.4g'}}" for r in self.rows)
 
 
 def optimal_rows(result, C: list[float], conv: Convention) -> ConventionAllocation:
@@ -109,11 +111,14 @@ def optimal_rows(result, C: list[float], conv: Convention) -> ConventionAllocati
          "convention": conv.to_dict()} for i, c in enumerate(C)])
 
 
-def plan_optimal(result: Any, budgets: list[float], convention: str | None = None, seq_len: float = 4096,
+def plan_optimal(result: Any, compute: list[float], convention: str | None = None, seq_len: float = 4096,
                  aspect_ratio: float = 128) -> Result:
     """Compute-optimal N and D at each budget (``scalinglab optimal``): from a loss law under ``convention``
     (6nd, the default, or deepseek), or from an allocation law under its own. ``.warnings`` lists budgets
     far beyond the fitted runs."""
+    bad = [c for c in compute if not (0 < c < np.inf)]
+    if bad:
+        raise PlanningError(f"`compute` must be a positive number of FLOPs, got {bad[0]:g}")
     is_allocation = getattr(result, "kind", "") == "allocation"
     conv = Convention(convention or (result.convention if is_allocation else "6nd"), seq_len, aspect_ratio)
     if is_allocation:
@@ -122,9 +127,9 @@ def plan_optimal(result: Any, budgets: list[float], convention: str | None = Non
         if conv.name != result.convention:
             raise PlanningError(f"this allocation law counts compute as {result.convention}; "
                                 f"`convention` {conv.name} would misread its budgets")
-        return AllocationTable.at(result, budgets)
+        return AllocationTable.at(result, compute)
     if conv.name != "6nd":
-        return optimal_rows(result, budgets, conv)
-    plan = result.allocation(budgets)
-    plan.warnings = [far for far in map(result.extrapolation, budgets) if far]
+        return optimal_rows(result, compute, conv)
+    plan = result.allocation(compute)
+    plan.warnings = [far for far in map(result.extrapolation, compute) if far]
     return plan

@@ -140,6 +140,9 @@ class CostSetup:
                 raise PlanningError(f"`{name}` must be in (0, 1], got {v:g}")
         for name in ("requests", "input_tokens", "output_tokens"):
             positive(getattr(self, name), f"`{name}`", allow_zero=True)
+        for name, tokens in (("input_tokens", self.prompt_tokens), ("output_tokens", self.generated_tokens)):
+            if tokens == float("inf"):  # 1e308 requests: "inference tokens must be ..., got inf"
+                raise PlanningError(f"`requests` × `{name}` is past the float range of lifetime tokens")
         self.inference_gpu.peak_flops(self.inference_precision)
 
     @property
@@ -252,10 +255,13 @@ class CostPlan(Result):
     def text(self) -> str:
         o, r, s = self.optimal, self.reference, self.setup
 
+        def n(x: float) -> str:  # 1e200 output tokens printed $2,747,583,...: 200 digits with commas
+            return f"{x:,.0f}" if x < 1e15 else f"{x:.3g}"
+
         def row(label: str, b: CostBreakdown) -> str:
-            return (f"  {label:<15} N = {fmt(b.N):>7}, D = {fmt(b.D):>7} ({b.D / b.N:6.1f} tok/param): "
-                    f"${b.dollars:,.0f} (train ${b.dollars_train:,.0f} + serve ${b.dollars_inference:,.0f}), "
-                    f"{b.gpu_hours:,.0f} GPU-h, {b.energy_kwh:,.0f} kWh")
+            return (f"  {label:<15} N = {fmt(b.N):>7}, D = {fmt(b.D):>7} ({b.D / b.N:{'6.1f' if b.D < 1e6 * b.N else '6.3g'}} tok/param): "
+                    f"${n(b.dollars)} (train ${n(b.dollars_train)} + serve ${n(b.dollars_inference)}), "
+                    f"{n(b.gpu_hours)} GPU-h, {n(b.energy_kwh)} kWh")
 
         lines = [f"Target loss {self.target_loss:.4f}; {fmt(s.requests)} requests × ({fmt(s.input_tokens)} in + "
                  f"{fmt(s.output_tokens)} out) tokens; train on {s.train_gpu.name} (${s.train_gpu.price_per_hour:g}/h, "
@@ -268,13 +274,24 @@ class CostPlan(Result):
         return "\n".join(lines)
 
 
+_RANGE = ("the dollar or GPU-hour costs are outside the float range; check `price_per_hour`, `inference_price`, "
+          "`mfu_train`, `mfu_prompt` and `mfu_generate`")
+
+
 def plan_cost(fit: FitResult, setup: CostSetup, *, target_loss: float | None = None,
               reference_params: float | None = None) -> CostPlan:
     """Dollar-optimal N, D for the target loss under ``setup`` (exact, via the equivalent-token problem)."""
     terms = ChinchillaTerms.from_params(fit.params, fit.law.name)
     target = resolve_target(terms, target_loss, reference_params)
-    N, D = terms.iso_loss_allocation(target, setup.equivalent_inference_tokens())
+    rates = setup.dollars_per_flop()
+    d_eq = setup.equivalent_inference_tokens() if 0 < rates["train"] < float("inf") else float("nan")
+    if not 0 <= d_eq < float("inf"):  # price/MFU 1e-308 or 1e308: division by zero, or $inf and "saves nan%"
+        raise PlanningError(_RANGE)
+    N, D = terms.iso_loss_allocation(target, d_eq)
     N0, D0 = terms.iso_loss_allocation(target, 0.0)
+    if not all(0 < x < float("inf") for b in (setup.breakdown(N, D), setup.breakdown(N0, D0))
+               for x in (b.dollars, b.gpu_hours)):
+        raise PlanningError(_RANGE)
     notes = ["energy is GPU-hours at board power (TDP)"]
     defaults = [a.name for a in (setup.train_gpu, setup.inference_gpu)
                 if a.name in ACCELERATORS and a.price_per_hour == ACCELERATORS[a.name].price_per_hour]

@@ -23,7 +23,7 @@ from scalinglab.fitting.result import FitResult
 from scalinglab.laws.base import minimise_log_n
 from scalinglab.laws.data_constrained import BASE_NAMES, MUENNIGHOFF_C4
 from scalinglab.laws.registry import get_law
-from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, positive
+from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, fmt_loss, positive
 from scalinglab.results import Result
 
 
@@ -60,11 +60,11 @@ class DataConstrainedPlan(Result):
         u = self.unconstrained
         lines = [f"C = {self.compute:.3g} FLOPs with {fmt(self.unique_tokens)} unique tokens ({self.law})",
                  f"  best allocation : N = {fmt(self.N)} params, D = {fmt(self.D)} tokens "
-                 f"= {_epochs(self.epochs)} epochs, loss {self.loss:.4f}",
+                 f"= {_epochs(self.epochs)} epochs, loss {fmt_loss(self.loss)}",
                  f"  unlimited data  : N = {fmt(u['N'])}, D = {fmt(u['D'])} (would be {_epochs(u['epochs'])} epochs), "
-                 f"loss {u['loss']:.4f}",
+                 f"loss {fmt_loss(u['loss'])}",
                  f"  that allocation on the {fmt(self.unique_tokens)} unique tokens: loss "
-                 f"{self.chinchilla_with_repeats_loss:.4f}"]
+                 f"{fmt_loss(self.chinchilla_with_repeats_loss)}"]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -80,6 +80,8 @@ def plan_data_constrained(fit: FitResult, compute: float, unique_tokens: float) 
         raise PlanningError(f"data-constrained planning needs the data-constrained law, not {fit.law.name!r}")
     C = positive(compute, "`compute`")
     U = positive(unique_tokens, "`unique_tokens`")
+    if U < 1:  # 1e-308 printed "inf epochs" and a 112-digit loss
+        raise PlanningError(f"`unique_tokens` must be at least 1 token, got {U:g}")
     N, loss, _ = minimise_log_n(lambda x: _loss(fit, np.exp(x), C / (6 * np.exp(x)), U), 0.5 * np.log(C / 6),
                                 half_width=12.0, points=481, vectorised=True)
     D = C / (6 * N)

@@ -8,6 +8,7 @@ given size (the paper's framing: "a 7B-quality model").
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -65,14 +66,18 @@ class InferencePlan(Result):
 
     def text(self) -> str:
         o, r = self.optimal, self.reference
+
+        def g(x: float, spec: str) -> str:  # 1e200 inference tokens printed 140-digit ratios
+            return f"{x:{spec}}" if abs(x) < 1e6 else f"{x:.3g}"
+
         lines = [
             f"Target loss {self.target_loss:.4f} with {fmt(self.inference_tokens)} inference tokens ({self.law})",
             f"  inference-aware : N = {fmt(o.N)} params, D = {fmt(o.D)} tokens "
-            f"({o.tokens_per_param:.1f} tokens/param), lifetime {o.flops:.3e} FLOPs "
+            f"({g(o.tokens_per_param, '.1f')} tokens/param), lifetime {o.flops:.3e} FLOPs "
             f"(train {o.training_flops:.3e} + inference {o.inference_flops:.3e})",
             f"  Chinchilla ref. : N = {fmt(r.N)} params, D = {fmt(r.D)} tokens "
-            f"({r.tokens_per_param:.1f} tokens/param), lifetime {r.flops:.3e} FLOPs",
-            f"  → {o.N / r.N:.3f}× the parameters on {o.D / r.D:.3f}× the tokens; "
+            f"({g(r.tokens_per_param, '.1f')} tokens/param), lifetime {r.flops:.3e} FLOPs",
+            f"  → {g(o.N / r.N, '.3f')}× the parameters on {g(o.D / r.D, '.3f')}× the tokens; "
             f"{100 * self.flops_saving:.1f}% fewer lifetime FLOPs",
         ]
         lines += [f"  note: {n}" for n in self.notes]
@@ -87,6 +92,8 @@ def resolve_target(terms: ChinchillaTerms, target_loss: float | None, reference_
         n_ref = positive(reference_params, "`reference_params`")
         return float(terms.loss(n_ref, terms.compute_optimal_tokens(n_ref)))
     assert target_loss is not None
+    if not math.isfinite(target_loss):
+        raise PlanningError(f"`target_loss` must be a finite number, got {target_loss:g}")
     terms.check_reachable(target_loss)
     return float(target_loss)
 
@@ -105,7 +112,7 @@ def plan_inference(fit: FitResult, *, inference_tokens: float, target_loss: floa
     N0, D0 = terms.iso_loss_allocation(target, 0.0)
     notes = []
     if D / N > 1e4:
-        notes.append(f"{D / N:.0f} tokens per parameter is far outside the range scaling laws were "
+        notes.append(f"{D / N:{'.0f' if D < 1e15 * N else '.3g'}} tokens per parameter is far outside the range scaling laws were "
                      "fitted on; treat the extrapolation with care")
     return InferencePlan(target, d_inf, allocation(N, D, d_inf), allocation(N0, D0, d_inf), fit.law.name,
                          fit.source, notes)

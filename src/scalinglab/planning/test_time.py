@@ -80,4 +80,8 @@ def test_time_tradeoff(size_ratio: float, inference_ratio: float | None = None, 
         if pretrain_tokens is not None or inference_tokens is not None:
             raise PlanningError("give `inference_ratio` or the token counts, not both")
         R = positive(inference_ratio, "`inference_ratio`")
+    names = "`inference_ratio`" if inference_ratio is not None else "`inference_tokens` / `pretrain_tokens`"
+    if not (R > 0 and M + 3 * (M - 1) / R < float("inf")):  # R = 1e-308 printed "K = inf", exit 0
+        raise PlanningError(f"K = M + 3(M − 1)/R is past the float range for `size_ratio` {M:g} and R = "
+                            f"{names} = {R:g}")
     return TestTimeTradeoff(M, R)
