@@ -138,3 +138,23 @@ def test_predict_unknown_law_says_it_has_no_preset(cli):
     """--law nosuch said only "give --fit FIT.json ... or --preset NAME"."""
     line = _only_error(cli("predict", "--law", "nosuch", "--params", "1e9", "--tokens", "1e9"))
     assert line.startswith("error: --law 'nosuch' has no preset of that name; give --fit FIT.json or --preset NAME")
+
+
+@pytest.mark.parametrize("point", [("--params", "5", "--tokens", "7"), ("--input", "N=5")])
+def test_predict_at_a_table_and_a_point_conflict(cli, tmp_path, point):
+    """The point was silently ignored: the table's predictions, exit 0."""
+    at = tmp_path / "at.csv"
+    at.write_text("N,D\n1e9,1e10\n")
+    line = _only_error(cli("predict", "--preset", "epoch2024", "--at", str(at), *point))
+    assert line == ("error: give either --at (a table of points) or a point (--params, --tokens, --compute, "
+                    "--unique-tokens, --input), not both")
+    cli("predict", "--preset", "epoch2024", "--at", str(at), check=True)
+
+
+@pytest.mark.parametrize("extra", [("--out", "plan.json"), ("--plot", "plan.png", "--json")])
+def test_snell_k_with_out_or_plot_is_refused(cli, tmp_path, extra):
+    """--out/--plot were ignored with --size-ratio: exit 0 and nothing written."""
+    extra = tuple(str(tmp_path / e) if "." in e else e for e in extra)
+    line = _only_error(cli("plan", "test-time", "--size-ratio", "2", "--inference-ratio", "1", *extra))
+    assert line == "error: --out and --plot go with --test-time-fit or --size-law, not Snell's K"
+    assert not list(tmp_path.iterdir())

@@ -135,6 +135,8 @@ def test_time(
         if size_ratio is None:
             raise PlanningError("give --size-ratio (Snell's K), --test-time-fit or --size-law with --sizes "
                                 "(plan model size × samples)")
+        if out is not None or plot is not None:  # they were ignored: exit 0, nothing written
+            raise PlanningError("--out and --plot go with --test-time-fit or --size-law, not Snell's K")
         return emit(planning.test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
                                                 inference_tokens=inference_tokens), json)
     check_outputs(out, plot, report.TEST_TIME_FORMATS)  # before planning: a bad --plot was a matplotlib traceback

@@ -136,6 +136,9 @@ def predict(result: FitResult | ApproachResult, *, params: float | None = None, 
         return AllocationTable.at(result, [compute])  # type: ignore[arg-type]
     if law is not None and result.law.name != law:
         raise ScalingLabError(f"`law` {law} does not match the fit's law {result.law.name!r}")
+    if at is not None and (inputs or any(v is not None for v in (params, tokens, compute, unique_tokens))):
+        raise ScalingLabError("give either `at` (a table of points) or a point (`params`, `tokens`, `compute`, "
+                              "`unique_tokens`, `inputs`), not both")  # the point was silently ignored
     if at is not None:  # one vectorised call over every point (and every bootstrap draw); plain CSVs: no pandas
         return PredictionTable(result.law.name, predict_columns(result, at, columns=columns))
     return predict_point(result, params, tokens, compute, unique_tokens, inputs)  # type: ignore[arg-type]
