@@ -135,3 +135,9 @@ def test_test_time_coverage_huge_k_is_short(cli):
 def test_test_time_bins_pilot_zero_is_refused(cli):
     line = _only_error(cli("test-time", "bins", MONKEYS, "--samples-per-problem", "10", "--pilot", "0"))
     assert line == "error: --pilot must be a positive whole number, got 0"  # it ran without a pilot
+
+
+def test_select_a_law_named_twice_is_refused(cli):
+    """chinchilla,chinchilla was fitted and ranked twice (ranks 1 and 2, the same error)."""
+    line = _only_error(cli("select", "bundled:chinchilla", "--laws", "chinchilla,kaplan,chinchilla", "--bootstrap", "0"))
+    assert line == "error: --laws names 'chinchilla' more than once"
