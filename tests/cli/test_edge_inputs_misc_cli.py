@@ -141,3 +141,26 @@ def test_select_a_law_named_twice_is_refused(cli):
     """chinchilla,chinchilla was fitted and ranked twice (ranks 1 and 2, the same error)."""
     line = _only_error(cli("select", "bundled:chinchilla", "--laws", "chinchilla,kaplan,chinchilla", "--bootstrap", "0"))
     assert line == "error: --laws names 'chinchilla' more than once"
+
+
+def test_other_saved_files_given_as_a_fit_or_a_table_say_what_they_are(cli, tmp_path):
+    """A test-time fit given as a table was called 'a saved fit (from `scalinglab fit --out` ...)'; a Sloth model
+    or a test-time fit given as --fit said only 'a fit needs at least 'law' and 'params''."""
+    tt, sk = tmp_path / "tt.json", tmp_path / "sloth.json"
+    cli("test-time", "fit", MONKEYS, "--models", "Pythia 70M", "--out", tt, check=True)
+    cli("skills", "fit", "bundled:sloth_scores", "--method", "flops", "--out", sk, check=True)
+    line = _only_error(cli("density", tt, "-r", "Llama"))
+    assert line.startswith(f"error: {tt}: is a saved test-time fit (from `scalinglab test-time fit --out`")
+    for path, kind in ((tt, "scalinglab.test-time-fit/1"), (sk, "scalinglab.sloth")):
+        line = _only_error(cli("forecast", "bundled:gpt3_curves", "--fit", path, "--run", "gpt3-xl",
+                               "--final-tokens", "3e11"))
+        assert line == (f"error: {path}: a fit needs at least 'law' and 'params' (this is a {kind!r} file, "
+                        "not a FIT.json from `scalinglab fit --out`)")
+
+
+def test_forecast_interval_level_is_not_rounded_to_100_percent(cli, tmp_path):
+    fit = tmp_path / "fit.json"
+    cli("fit", "bundled:chinchilla", "--out", str(fit), check=True)
+    out = cli("forecast", "bundled:gpt3_curves", "--fit", fit, "--run", "gpt3-xl", "--final-tokens", "3e11",
+              "--bootstrap", "5", "--level", "0.9999999999", check=True).stdout
+    assert "99.99999999% interval" in out and "100% interval" not in out, out
