@@ -164,3 +164,10 @@ def test_forecast_interval_level_is_not_rounded_to_100_percent(cli, tmp_path):
     out = cli("forecast", "bundled:gpt3_curves", "--fit", fit, "--run", "gpt3-xl", "--final-tokens", "3e11",
               "--bootstrap", "5", "--level", "0.9999999999", check=True).stdout
     assert "99.99999999% interval" in out and "100% interval" not in out, out
+
+
+def test_report_post_that_is_a_folder(cli, tmp_path):
+    """It was an IsADirectoryError traceback."""
+    line = _only_error(cli("report", "bundled:chinchilla", "--format", "svg", "-o", tmp_path / "figs",
+                           "--bootstrap", "0", "--no-planners", "--post", tmp_path))
+    assert line == f"error: {tmp_path}: is a directory, not a post_runs.csv"
