@@ -171,3 +171,11 @@ def test_report_post_that_is_a_folder(cli, tmp_path):
     line = _only_error(cli("report", "bundled:chinchilla", "--format", "svg", "-o", tmp_path / "figs",
                            "--bootstrap", "0", "--no-planners", "--post", tmp_path))
     assert line == f"error: {tmp_path}: is a directory, not a post_runs.csv"
+
+
+@pytest.mark.parametrize("args", [("evaluate", ""), ("select", "", "--laws", "chinchilla"), ("test-time", "fit", ""),
+                                  ("skills", "fit", "", "--method", "flops"), ("export", "", "-o", "x.csv")])
+def test_an_empty_table_name_says_so(cli, tmp_path, args):
+    """'' was read as '.': 'error: .: is a directory, not a table file'."""
+    assert _only_error(cli(*args, cwd=tmp_path)) == "error: the table's file name is empty"
+    assert not (tmp_path / "x.csv").exists()

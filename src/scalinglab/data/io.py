@@ -18,6 +18,8 @@ BUNDLED_PREFIX = "bundled:"
 def resolve_path(source: str | Path) -> Path:
     """A file path, or ``bundled:NAME`` for a data set shipped inside the package."""
     text = str(source)
+    if not text.strip():  # '' read as '.': 'error: .: is a directory, not a table file'
+        raise InputError("the table's file name is empty")
     if text.startswith(BUNDLED_PREFIX):
         from scalinglab.datasets import bundled_path
 

@@ -97,6 +97,8 @@ _EPS = 1e-12
 def resolve_path(path: str | Path) -> Path:
     """A user path, or a table shipped with the package written ``bundled:NAME``."""
     text = str(path)
+    if not text.strip():
+        raise InputError("the table's file name is empty")
     if text.startswith("bundled:"):
         from scalinglab.datasets import bundled_path
         from scalinglab.errors import ScalingLabError
