@@ -179,3 +179,29 @@ def test_an_empty_table_name_says_so(cli, tmp_path, args):
     """'' was read as '.': 'error: .: is a directory, not a table file'."""
     assert _only_error(cli(*args, cwd=tmp_path)) == "error: the table's file name is empty"
     assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.fixture
+def monkeys_with_tokens(tmp_path):
+    """The Pythia counts with a D column (300B tokens each), as `test-time sizes` needs."""
+    import pandas as pd
+
+    path = tmp_path / "counts_d.csv"
+    pd.read_csv(MONKEYS).assign(D=3e11).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(("ks", "shown"), [("100000", "100000"), ("1e308", "1e+308")])
+def test_test_time_sizes_k_past_every_model_names_k_and_the_flag(cli, monkeys_with_tokens, ks, shown):
+    """It said 'no tokens column (D) and no compute column (C) ...; name one with tokens_col or flops_col' of a
+    table that has D (the empty one left at that k), with 1e308 in all its digits."""
+    line = _only_error(cli("test-time", "sizes", monkeys_with_tokens, "--ks", ks))
+    assert line == (f"error: {monkeys_with_tokens}: at k = {shown} no model has k samples per problem and a coverage "
+                    "above 0; give smaller --ks")
+
+
+def test_a_saved_size_law_given_as_a_table_says_what_it_is(cli, monkeys_with_tokens, tmp_path):
+    law = tmp_path / "sizes.json"
+    cli("test-time", "sizes", monkeys_with_tokens, "--ks", "1", "--out", law, check=True)
+    line = _only_error(cli("test-time", "fit", law))
+    assert line.startswith(f"error: {law}: is a saved size law (from `scalinglab test-time sizes --out`")
