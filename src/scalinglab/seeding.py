@@ -20,9 +20,18 @@ def check_whole(value: Any, name: str, minimum: int, what: str) -> int:
     return int(value)
 
 
+#: The most bootstrap resamples any command takes (1e20 was a numpy 'Maximum allowed dimension' traceback in
+#: forecast and a run that never ended in select).
+MAX_BOOTSTRAP = 1_000_000
+
+
 def check_bootstrap(bootstrap: Any) -> int:
-    """The number of bootstrap resamples: 0 (none) or more."""
-    return check_whole(bootstrap, "bootstrap", 0, "0 or a positive number of resamples")
+    """The number of bootstrap resamples: 0 (none) up to :data:`MAX_BOOTSTRAP`."""
+    n = check_whole(bootstrap, "bootstrap", 0, "0 or a positive number of resamples")
+    if n > MAX_BOOTSTRAP:
+        got = f"{n:,}" if n < 10**15 else f"{n:.3g}"
+        raise InputError(f"`bootstrap` must be at most {MAX_BOOTSTRAP:,} resamples, got {got}")
+    return n
 
 
 def make_rng(seed: int | None) -> Any:

@@ -77,9 +77,9 @@ def parse_floats(text: str, flag: str, *, positive: bool = False, whole: bool = 
     return values
 
 
-def parse_budgets(text: str, flag: str = "--budgets") -> tuple[float, ...]:
-    """Comma-separated FLOP budgets (positive numbers) of option ``flag``."""
-    return parse_floats(text, flag, positive=True, what="FLOP counts")
+def parse_budgets(text: str, flag: str = "--budgets", what: str = "FLOP counts") -> tuple[float, ...]:
+    """Comma-separated FLOP budgets (or other positive ``what``) of option ``flag``."""
+    return parse_floats(text, flag, positive=True, what=what)
 
 
 def parse_names(text: str | None, flag: str) -> list[str] | None:

@@ -146,8 +146,8 @@ def report(
     with Bars() as bars:
         res = reports.make_report(
             data, out, fmt=fmt, law=law, loss=loss, delta=delta, bootstrap=bootstrap, seed=seed, fit=fit,
-            target=target, budgets=parse_budgets(budgets), planners=planners, title=title,
-            unique_tokens=parse_budgets(unique_tokens, "--unique-tokens") if unique_tokens else None, curves=curves,
+            target=target, budgets=parse_budgets(budgets), planners=planners, title=title, curves=curves,
+            unique_tokens=parse_budgets(unique_tokens, "--unique-tokens", "token counts") if unique_tokens else None,
             curves_train_models=curves_train_models, curves_min_tokens=curves_min_tokens, curves_grid=curves_grid,
             post=post, columns=columns, progress=bars)
     note_dropped(res.runs)

@@ -80,8 +80,9 @@ def forecast(
 ) -> None:
     """Forecast a run's final loss from its curve so far and its family's law; gate on track/behind."""
     table = note_dropped(curve_laws.load_curves(curves, **columns))
-    res = curve_laws.forecast_run(table, fitting.FitResult.load(fit), run, final_tokens, level, bootstrap, seed, min_tokens,
-                       tolerance=tolerance, target_loss=target_loss, method=method, run_seed=run_seed)
+    res = curve_laws.forecast_run(table, fitting.FitResult.load(fit), run, final_tokens, level, bootstrap, seed,
+                                  min_tokens, tolerance=tolerance, target_loss=target_loss, method=method,
+                                  run_seed=run_seed)
     emit(res, json)
     if strict and not res["gate"]["passed"]:
         raise typer.Exit(1)

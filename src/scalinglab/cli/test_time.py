@@ -9,6 +9,7 @@ import typer
 from scalinglab import report, testtime
 from scalinglab.cli.common import check_outputs, command, emit, parse_floats, parse_names
 from scalinglab.cli.options import Json, a, o
+from scalinglab.errors import ScalingLabError
 
 app = typer.Typer(name="test-time", no_args_is_help=True,
                   help="Repeated sampling: coverage (pass@k) and test-time laws fitted from samples.")
@@ -70,6 +71,8 @@ def bins(
     seed: o(int, "Seed of the pilot subsample.") = 0, json: Json = False,
 ) -> None:
     """Snell et al.'s difficulty bins: samples per bin that maximise coverage, against uniform sampling."""
+    if pilot is not None and pilot < 1:  # 0 was taken as 'no pilot' without a word
+        raise ScalingLabError(f"--pilot must be a positive whole number, got {pilot}")
     table = testtime.load_counts(data)
     emit(testtime.allocate_by_difficulty(table.subsample(pilot, seed) if pilot else table, samples_per_problem,
                                          n_bins=n_bins, evaluate_on=table if pilot else None), json)

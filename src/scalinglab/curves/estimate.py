@@ -29,7 +29,7 @@ from scalinglab.fitting.optimize import Problem, minimise_from, scan_starts
 from scalinglab.fitting.result import FitResult
 from scalinglab.laws.base import Law
 from scalinglab.laws.registry import get_law
-from scalinglab.seeding import make_rng
+from scalinglab.seeding import check_bootstrap, make_rng
 from scalinglab.threads import single_blas_thread
 
 #: Checkpoints with D ≤ this many tokens are dropped (the guide's ``cut_beginning``, §3).
@@ -314,6 +314,13 @@ def fit_curves(train: pd.DataFrame, law: str | Law = "chinchilla", method: str =
         raise InputError(f"unknown weighting {weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
     start = time.perf_counter()
     base = get_law(law)
+    missing = [k for k in base.inputs if k not in train.columns]
+    if missing:  # bnsl's x or data-constrained's U were a KeyError traceback
+        raise InputError(f"`law` {base.name!r} needs the input(s) {', '.join(missing)}, which learning curves "
+                         f"do not have (they have N, D and C)")
+    if method == "curve_fit" and base.name != "chinchilla":  # kaplan-n, compute, ... were a KeyError
+        raise InputError(f"the curve_fit recipe is the guide's Chinchilla fit; for `law` {base.name!r} use the "
+                         "lsq or huber objective")
     fixed = dict(fixed or {})
     fit_law: Law = FixedLaw(base, fixed) if fixed else base
     if len(train) < fit_law.min_points:
@@ -359,6 +366,7 @@ def bootstrap_curves(train: pd.DataFrame, n: int, seed: int | None = 0, law: str
     """
     if n < 1:
         raise InputError(f"`bootstrap` must be ≥ 1, got {n}")
+    check_bootstrap(n)
     sizes = train.groupby("model", sort=False)["N"].first()  # in order of appearance, like ``models``
     models = sizes.index.tolist()
     if sizes.nunique() < 2:

@@ -49,7 +49,7 @@ class Forecast(dict, Result):
             f"Run {self['run']}{seed}: N={self['N']:.4g}, {self['tokens_seen']:.3g} of {self['final_tokens']:.3g} "
             f"tokens, last loss {self['last_loss']:.4f}",
             f"Forecast at {self['final_tokens']:.3g} tokens: {self['forecast']:.4f}"
-            + (f"  ({100 * self['level']:g}% interval {iv[0]:.4f}–{iv[1]:.4f})" if iv else "")
+            + (f"  ({100 * self['level']:.10g}% interval {iv[0]:.4f}–{iv[1]:.4f})" if iv else "")
             + f"; the family's law alone: {self['family_forecast']:.4f}",
             f"Gate: {g['status']} (run is {100 * g['relative_gap']:+.2f} % vs the law, tolerance "
             f"{100 * g['tolerance']:g} %){target}"])

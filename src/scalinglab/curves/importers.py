@@ -42,13 +42,19 @@ def _finish(step: np.ndarray, loss: np.ndarray, tokens: np.ndarray | None, token
             model: str, n_params: float | None, source: str) -> pd.DataFrame:
     """Assemble the curves frame; D from tokens or step × tokens_per_step; drop (and count, in
     ``attrs["dropped"]``) rows without a finite positive loss and D."""
-    if n_params is None or not n_params > 0:
+    if n_params is None:
         raise InputError("the number of parameters N is needed (`n_params`)", file=source)
+    if not (np.isfinite(n_params) and n_params > 0):  # inf was written as N; -1 and nan read as 'not given'
+        raise InputError(f"`n_params` must be a positive finite number, got {n_params:g}", file=source)
+    if tokens_per_step is not None and not (np.isfinite(tokens_per_step) and tokens_per_step > 0):
+        raise InputError(f"`tokens_per_step` must be a positive finite number, got {tokens_per_step:g}",
+                         file=source)
     if tokens is None:
-        if tokens_per_step is None or not tokens_per_step > 0:
+        if tokens_per_step is None:
             raise InputError("no tokens column/metric found; give `tokens_per_step` (tokens per optimiser "
                              "step = batch size × sequence length) or `tokens_metric`", file=source)
-        tokens = step * float(tokens_per_step)
+        with np.errstate(over="ignore"):  # a D past the float range is dropped below, as a non-finite one
+            tokens = step * float(tokens_per_step)
     out = pd.DataFrame({"model": model, "N": float(n_params), "D": np.asarray(tokens, dtype=float),
                         "step": np.asarray(step, dtype=float), "loss": np.asarray(loss, dtype=float)})
     ok = np.isfinite(out["loss"]) & np.isfinite(out["D"]) & (out["D"] > 0) & (out["loss"] > 0)

@@ -18,6 +18,8 @@ BUNDLED_PREFIX = "bundled:"
 def resolve_path(source: str | Path) -> Path:
     """A file path, or ``bundled:NAME`` for a data set shipped inside the package."""
     text = str(source)
+    if not text.strip():  # '' read as '.': 'error: .: is a directory, not a table file'
+        raise InputError("the table's file name is empty")
     if text.startswith(BUNDLED_PREFIX):
         from scalinglab.datasets import bundled_path
 
@@ -124,6 +126,12 @@ def _no_whole_document(text: str, path: Path) -> None:
         return  # not one JSON document either: the line-by-line reader names the bad line
     what = ("a saved fit (from `scalinglab fit --out`; predict and the planners read it)"
             if isinstance(document, dict) and "law" in document else "one JSON document")
+    kind = str(document.get("format", "")) if isinstance(document, dict) else ""
+    if kind.startswith("scalinglab.test-time-fit"):
+        what = "a saved test-time fit (from `scalinglab test-time fit --out`; `scalinglab plan test-time` reads it)"
+    elif kind.startswith("scalinglab.test-time-sizes"):
+        what = ("a saved size law (from `scalinglab test-time sizes --out`; `scalinglab plan test-time --size-law` "
+                "reads it)")
     raise InputError(f"is {what}, not a table: a table is CSV, TSV, Parquet, JSON Lines (one object per "
                      "line) or a JSON array of objects", file=str(path))
 

@@ -23,7 +23,8 @@ def huber(r: np.ndarray, delta: float, *, scaled: bool = False) -> tuple[np.ndar
     small = a <= delta
     if scaled:
         return np.where(small, 0.5 * r * r / delta, a - 0.5 * delta), np.clip(r / delta, -1.0, 1.0)
-    return np.where(small, 0.5 * r * r, delta * (a - 0.5 * delta)), np.clip(r, -delta, delta)
+    with np.errstate(over="ignore"):  # the branch np.where drops overflows for a huge δ (observe --delta 1e308)
+        return np.where(small, 0.5 * r * r, delta * (a - 0.5 * delta)), np.clip(r, -delta, delta)
 
 
 @dataclass(frozen=True)

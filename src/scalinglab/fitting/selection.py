@@ -167,6 +167,13 @@ def _check_request(split: str, bootstrap: int, seed: int | None) -> None:
     make_rng(seed)
 
 
+def _check_laws(laws: list[str]) -> None:
+    """A file's candidate laws name each law once (:func:`select_laws` itself may compare a law with itself)."""
+    twice = sorted({n for n in laws if list(laws).count(n) > 1})
+    if twice:  # each was fitted and ranked twice
+        raise ScalingLabError(f"`laws` names {', '.join(map(repr, twice))} more than once")
+
+
 def select_laws(runs: RunsTable, laws: list[str], split: str = "N", holdout: float = 0.2,
                 bootstrap: int = 100, seed: int | None = 0, level: float = 0.95) -> SelectionResult:
     """Rank ``laws`` by their extrapolation error on the runs held out at the largest ``split``."""
@@ -190,6 +197,7 @@ def select_laws_file(data: Any, laws: list[str], split: str = "N", holdout: floa
     from scalinglab.data.runs import load_runs
     from scalinglab.laws.registry import get_law
 
+    _check_laws(laws)
     _check_request(split, bootstrap, seed)  # before reading: a bad split was a KeyError in the loader
     candidates = [get_law(n) for n in laws]
     need = {split, "loss"} | {law.column_of(k) for law in candidates for k in law.inputs}

@@ -45,6 +45,8 @@ def _read(source: str | Path | pd.DataFrame, metric: str) -> tuple[pd.DataFrame,
             frame = pd.read_csv(source, dtype=str, keep_default_na=False)
         except FileNotFoundError:
             raise InputError("no such file", file=name) from None
+        except IsADirectoryError:  # it was a traceback (report --post FOLDER)
+            raise InputError("is a directory, not a post_runs.csv", file=name) from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
             raise InputError(f"not a readable CSV: {str(e).splitlines()[0]}", file=name) from None
     for col in (*NEEDED, metric):

@@ -22,6 +22,9 @@ from scalinglab.results import Result
 from scalinglab.serialize import write_text_atomic
 
 FORMATS = ("html", "png", "svg")
+#: The largest `target` compute: far past it the law's loss is E to float precision and the figures' axes
+#: overflow.
+MAX_TARGET = 1e60
 
 
 def report_figures(runs: RunsTable, result: FitResult, target: float | None = None,
@@ -151,8 +154,8 @@ def make_report(data: Any, out: str | Path, *, fmt: str = "html", law: str = "ch
     fmt, out, columns = fmt.lower(), Path(out), columns or {}
     if fmt not in FORMATS:
         raise ScalingLabError(f"`fmt` must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}, got {fmt!r}")
-    if not target > 0:
-        raise ScalingLabError("`target` must be a positive number of FLOPs")
+    if not 0 < target <= MAX_TARGET:  # inf and 1e308 were numpy warnings then a matplotlib traceback
+        raise ScalingLabError(f"`target` must be a positive number of FLOPs up to {MAX_TARGET:g}, got {target:g}")
     if fmt == "html":
         check_writable(out)  # before the fit and the figures spend any compute
     elif out.exists() and not out.is_dir():
@@ -169,7 +172,11 @@ def make_report(data: Any, out: str | Path, *, fmt: str = "html", law: str = "ch
         from scalinglab.curves.estimate import load_curves
 
         table = load_curves(curves, model_col=columns.get("model_col"), drop_invalid=columns.get("drop_invalid", False))
-        part = curves_part(table, curves_train_models, curves_min_tokens, grid=curves_grid)
+        try:
+            part = curves_part(table, curves_train_models, curves_min_tokens, grid=curves_grid)
+        except ScalingLabError as exc:  # evaluate's names are curves_* here (it said 'train_models must be ...')
+            raise ScalingLabError(str(exc).replace("`train_models`", "`curves_train_models`")
+                                  .replace("`min_tokens`", "`curves_min_tokens`")) from None
     post_fit = None
     if post is not None:
         from scalinglab.planning.post_training import fit_post_runs

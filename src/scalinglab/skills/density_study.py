@@ -13,6 +13,7 @@ Errors name parameters as `name` (the CLI shows its flags instead).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -57,7 +58,9 @@ def load_density_table(data: str, benchmarks: Sequence[str], cols: DensityColumn
             raise InputError(f"column {col!r} not found", file=data, column=col)
     for col in numeric:
         df[col] = validate.numeric_column(df, col, file=data, positive=True)
-    dates = pd.to_datetime(df[cols.date], errors="coerce")
+    with warnings.catch_warnings():  # a column of names warned 'Could not infer format' before the error below
+        warnings.simplefilter("ignore", UserWarning)
+        dates = pd.to_datetime(df[cols.date], errors="coerce")
     bad = np.flatnonzero((dates.isna() & df[cols.date].notna()).to_numpy())
     if bad.size:
         raise InputError(f"{df[cols.date].iloc[bad[0]]!r} is not a date (YYYY-MM-DD)", file=data,

@@ -97,6 +97,8 @@ _EPS = 1e-12
 def resolve_path(path: str | Path) -> Path:
     """A user path, or a table shipped with the package written ``bundled:NAME``."""
     text = str(path)
+    if not text.strip():
+        raise InputError("the table's file name is empty")
     if text.startswith("bundled:"):
         from scalinglab.datasets import bundled_path
         from scalinglab.errors import ScalingLabError
@@ -106,6 +108,8 @@ def resolve_path(path: str | Path) -> Path:
         except ScalingLabError as exc:
             raise InputError(str(exc), file=text) from None
     p = Path(text)
+    if p.is_dir():  # it said 'no such file'
+        raise InputError("is a directory, not a table file", file=text)
     if not p.is_file():
         raise InputError("no such file", file=text)
     return p
@@ -497,6 +501,8 @@ def holdout_split(df: pd.DataFrame, *, by: str, top_fraction: float | None = Non
     """
     if (top_fraction is None) == (cutoff is None):
         raise InputError("give exactly one of a top fraction or a cutoff")
+    if cutoff is not None and not np.isfinite(cutoff):
+        raise InputError(f"`cutoff` must be a finite number, got {cutoff:g}")
     if by not in df.columns:
         raise InputError(f"unknown column {by!r} to split by", column=by)
     values = pd.to_numeric(df[by], errors="coerce")
@@ -552,6 +558,9 @@ def evaluate_holdout(df: pd.DataFrame, benchmarks: Sequence[str], *, target: str
                                         cutoff=cutoff)
     if len(test_idx) == 0:
         raise InputError("the holdout rule leaves no test models")
+    if len(train_idx) == 0:  # it said '`n_components` = 3 must be between 1 and min(models, benchmarks) = 0'
+        raise InputError("the holdout rule leaves no train models" + (
+            f": no model has {by!r} <= `cutoff` {cutoff:g}" if cutoff is not None else ""))
     train, test = data.loc[train_idx], data.loc[test_idx]
     law = ObservationalScalingLaw(benchmarks, n_components=n_components, delta=delta,
                                   floor_max=floor_max, fit_floor=fit_floor)

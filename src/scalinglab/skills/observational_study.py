@@ -60,8 +60,8 @@ def load_observations(data: str, benchmarks: Sequence[str] | None = None, target
                       paper_set: bool = False, families: Sequence[str] | None = None
                       ) -> tuple[pd.DataFrame, list[str]]:
     """The table (with a ``target`` column when one is named) and its benchmark columns."""
-    if target.scale <= 0:
-        raise InputError(f"`target_scale` must be positive, got {target.scale:g}")
+    if not (np.isfinite(target.scale) and target.scale > 0):  # nan read as 'no model has the target'
+        raise InputError(f"`target_scale` must be a positive finite number, got {target.scale:g}")
     if not 0.0 <= target.floor < 1.0:
         raise InputError(f"`target_floor` must be in [0, 1), got {target.floor:g}")
     df, bench = obs.load_score_table(data, list(benchmarks) if benchmarks else None, target=target.column,
@@ -233,6 +233,8 @@ def observe_evaluate(data: str, target: Target, benchmarks: Sequence[str] | None
     df, bench = load_observations(data, benchmarks, target, paper_set=paper_set, families=families)
     if (holdout_top is None) == (cutoff is None):
         raise InputError("give exactly one of `holdout_top` or `cutoff`")
+    if holdout_top is not None and not 0.0 < holdout_top < 1.0:  # it said 'top fraction 0.0 must be ...'
+        raise InputError(f"`holdout_top` must be a fraction in (0, 1), got {holdout_top:g}")
     by = (rank_by or "target") if holdout_top is not None else cutoff_by
     if by != "target" and by not in df.columns:
         raise InputError(f"unknown column {by!r}", file=data, column=by)

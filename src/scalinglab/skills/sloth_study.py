@@ -13,6 +13,7 @@ Every result follows :class:`scalinglab.results.Result`. Errors name parameters 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,8 +301,8 @@ def parse_points(text: str | None) -> list[tuple[float, float]]:
             s, t = (float(v) for v in item.split(":"))
         except ValueError:
             raise InputError(f"`points` expects PARAMS_B:TOKENS_T pairs like 70:15, got {item!r}") from None
-        if not (s > 0 and t > 0):
-            raise InputError(f"`points` sizes and token counts must be positive, got {item!r}")
+        if not (0 < s < math.inf and 0 < t < math.inf):  # inf:15 was predicted as a row of nan
+            raise InputError(f"`points` sizes and token counts must be positive finite numbers, got {item!r}")
         points.append((s, t))
     return points
 

@@ -19,7 +19,8 @@ def _check(n: np.ndarray, c: np.ndarray, k: int) -> None:
     if np.any(n < 1) or np.any(c < 0) or np.any(c > n):
         raise InputError("need n >= 1 and 0 <= c <= n for every problem")
     if np.any(k > n):
-        raise InputError(f"k = {k} is more than the {int(n.min())} samples drawn for some problem; "
+        shown = k if k < 1e15 else f"{k:.3g}"  # --ks 1e308 printed all 309 digits
+        raise InputError(f"k = {shown} is more than the {int(n.min())} samples drawn for some problem; "
                          "pass@k is defined only for k <= n")
 
 

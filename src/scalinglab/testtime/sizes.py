@@ -118,6 +118,10 @@ def fit_sizes(counts: ProblemCounts, ks: tuple[int, ...] = (1, 10, 100), *, boot
                 left_out += 1
                 continue
             rows.append({"model": m, "N": float(g["N"].iloc[0]), "D": float(g["D"].iloc[0]), "loss": -np.log(cov)})
+        if not rows:  # it said 'no tokens column (D) ...' of an empty table, with k in all its digits
+            shown = k if k < 1e15 else f"{k:.3g}"
+            raise InputError(f"at k = {shown} no model has k samples per problem and a coverage above 0; give "
+                             "smaller `ks`", file=counts.source)
         if left_out:
             notes.append(f"k = {k}: {left_out} model(s) left out (fewer than k samples or coverage 0)")
         runs = load_runs(pd.DataFrame(rows), name=f"{counts.source} (-log coverage at k = {k})")
