@@ -154,7 +154,7 @@ def test_other_saved_files_given_as_a_fit_or_a_table_say_what_they_are(cli, tmp_
     for path, kind in ((tt, "scalinglab.test-time-fit/1"), (sk, "scalinglab.sloth")):
         line = _only_error(cli("forecast", "bundled:gpt3_curves", "--fit", path, "--run", "gpt3-xl",
                                "--final-tokens", "3e11"))
-        assert line == (f"error: {path}: a fit needs at least 'law' and 'params' (this is a {kind!r} file, "
+        assert line == (f"error: {path}: a fit needs at least 'law' and 'params' (its kind is {kind!r}: "
                         "not a FIT.json from `scalinglab fit --out`)")
 
 

@@ -69,7 +69,7 @@ class FitResult(Result):
     def from_dict(cls, d: dict[str, Any], source: str = "<dict>") -> FitResult:
         if not isinstance(d, dict) or "law" not in d or "params" not in d:
             kind = str(d.get("format") or d.get("kind") or "") if isinstance(d, dict) else ""
-            seen = f" (this is a {kind!r} file, not a FIT.json from `scalinglab fit --out`)" if kind else ""
+            seen = f" (its kind is {kind!r}: not a FIT.json from `scalinglab fit --out`)" if kind else ""
             raise InputError(f"a fit needs at least 'law' and 'params'{seen}", file=source)
         if not isinstance(d["law"], str):
             raise InputError("'law' must be a law name", file=source, key="law")
