@@ -205,3 +205,4 @@ def test_a_saved_size_law_given_as_a_table_says_what_it_is(cli, monkeys_with_tok
     cli("test-time", "sizes", monkeys_with_tokens, "--ks", "1", "--out", law, check=True)
     line = _only_error(cli("test-time", "fit", law))
     assert line.startswith(f"error: {law}: is a saved size law (from `scalinglab test-time sizes --out`")
+

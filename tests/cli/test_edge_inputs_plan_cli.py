@@ -158,3 +158,12 @@ def test_snell_k_with_out_or_plot_is_refused(cli, tmp_path, extra):
     line = _only_error(cli("plan", "test-time", "--size-ratio", "2", "--inference-ratio", "1", *extra))
     assert line == "error: --out and --plot go with --test-time-fit or --size-law, not Snell's K"
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--params", "nan", "--tokens", "1e10"), "error: --params (N) must be positive, got nan"),
+    (("--params", "1e9", "--tokens", "-1"), "error: --tokens (D) must be positive, got -1"),
+])
+def test_hyperparams_bad_size_names_the_flag(cli, args, expected):
+    """It said 'the parameter count N must be positive', naming no flag."""
+    assert _only_error(cli("plan", "hyperparams", *args)) == expected

@@ -46,10 +46,10 @@ class HyperparamPlan:
                 f"  from {self.source}")
 
 
-def plan_hyperparams(source: FitResult | str, N: float, D: float, level: float = 0.95) -> HyperparamPlan:
-    """η*, B* from a fitted ``hyperparams`` law (FitResult) or a published optimum (a key of OPTIMA)."""
-    positive(N, "the parameter count N")
-    positive(D, "the training tokens D")
+def plan_hyperparams(source: FitResult | str, params: float, tokens: float, level: float = 0.95) -> HyperparamPlan:
+    """η*, B* for N = ``params`` and D = ``tokens`` from a fitted ``hyperparams`` law (FitResult) or a
+    published optimum (a key of OPTIMA)."""
+    N, D = positive(params, "`params` (N)"), positive(tokens, "`tokens` (D)")
     if isinstance(source, str):
         if source not in OPTIMA:
             raise PlanningError(f"unknown hyperparameter law {source!r}; known: {', '.join(sorted(OPTIMA))}")
