@@ -70,3 +70,22 @@ def test_a_fit_file_given_as_runs_says_what_it_is(cli, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"N": 1e9, "D": 2e10, "loss": 3.0}\n{"N": 1e9, "D": 2e10, "loss": 3.0\n')
     assert _only_error(cli("fit", str(bad))).startswith(f"error: {bad}: line 2: not valid JSON")
+
+
+def test_skipped_rows_note_does_not_come_before_an_error(cli, tmp_path):
+    """With --drop-invalid, 'skipped 1 invalid row(s)' came first, so an error was not the one line on stderr."""
+    path = tmp_path / "curves.csv"
+    path.write_text("model,N,D,loss\na,1e9,1e9,3\na,1e9,2e9,x\n")
+    assert _only_error(cli("evaluate", path, "--drop-invalid")) == (
+        "error: a curves evaluation needs at least two models (train and target)")
+
+
+def test_predict_at_without_tokens_names_the_col_flag(cli, tmp_path):
+    """predict has no --tokens-col: the library's `tokens_col` reads as predict's own --col D=COLUMN."""
+    at = tmp_path / "at.csv"
+    at.write_text("N\n1e9\n")
+    line = _only_error(cli("predict", "--preset", "epoch2024", "--at", at))
+    assert line.endswith("name one with --col D=COLUMN or --col C=COLUMN"), line
+    runs = tmp_path / "runs.csv"
+    runs.write_text("N,loss\n1e9,3\n2e9,2.9\n")
+    assert _only_error(cli("fit", runs)).endswith("name one with --tokens-col or --flops-col")

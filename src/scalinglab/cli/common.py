@@ -108,9 +108,11 @@ def fail(message: str, code: int = 2) -> None:
 
 _PARAM = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 
-#: Library parameter names whose CLI flag is not the command's option of the same name.
+#: Library parameter names whose CLI flag is not the command's option of the same name (a command's own
+#: option wins: `tokens_col` is `--tokens-col` in fit, `--col D=COLUMN` in predict).
 FLAG_ALIASES = {"points": "--at", "only": "--fold", "n_skills": "--skills", "k": "--train-per-family",
-                "price_per_hour": "--price", "columns": "--col"}
+                "price_per_hour": "--price", "columns": "--col", "params_col": "--col N=COLUMN",
+                "tokens_col": "--col D=COLUMN", "flops_col": "--col C=COLUMN", "loss_col": "--col loss=COLUMN"}
 
 
 def command_flags(func: Callable[..., Any]) -> dict[str, str]:

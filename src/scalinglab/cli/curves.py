@@ -45,12 +45,14 @@ def evaluate(
     if grid and (plot is not None or bootstrap):
         raise InputError(f"{'--plot draws' if plot is not None else '--bootstrap refits'} one evaluation; "
                          "it cannot be combined with --grid")
-    table = note_dropped(curve_laws.load_curves(curves, **columns))
-    fixed = curve_laws.parse_fixed(fix)
+    table = curve_laws.load_curves(curves, **columns)  # its skipped rows are noted after the work, so that
+    fixed = curve_laws.parse_fixed(fix)                 # an error stays the one line on stderr
     if grid:
-        return emit(curve_laws.grid_result(table, train_models, parse_floats(fractions, "--fractions"), law=law,
-                                           min_tokens=min_tokens, method=loss, fixed=fixed, weighting=weighting,
-                                           target=target), json)
+        cells = curve_laws.grid_result(table, train_models, parse_floats(fractions, "--fractions"), law=law,
+                                       min_tokens=min_tokens, method=loss, fixed=fixed, weighting=weighting,
+                                       target=target)
+        note_dropped(table)
+        return emit(cells, json)
     res = with_bar(bootstrap, "bootstrap over models", lambda update: curve_laws.evaluate_curves(
         table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target, bootstrap=bootstrap,
         seed=seed, progress=update))
@@ -59,6 +61,7 @@ def evaluate(
     if plot is not None:
         selection = curve_laws.Selection(train_models, min_tokens, train_fraction, target=target)
         report.save_curve_evaluation(table, res, selection, plot)
+    note_dropped(table)
     emit(res, json)
 
 
@@ -79,10 +82,11 @@ def forecast(
     json: Json = False,
 ) -> None:
     """Forecast a run's final loss from its curve so far and its family's law; gate on track/behind."""
-    table = note_dropped(curve_laws.load_curves(curves, **columns))
+    table = curve_laws.load_curves(curves, **columns)
     res = curve_laws.forecast_run(table, fitting.FitResult.load(fit), run, final_tokens, level, bootstrap, seed,
                                   min_tokens, tolerance=tolerance, target_loss=target_loss, method=method,
                                   run_seed=run_seed)
+    note_dropped(table)  # after the forecast: an error stays the one line on stderr
     emit(res, json)
     if strict and not res["gate"]["passed"]:
         raise typer.Exit(1)
