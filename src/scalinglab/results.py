@@ -29,6 +29,12 @@ from typing import Any, Protocol, runtime_checkable
 from scalinglab.errors import InputError
 from scalinglab.serialize import dumps, write_text_atomic
 
+
+def readable(x: float, spec: str = ".4f", big: str = ".4g", limit: float = 1e6) -> str:
+    """``x`` for a ``text()``: in ``spec`` (a loss to 4 decimals), or in ``big`` once ``|x|`` reaches
+    ``limit``, where fixed decimals would print dozens of digits (a loss at C = 1e-308, 1e146 epochs)."""
+    return format(x, spec if abs(x) < limit else big)
+
 __all__ = ["Result", "ResultLike", "esc", "html_pre", "html_table", "num", "read_json"]
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from scalinglab.data.runs import RunsTable
 from scalinglab.errors import InputError, ScalingLabError
-from scalinglab.results import Result
+from scalinglab.results import Result, readable
 from scalinglab.seeding import make_rng
 from scalinglab.serialize import dumps, read_json, write_text_atomic
 
@@ -153,7 +153,7 @@ def allocation_rows(opt: dict[str, Any], size: str = "N") -> list[str]:
             row += f" {np.atleast_1d(opt['tokens_per_param'])[i]:>7.1f}"
         if "loss" in opt:
             loss = np.atleast_1d(opt["loss"])[i]  # C = 1e-308: a 46-digit loss, now 3.602e+45
-            row += f" {loss:>7.4f}" if abs(loss) < 1e6 else f" {loss:>7.4g}"
+            row += " " + readable(loss, ">7.4f", ">7.4g")
         if f"{size}_interval" in opt:
             lo, hi = (np.atleast_1d(v) for v in opt[f"{size}_interval"])
             row += f"   95%: {size} in ({lo[i]:.3g}, {hi[i]:.3g})"

@@ -16,7 +16,7 @@ import numpy as np
 
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.result import FitResult
-from scalinglab.results import Result
+from scalinglab.results import Result, readable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,7 +154,7 @@ class PointPrediction(Result):
 
 def _number(value: float) -> str:
     """A loss for people: five decimals in the usual range, ``g`` format beyond (never 300 digits)."""
-    return f"{value:.5f}" if abs(value) < 1e6 else f"{value:.6g}"
+    return readable(value, ".5f", ".6g")
 
 
 def predict_point(result: FitResult, params: float | None = None, tokens: float | None = None,

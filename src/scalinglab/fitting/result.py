@@ -17,7 +17,7 @@ from scalinglab.fitting.html import DEFAULT_BUDGETS, render_fit_html
 from scalinglab.laws.base import Law
 from scalinglab.laws.presets import get_preset
 from scalinglab.laws.registry import get_law
-from scalinglab.results import Result
+from scalinglab.results import Result, readable
 from scalinglab.serialize import dumps, read_json, write_text_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -359,7 +359,7 @@ class Allocation(Result):
         for row in self.rows:
             txt = (f"C = {row['C']:.4g} FLOPs: N = {row['N']:.4g} params, D = {row['D']:.4g} tokens "
                    f"({row['tokens_per_param']:.1f} tokens/param), "
-                   f"loss {row['loss']:{'.4f' if abs(row['loss']) < 1e6 else '.4g'}}")
+                   f"loss {readable(row['loss'])}")
             if "N_interval" in row:
                 txt += (f"\n  95%: N in ({row['N_interval'][0]:.3g}, {row['N_interval'][1]:.3g}), "
                         f"D in ({row['D_interval'][0]:.3g}, {row['D_interval'][1]:.3g})")

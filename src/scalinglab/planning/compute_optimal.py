@@ -129,11 +129,6 @@ def positive(value: float | None, flag: str, allow_zero: bool = False) -> float:
     return float(value)
 
 
-def fmt_loss(x: float) -> str:
-    """A loss to 4 decimals; an astronomical one (a tiny budget) in scientific notation, not 60 digits."""
-    return f"{x:.4f}" if abs(x) < 1e6 else f"{x:.4g}"
-
-
 def fmt(x: float) -> str:
     """Human-readable count: 6.00B, 1.4T, 3.2e+23."""
     ax = abs(x)

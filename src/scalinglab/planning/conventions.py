@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from scalinglab.errors import PlanningError
-from scalinglab.results import Result
+from scalinglab.results import Result, readable
 
 CONVENTIONS = ("6nd", "deepseek")
 
@@ -95,7 +95,7 @@ class ConventionAllocation(Result):
     def text(self) -> str:
         return "\n".join(f"C = {r['C']:.4g} FLOPs (C = M·D, M = {r['M']:.4g} FLOPs/token): N = {r['N']:.4g} "
                          f"params, D = {r['D']:.4g} tokens ({r['tokens_per_param']:.1f} tokens/param), "
-                         f"loss {r['loss']:{'.4f' if abs(r['loss']) < 1e6 else '.4g'}}" for r in self.rows)
+                         f"loss {readable(r['loss'])}" for r in self.rows)
 
 
 def optimal_rows(result, C: list[float], conv: Convention) -> ConventionAllocation:

@@ -24,7 +24,7 @@ from scalinglab.errors import PlanningError
 from scalinglab.fitting.result import FitResult
 from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, positive
 from scalinglab.planning.inference import resolve_target
-from scalinglab.results import Result
+from scalinglab.results import Result, readable
 
 
 @dataclass(frozen=True)
@@ -256,10 +256,10 @@ class CostPlan(Result):
         o, r, s = self.optimal, self.reference, self.setup
 
         def n(x: float) -> str:  # 1e200 output tokens printed $2,747,583,...: 200 digits with commas
-            return f"{x:,.0f}" if x < 1e15 else f"{x:.3g}"
+            return readable(x, ",.0f", ".3g", limit=1e15)
 
         def row(label: str, b: CostBreakdown) -> str:
-            return (f"  {label:<15} N = {fmt(b.N):>7}, D = {fmt(b.D):>7} ({b.D / b.N:{'6.1f' if b.D < 1e6 * b.N else '6.3g'}} tok/param): "
+            return (f"  {label:<15} N = {fmt(b.N):>7}, D = {fmt(b.D):>7} ({readable(b.D / b.N, '6.1f', '6.3g')} tok/param): "
                     f"${n(b.dollars)} (train ${n(b.dollars_train)} + serve ${n(b.dollars_inference)}), "
                     f"{n(b.gpu_hours)} GPU-h, {n(b.energy_kwh)} kWh")
 

@@ -23,13 +23,8 @@ from scalinglab.fitting.result import FitResult
 from scalinglab.laws.base import minimise_log_n
 from scalinglab.laws.data_constrained import BASE_NAMES, MUENNIGHOFF_C4
 from scalinglab.laws.registry import get_law
-from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, fmt_loss, positive
-from scalinglab.results import Result
-
-
-def _epochs(x: float) -> str:
-    """An epoch count: 4.20, or 6.3e+146 once it is astronomically large."""
-    return f"{x:.2f}" if x < 1e6 else f"{x:.3g}"
+from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, positive
+from scalinglab.results import Result, readable
 
 
 @dataclass
@@ -60,11 +55,11 @@ class DataConstrainedPlan(Result):
         u = self.unconstrained
         lines = [f"C = {self.compute:.3g} FLOPs with {fmt(self.unique_tokens)} unique tokens ({self.law})",
                  f"  best allocation : N = {fmt(self.N)} params, D = {fmt(self.D)} tokens "
-                 f"= {_epochs(self.epochs)} epochs, loss {fmt_loss(self.loss)}",
-                 f"  unlimited data  : N = {fmt(u['N'])}, D = {fmt(u['D'])} (would be {_epochs(u['epochs'])} epochs), "
-                 f"loss {fmt_loss(u['loss'])}",
+                 f"= {readable(self.epochs, '.2f', '.3g')} epochs, loss {readable(self.loss)}",
+                 f"  unlimited data  : N = {fmt(u['N'])}, D = {fmt(u['D'])} (would be {readable(u['epochs'], '.2f', '.3g')} epochs), "
+                 f"loss {readable(u['loss'])}",
                  f"  that allocation on the {fmt(self.unique_tokens)} unique tokens: loss "
-                 f"{fmt_loss(self.chinchilla_with_repeats_loss)}"]
+                 f"{readable(self.chinchilla_with_repeats_loss)}"]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 

@@ -15,7 +15,7 @@ from typing import Any
 from scalinglab.errors import PlanningError
 from scalinglab.fitting.result import FitResult
 from scalinglab.planning.compute_optimal import ChinchillaTerms, fmt, lifetime_flops, positive
-from scalinglab.results import Result
+from scalinglab.results import Result, readable
 
 
 @dataclass
@@ -68,7 +68,7 @@ class InferencePlan(Result):
         o, r = self.optimal, self.reference
 
         def g(x: float, spec: str) -> str:  # 1e200 inference tokens printed 140-digit ratios
-            return f"{x:{spec}}" if abs(x) < 1e6 else f"{x:.3g}"
+            return readable(x, spec, ".3g")
 
         lines = [
             f"Target loss {self.target_loss:.4f} with {fmt(self.inference_tokens)} inference tokens ({self.law})",

@@ -25,8 +25,8 @@ import numpy as np
 from scalinglab.errors import PlanningError
 from scalinglab.fitting.result import FitResult
 from scalinglab.laws.base import minimise_log_n
-from scalinglab.planning.compute_optimal import fmt, fmt_loss, positive
-from scalinglab.results import Result
+from scalinglab.planning.compute_optimal import fmt, positive
+from scalinglab.results import Result, readable
 
 ROUTER_FLOPS = 14.0  # c_r, FLOPs per (token, d_model, expert·granularity, block) for routing
 
@@ -89,14 +89,14 @@ class MoEPlan(Result):
         b = self.best
         lines = [f"C = {self.compute:.3g} FLOPs, expansion rate {self.expansion:g} ({self.law})",
                  f"  best: G = {b.G:g}, N_total = {fmt(b.N_total)}, N_active = {fmt(b.N_active)}, "
-                 f"D = {fmt(b.D)} tokens, loss {fmt_loss(b.loss)}",
+                 f"D = {fmt(b.D)} tokens, loss {readable(b.loss)}",
                  f"  {'G':>4} {'N_total':>9} {'N_active':>9} {'D':>9} {'loss':>8}"]
         for o in self.options:
-            lines.append(f"  {o.G:>4g} {fmt(o.N_total):>9} {fmt(o.N_active):>9} {fmt(o.D):>9} {fmt_loss(o.loss):>8}")
+            lines.append(f"  {o.G:>4g} {fmt(o.N_total):>9} {fmt(o.N_active):>9} {fmt(o.D):>9} {readable(o.loss):>8}")
         if self.dense is not None:
             d = self.dense
             lines.append(f"  dense optimum (other fit): N = {fmt(d['N'])}, D = {fmt(d['D'])}, "
-                         f"loss {fmt_loss(d['loss'])}")
+                         f"loss {readable(d['loss'])}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -185,10 +185,10 @@ class SparsityPlan(Result):
         b = self.best
         lines = [f"C = {self.compute:.3g} FLOPs ({self.law}; C = 6 · N_active · D)",
                  f"  best: sparsity {b.S:g}, N_total = {fmt(b.N_total)}, N_active = {fmt(b.N_active)}, "
-                 f"D = {fmt(b.D)} tokens, loss {fmt_loss(b.loss)}",
+                 f"D = {fmt(b.D)} tokens, loss {readable(b.loss)}",
                  f"  {'S':>9} {'N_total':>9} {'N_active':>9} {'D':>9} {'loss':>8}"]
         for o in self.options:
-            lines.append(f"  {o.S:>9g} {fmt(o.N_total):>9} {fmt(o.N_active):>9} {fmt(o.D):>9} {fmt_loss(o.loss):>8}")
+            lines.append(f"  {o.S:>9g} {fmt(o.N_total):>9} {fmt(o.N_active):>9} {fmt(o.D):>9} {readable(o.loss):>8}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
