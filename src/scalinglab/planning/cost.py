@@ -289,8 +289,8 @@ def plan_cost(fit: FitResult, setup: CostSetup, *, target_loss: float | None = N
         raise PlanningError(_RANGE)
     N, D = terms.iso_loss_allocation(target, d_eq)
     N0, D0 = terms.iso_loss_allocation(target, 0.0)
-    if not all(0 < x < float("inf") for b in (setup.breakdown(N, D), setup.breakdown(N0, D0))
-               for x in (b.dollars, b.gpu_hours)):
+    best, chinchilla = setup.breakdown(N, D), setup.breakdown(N0, D0)
+    if not all(0 < x < float("inf") for b in (best, chinchilla) for x in (b.dollars, b.gpu_hours)):
         raise PlanningError(_RANGE)
     notes = ["energy is GPU-hours at board power (TDP)"]
     defaults = [a.name for a in (setup.train_gpu, setup.inference_gpu)
@@ -300,4 +300,4 @@ def plan_cost(fit: FitResult, setup: CostSetup, *, target_loss: float | None = N
                      "set yours with --price / --inference-price")
     if setup.train_gpu.name != setup.inference_gpu.name:
         notes.append("training and serving on different accelerators: energy saving differs from dollar saving")
-    return CostPlan(target, setup, setup.breakdown(N, D), setup.breakdown(N0, D0), fit.law.name, notes)
+    return CostPlan(target, setup, best, chinchilla, fit.law.name, notes)

@@ -41,8 +41,9 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from scalinglab.data.io import read_table
+from scalinglab.data.io import resolve_path as resolve_table_path
 from scalinglab.data.validate import check_columns
-from scalinglab.errors import InputError, check_is_fitted
+from scalinglab.errors import InputError, ScalingLabError, check_is_fitted
 from scalinglab.fitting.links import best_of, logistic, sigmoid_with_floor, with_floor
 from scalinglab.fitting.objectives import huber
 from scalinglab.results import Result
@@ -95,19 +96,14 @@ _EPS = 1e-12
 # ----------------------------------------------------------------------------------------------
 
 def resolve_path(path: str | Path) -> Path:
-    """A user path, or a table shipped with the package written ``bundled:NAME``."""
+    """:func:`scalinglab.data.io.resolve_path` (a user path, or ``bundled:NAME``), checked to be a file."""
     text = str(path)
-    if not text.strip():
-        raise InputError("the table's file name is empty")
-    if text.startswith("bundled:"):
-        from scalinglab.datasets import bundled_path
-        from scalinglab.errors import ScalingLabError
-
-        try:
-            return bundled_path(text.removeprefix("bundled:"))
-        except ScalingLabError as exc:
-            raise InputError(str(exc), file=text) from None
-    p = Path(text)
+    try:
+        p = resolve_table_path(text)
+    except InputError:
+        raise
+    except ScalingLabError as exc:  # an unknown bundled name: the error names what was given
+        raise InputError(str(exc), file=text) from None
     if p.is_dir():  # it said 'no such file'
         raise InputError("is a directory, not a table file", file=text)
     if not p.is_file():
