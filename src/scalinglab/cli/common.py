@@ -36,19 +36,6 @@ def emit(result: Any, as_json: bool, *, save: Any = None, wrote: tuple[Any, ...]
             typer.echo(f"wrote {path}")
 
 
-def check_outputs(out: Any = None, plot: Any = None, plot_formats: tuple[str, ...] = (".png", ".svg")) -> None:
-    """Before any compute: ``out`` can be written, and ``plot`` is a writable path ending in one of
-    ``plot_formats``."""
-    if out is not None:
-        from scalinglab.atomic import check_writable
-
-        check_writable(out)
-    if plot is not None:
-        from scalinglab.report.skill_figures import check_plot_path
-
-        check_plot_path(plot, plot_formats)
-
-
 def note_dropped(table: Any) -> Any:
     """Say on stderr how many invalid rows a runs or curves table skipped (``--drop-invalid``); returns it."""
     if table.dropped:
@@ -77,11 +64,6 @@ def parse_floats(text: str, flag: str, *, positive: bool = False, whole: bool = 
     return values
 
 
-def parse_budgets(text: str, flag: str = "--budgets", what: str = "FLOP counts") -> tuple[float, ...]:
-    """Comma-separated FLOP budgets (or other positive ``what``) of option ``flag``."""
-    return parse_floats(text, flag, positive=True, what=what)
-
-
 def parse_names(text: str | None, flag: str) -> list[str] | None:
     """Comma-separated names of option ``flag`` (None stays None; a list of nothing is an error)."""
     if text is None:
@@ -90,20 +72,6 @@ def parse_names(text: str | None, flag: str) -> list[str] | None:
     if not names:
         raise ScalingLabError(f"{flag} is an empty list")
     return names
-
-
-def with_bar(total: int, label: str, call: Callable[[Any], Any]) -> Any:
-    """``call(progress)`` with a progress bar labelled ``label`` (``call(None)`` when ``total`` is 0)."""
-    if not total:
-        return call(None)
-    with Bars(label=lambda event: label) as bars:
-        return call(bars)
-
-
-def fail(message: str, code: int = 2) -> None:
-    """Print ``error: message`` on stderr and exit with ``code``."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 _PARAM = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
@@ -147,17 +115,20 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        code = 2
         try:
             return func(*args, **kwargs)
         except ScalingLabError as exc:
-            fail(flag_names(str(exc), command_flags(func)), exc.exit_code)
+            message, code = flag_names(str(exc), command_flags(func)), exc.exit_code
         except FileNotFoundError as exc:
-            fail(f"{exc.filename}: no such file")
+            message = f"{exc.filename}: no such file"
         except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:  # a last safety net
-            fail(f"a result is outside the float range ({exc}); check the inputs' magnitudes")
+            message = f"a result is outside the float range ({exc}); check the inputs' magnitudes"
         except BrokenPipeError:  # e.g. `scalinglab fit ... | head`
             sys.stderr.close()
             raise typer.Exit(0) from None
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(code)
 
     return wrapper  # type: ignore[return-value]
 

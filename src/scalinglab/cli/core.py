@@ -9,7 +9,7 @@ import typer
 from scalinglab import fitting, planning
 from scalinglab import report as reports
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import Bars, check_outputs, command, emit, note_dropped, parse_budgets, parse_names
+from scalinglab.cli.common import Bars, command, emit, note_dropped, parse_floats, parse_names
 from scalinglab.cli.options import o
 from scalinglab.data.columns import parse_col_options
 from scalinglab.errors import ScalingLabError
@@ -31,11 +31,11 @@ def fit(
     out: o(Path | None, "Write the fit as JSON here.") = None, json: opt.Json = False,
 ) -> None:
     """Fit a scaling law to runs; print the law, its intervals and the compute-optimal allocation."""
-    check_outputs(out)  # before the fit spends any compute
+    reports.check_outputs(out)  # before the fit spends any compute
     with Bars() as bars:  # the fit's start scan, then its bootstrap
         fitted = fitting.fit_runs(data, law, approach=approach, loss=loss, delta=delta, tau=tau, bootstrap=bootstrap,
-                                  seed=seed, isoflop=isoflop, seed_noise=seed_noise, budgets=parse_budgets(budgets),
-                                  columns=columns, progress=bars)
+                                  seed=seed, isoflop=isoflop, seed_noise=seed_noise, columns=columns, progress=bars,
+                                  budgets=parse_floats(budgets, "--budgets", positive=True, what="FLOP counts"))
     note_dropped(fitted.runs)
     emit(fitted, json, save=out)
 
@@ -59,7 +59,7 @@ def predict(
     loss at C."""
     if out is not None and at is None:
         raise ScalingLabError("--out goes with --at (a table of points)")
-    check_outputs(out)
+    reports.check_outputs(out)
     res = fitting.predict(fitting.fit_or_preset(fit, preset, law), params=params, tokens=tokens, compute=compute,
                           unique_tokens=unique_tokens, inputs=inputs, at=at, columns=parse_col_options(col),
                           law=law)
@@ -107,7 +107,7 @@ def select(
     json: opt.Json = False,
 ) -> None:
     """Fit each law on the smaller runs, score it on the larger ones, rank by extrapolation error."""
-    check_outputs(out)  # before the fits: a bad --out fails at once and writes nothing
+    reports.check_outputs(out)  # before the fits: a bad --out fails at once and writes nothing
     result = fitting.select_laws_file(data, parse_names(laws, "--laws"), split=split, holdout=holdout,
                                       bootstrap=bootstrap, seed=seed, columns=columns)
     if out is not None:  # quietly: the text is exactly the ranking's (SelectionResult.load(out).text())
@@ -146,8 +146,10 @@ def report(
     with Bars() as bars:
         res = reports.make_report(
             data, out, fmt=fmt, law=law, loss=loss, delta=delta, bootstrap=bootstrap, seed=seed, fit=fit,
-            target=target, budgets=parse_budgets(budgets), planners=planners, title=title, curves=curves,
-            unique_tokens=parse_budgets(unique_tokens, "--unique-tokens", "token counts") if unique_tokens else None,
+            target=target, budgets=parse_floats(budgets, "--budgets", positive=True, what="FLOP counts"),
+            planners=planners, title=title, curves=curves,
+            unique_tokens=parse_floats(unique_tokens, "--unique-tokens", positive=True, what="token counts")
+            if unique_tokens else None,
             curves_train_models=curves_train_models, curves_min_tokens=curves_min_tokens, curves_grid=curves_grid,
             post=post, columns=columns, progress=bars)
     note_dropped(res.runs)

@@ -8,7 +8,7 @@ import typer
 
 from scalinglab import curves as curve_laws
 from scalinglab import fitting, report
-from scalinglab.cli.common import check_outputs, command, emit, note_dropped, parse_floats, with_bar
+from scalinglab.cli.common import Bars, command, emit, note_dropped, parse_floats
 from scalinglab.cli.options import Json, Law, Seed, a, o, runs_columns
 from scalinglab.errors import InputError
 
@@ -41,7 +41,7 @@ def evaluate(
     seed: Seed = 0, json: Json = False,
 ) -> None:
     """Fit on the m smallest models' checkpoints; report ARE (%) on the largest model's last 30 %."""
-    check_outputs(out, plot)  # before the fit spends any compute
+    report.check_outputs(out, plot)  # before the fit spends any compute
     if grid and (plot is not None or bootstrap):
         raise InputError(f"{'--plot draws' if plot is not None else '--bootstrap refits'} one evaluation; "
                          "it cannot be combined with --grid")
@@ -53,9 +53,9 @@ def evaluate(
                                        target=target)
         note_dropped(table)
         return emit(cells, json)
-    res = with_bar(bootstrap, "bootstrap over models", lambda update: curve_laws.evaluate_curves(
-        table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting, target, bootstrap=bootstrap,
-        seed=seed, progress=update))
+    with Bars(label=lambda event: "bootstrap over models") as bars:
+        res = curve_laws.evaluate_curves(table, train_models, min_tokens, train_fraction, loss, law, fixed, weighting,
+                                         target, bootstrap=bootstrap, seed=seed, progress=bars)
     if out is not None:
         res.fit_result().save(out)
     if plot is not None:
@@ -108,7 +108,7 @@ def import_curves(
     family: o(str | None, "guide: gpt3, opt or t5-pile.") = None, json: Json = False,
 ) -> None:
     """Convert tracker exports (W&B, TensorBoard, MLflow) to a long curves CSV: model, N, D, step, loss."""
-    check_outputs(out)
+    report.check_outputs(out)
     res = curve_laws.import_curves(sources, fmt, metric=metric, tokens_metric=tokens_metric,
                                    tokens_per_step=tokens_per_step, n_params=n_params, params_param=params_param,
                                    model=model, family=family)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from scalinglab import fitting, planning, report
-from scalinglab.cli.common import check_outputs, command, emit, parse_floats, parse_names
+from scalinglab.cli.common import command, emit, parse_floats, parse_names
 from scalinglab.cli.options import Fit, Json, Preset, a, o, runs_columns
 from scalinglab.errors import PlanningError
 
@@ -78,7 +78,7 @@ def data_constrained_fit(
     out: o(Path | None, "Write the fitted law as FIT.json.") = None, json: Json = False,
 ) -> None:
     """Fit R_D*, R_N* with the base law frozen (default: the paper's C4 base terms)."""
-    check_outputs(out)  # before the fit spends any compute
+    report.check_outputs(out)  # before the fit spends any compute
     res = planning.fit_repetition_file(data, base_fit=fit, **columns)
     if out is not None:
         res.result.save(out)
@@ -139,7 +139,7 @@ def test_time(
             raise PlanningError("--out and --plot go with --test-time-fit or --size-law, not Snell's K")
         return emit(planning.test_time_tradeoff(size_ratio, inference_ratio, pretrain_tokens=pretrain_tokens,
                                                 inference_tokens=inference_tokens), json)
-    check_outputs(out, plot, report.TEST_TIME_FORMATS)  # before planning: a bad --plot was a matplotlib traceback
+    report.check_outputs(out, plot, report.TEST_TIME_FORMATS)  # before planning: a bad --plot was a matplotlib traceback
     training_law = fitting.loss_law(fit, preset) if (fit is not None or preset is not None) else None
     plan = planning.plan_test_time_files(
         test_time_fit=test_time_fit, size_law=size_law, queries=queries, prompt_tokens=prompt_tokens,

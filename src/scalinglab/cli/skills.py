@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from scalinglab import report, skills
-from scalinglab.cli.common import check_outputs, command, emit, parse_names
+from scalinglab.cli.common import Bars, command, emit, parse_names
 from scalinglab.cli.options import Json, a, aliases, o, option_group
 from scalinglab.lazy import LazyModule
 
@@ -63,7 +62,7 @@ def skills_fit(data: ScoresArg, setup: dict,
         out_path: o(Path | None, "Save the fitted model as JSON here, for `skills predict --model`.", "--out") = None,
         json: Json = False) -> None:
     """Fit the skills law on every model of DATA and show the skills it found."""
-    check_outputs(out_path)  # a folder, a read-only file, ...: one error before the fit
+    report.check_outputs(out_path)  # a folder, a read-only file, ...: one error before the fit
     res = skills.fit_skills(data, **setup, min_models=min_models)
     if out_path is not None:
         res.save_model(out_path)
@@ -85,7 +84,7 @@ def skills_predict(ctx: typer.Context,
                           "--model") = None,
             json: Json = False, plot: PlotOpt = None) -> None:
     """Predict FAMILY's larger models from its k smallest (all other families fully used)."""
-    check_outputs(plot=plot)
+    report.check_outputs(plot=plot)
     res = skills.predict_family(family, data, train_per_family=train_per_family, points=at,
                                 model_file=model_file, **setup, given=_given(ctx))
     if plot is not None:
@@ -101,14 +100,10 @@ def skills_evaluate(data: ScoresArg, setup: dict, train_per_family: KOpt = 1,
              fold: o(list[str] | None, "Run only this fold (repeatable), e.g. --fold olmo.") = None,
              json: Json = False, plot: PlotOpt = None) -> None:
     """Leave-family-group-out evaluation (paper Fig. 1): fold-averaged MAE in pp, with run time."""
-    check_outputs(plot=plot)
-
-    def progress(event) -> None:
-        if not json and sys.stderr.isatty():
-            typer.echo(f"  {event.item}: {event.info['mae_pp']:.2f} pp", err=True)
-
-    res = skills.evaluate_skills(data, **setup, train_per_family=train_per_family, folds=folds, only=fold,
-                                 progress=progress)
+    report.check_outputs(plot=plot)
+    with Bars(info=lambda event: f"{event.item}: {event.info['mae_pp']:.2f} pp") as bars:  # a bar over the folds
+        res = skills.evaluate_skills(data, **setup, train_per_family=train_per_family, folds=folds, only=fold,
+                                     progress=bars)
     if plot is not None:
         report.save_skills_evaluation(res, plot)
     emit(res, json)
@@ -186,7 +181,7 @@ def density(
                          ".svg).") = None,
 ) -> None:
     """Effective parameters N̂(S), density ρ = N̂/N, and the trend ln ρ_max = A·t + B."""
-    check_outputs(plot=plot)
+    report.check_outputs(plot=plot)
     columns = study.DensityColumns(family_column, params_column, tokens_column, date_column, model_column,
                                    loss_column)
     res = study.density_study(data, reference_family, benchmarks=benchmarks.split(","),
@@ -211,7 +206,7 @@ def import_scores(
     json: Json = False,
 ) -> None:
     """Build the score table that skills, observe and density read (docs/benchmark_laws.md)."""
-    check_outputs(out)
+    report.check_outputs(out)
     res = skills.import_scores(sources, mapping=skills.parse_mapping(mapping), meta=meta, family=family,
                                skip_unknown=skip_unknown)
     res.write(out)

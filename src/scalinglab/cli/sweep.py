@@ -40,17 +40,10 @@ def _print_table(header: tuple[str, ...], cells: list[list[str]]) -> None:
     Console(soft_wrap=True, width=120).print(table)
 
 
-def _run_info(event: Any) -> str:
-    """The text beside a run's bar: its last train loss, validation loss or final status."""
-    i = event.info
-    return {"start": "", "step": f"loss {i.get('loss', 0.0):.3f}", "checkpoint": f"val {i.get('val_loss', 0.0):.3f}",
-            "done": f"{i.get('status')} val {i.get('loss', float('nan')):.4f}"}.get(i.get("phase"), "")
-
-
 def _Bars(show: bool) -> Bars:  # the sweep's bars, under their old name
     """The sweep's bars on stderr (one for the runs, one per run), disabled by ``--quiet``/``--json``."""
     return Bars(show, transient=False, key=lambda e: "runs" if e.task == "runs" else e.item,
-                label=lambda e: "runs" if e.task == "runs" else f"  {e.item}", info=_run_info)
+                label=lambda e: "runs" if e.task == "runs" else f"  {e.item}", info=setup.run_info)
 
 
 def _run(sp: Any, out: Path, executor: Any, quiet: bool, json_out: bool, stopped: bool = True) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 import typer
 
 from scalinglab import report, testtime
-from scalinglab.cli.common import check_outputs, command, emit, parse_floats, parse_names
+from scalinglab.cli.common import command, emit, parse_floats, parse_names
 from scalinglab.cli.options import Json, a, o
-from scalinglab.errors import ScalingLabError
 
 app = typer.Typer(name="test-time", no_args_is_help=True,
                   help="Repeated sampling: coverage (pass@k) and test-time laws fitted from samples.")
@@ -31,7 +30,7 @@ def fit(
 ) -> None:
     """Fit a test-time law to each model: coverage(k) and its extrapolation, with intervals."""
     report_ks = parse_floats(ks, "--ks", whole=True)
-    check_outputs(out, plot, report.TEST_TIME_FORMATS)  # before the fit: a bad --plot was a matplotlib traceback
+    report.check_outputs(out, plot, report.TEST_TIME_FORMATS)  # before the fit: a bad --plot was a matplotlib traceback
     result, counts = testtime.fit_test_time_file(data, law, samples=samples, bootstrap=bootstrap, seed=seed,
                                                  models=parse_names(models, "--models"))
     if plot is not None:
@@ -58,7 +57,7 @@ def sizes(
 ) -> None:
     """-log pass@k = E(k) + A(k)/N^beta(k) + B(k)/D^gamma(k) across models (Schaeffer, Levi et al. 2025)."""
     fit_ks = parse_floats(ks, "--ks", whole=True)
-    check_outputs(out)
+    report.check_outputs(out)
     emit(testtime.fit_sizes(testtime.load_counts(data), fit_ks, bootstrap=bootstrap, seed=seed), json, save=out)
 
 
@@ -71,11 +70,7 @@ def bins(
     seed: o(int, "Seed of the pilot subsample.") = 0, json: Json = False,
 ) -> None:
     """Snell et al.'s difficulty bins: samples per bin that maximise coverage, against uniform sampling."""
-    if pilot is not None and pilot < 1:  # 0 was taken as 'no pilot' without a word
-        raise ScalingLabError(f"--pilot must be a positive whole number, got {pilot}")
-    table = testtime.load_counts(data)
-    emit(testtime.allocate_by_difficulty(table.subsample(pilot, seed) if pilot else table, samples_per_problem,
-                                         n_bins=n_bins, evaluate_on=table if pilot else None), json)
+    emit(testtime.allocate_by_difficulty_file(data, samples_per_problem, n_bins=n_bins, pilot=pilot, seed=seed), json)
 
 
 @command(app, "laws")

@@ -183,6 +183,15 @@ def check_plot_path(path: Any, formats: tuple[str, ...] = (".png", ".svg")) -> N
         check_writable(path)
 
 
+def check_outputs(out: Any = None, plot: Any = None, plot_formats: tuple[str, ...] = (".png", ".svg")) -> None:
+    """Before any compute: ``out`` can be written, and ``plot`` (:func:`check_plot_path`) too."""
+    from scalinglab.atomic import check_writable
+
+    if out is not None:
+        check_writable(out)
+    check_plot_path(plot, plot_formats)
+
+
 def density_study_figure(study: Any) -> Figure:
     """:func:`density_trend` of a :class:`~scalinglab.skills.density_study.DensityStudy`."""
     rows = study.rows

@@ -97,6 +97,13 @@ def summary_text(summary: dict[str, Any], *, stopped: bool = True) -> str:
     return "\n".join(lines)
 
 
+def run_info(event: Any) -> str:
+    """The text beside a run's progress bar: its last train loss, validation loss or final status."""
+    i = event.info
+    return {"start": "", "step": f"loss {i.get('loss', 0.0):.3f}", "checkpoint": f"val {i.get('val_loss', 0.0):.3f}",
+            "done": f"{i.get('status')} val {i.get('loss', float('nan')):.4f}"}.get(i.get("phase"), "")
+
+
 #: Headers of the ``sweep plan`` and ``sweep status`` tables.
 PLAN_HEADER = ("run", "layers", "width", "N (non-emb)", "params", "D", "steps", "C=6ND", "C (App. F)")
 STATUS_HEADER = ("run", "status", "step", "val loss", "note")

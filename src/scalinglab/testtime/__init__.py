@@ -10,6 +10,7 @@ from __future__ import annotations
 from scalinglab.lazy import lazy_exports
 
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "bins": "allocate_by_difficulty", "data": "load_counts", "fit": "fit_test_time_file", "passk": "Coverage",
-    "registry": "LawTable", "sizes": "fit_sizes"})
-__all__ = ["Coverage", "LawTable", "allocate_by_difficulty", "fit_sizes", "fit_test_time_file", "load_counts"]
+    "bins": "allocate_by_difficulty allocate_by_difficulty_file", "data": "load_counts",
+    "fit": "fit_test_time_file", "passk": "Coverage", "registry": "LawTable", "sizes": "fit_sizes"})
+__all__ = ["Coverage", "LawTable", "allocate_by_difficulty", "allocate_by_difficulty_file", "fit_sizes",
+           "fit_test_time_file", "load_counts"]

@@ -26,7 +26,7 @@ import numpy as np
 
 from scalinglab.errors import InputError
 from scalinglab.results import Result
-from scalinglab.testtime.data import ProblemCounts
+from scalinglab.testtime.data import ProblemCounts, load_counts
 from scalinglab.testtime.passk import pass_at_k
 
 
@@ -168,3 +168,15 @@ def allocate_by_difficulty(counts: ProblemCounts, samples_per_problem: int, *, n
     if evaluate_on is None:
         notes.append("coverage is measured on the samples that set the bins and the allocation (in-sample)")
     return DifficultyAllocation(K, n_bins, out, counts.source, target.source, notes)
+
+
+def allocate_by_difficulty_file(data: Any, samples_per_problem: int, *, n_bins: int = 5, pilot: int | None = None,
+                                seed: int | None = 0) -> DifficultyAllocation:
+    """:func:`allocate_by_difficulty` on the counts table ``data``; with ``pilot``, the bins and allocation
+    are set on a seeded subsample of ``pilot`` samples per problem and measured on all of them."""
+    if pilot is not None and pilot < 1:  # 0 was taken as 'no pilot' without a word
+        raise InputError(f"`pilot` must be a positive whole number, got {pilot}")
+    table = load_counts(data)
+    if pilot is None:
+        return allocate_by_difficulty(table, samples_per_problem, n_bins=n_bins)
+    return allocate_by_difficulty(table.subsample(pilot, seed), samples_per_problem, n_bins=n_bins, evaluate_on=table)
