@@ -206,3 +206,10 @@ def test_a_saved_size_law_given_as_a_table_says_what_it_is(cli, monkeys_with_tok
     line = _only_error(cli("test-time", "fit", law))
     assert line.startswith(f"error: {law}: is a saved size law (from `scalinglab test-time sizes --out`")
 
+
+
+def test_import_scores_of_a_bundled_table_says_it_is_a_table_already(cli, tmp_path):
+    """`import-scores bundled:sloth_scores` said "no such file"; nothing is written."""
+    line = _only_error(cli("import-scores", "bundled:sloth_scores", "-o", tmp_path / "scores.csv"))
+    assert line.startswith("error: bundled:sloth_scores: a bundled data set is a score table already"), line
+    assert not (tmp_path / "scores.csv").exists()

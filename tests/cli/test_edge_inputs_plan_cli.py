@@ -167,3 +167,12 @@ def test_snell_k_with_out_or_plot_is_refused(cli, tmp_path, extra):
 def test_hyperparams_bad_size_names_the_flag(cli, args, expected):
     """It said 'the parameter count N must be positive', naming no flag."""
     assert _only_error(cli("plan", "hyperparams", *args)) == expected
+
+
+@pytest.mark.parametrize("args, flag", [(("plan", "moe", "--compute", "1e22", "--dense-preset", "BAD"), "--dense-preset"),
+                                        (("predict", "--preset", "BAD", "--params", "1e9", "--tokens", "1e10"),
+                                         "--preset")])
+def test_an_unknown_preset_names_its_flag(cli, args, flag):
+    """`plan moe --dense-preset BAD` said only "unknown preset 'BAD'", as if --preset were wrong."""
+    line = _only_error(cli(*args))
+    assert line.startswith(f"error: unknown preset 'BAD' for {flag}; known presets: ") and "epoch2024" in line

@@ -100,7 +100,7 @@ def moe(
         fitting.loss_law(fit, preset, "krajewski2024"), compute, expansion=expansion,
         granularities=parse_floats(granularities, "--granularities"),
         sparsities=parse_floats(sparsities, "--sparsities") if sparsities is not None else None,
-        dense=fitting.loss_law(None, dense_preset) if dense_preset else None), json)
+        dense=fitting.loss_law(None, dense_preset, option="dense_preset") if dense_preset else None), json)
 
 
 @command(app, "test-time")

@@ -24,8 +24,9 @@ def load_fit(path: str | Path) -> FitResult | ApproachResult:
     return FitResult.from_dict(d, source=str(path))
 
 
-def from_preset(name: str) -> FitResult | ApproachResult:
-    """A loss-law preset (``laws`` lists them) or a published allocation law (deepseek2024, llama3-2024)."""
+def from_preset(name: str, *, option: str = "preset") -> FitResult | ApproachResult:
+    """A loss-law preset (``laws`` lists them) or a published allocation law (deepseek2024, llama3-2024);
+    an unknown name is an error naming parameter ``option``."""
     from scalinglab.fitting.allocation import ALLOCATION_PRESETS, allocation_preset
     from scalinglab.laws.presets import available_presets
 
@@ -34,7 +35,7 @@ def from_preset(name: str) -> FitResult | ApproachResult:
     if name in available_presets():
         return FitResult.from_preset(name)
     known = sorted(available_presets()) + sorted(ALLOCATION_PRESETS)
-    raise ScalingLabError(f"unknown preset {name!r}; known presets: {', '.join(known)}")
+    raise ScalingLabError(f"unknown preset {name!r} for `{option}`; known presets: {', '.join(known)}")
 
 
 def preset_names() -> list[str]:
@@ -45,7 +46,7 @@ def preset_names() -> list[str]:
     return sorted(available_presets()) + sorted(ALLOCATION_PRESETS)
 
 
-def fit_or_preset(fit: str | Path | None, preset: str | None, law: str | None = None
+def fit_or_preset(fit: str | Path | None, preset: str | None, law: str | None = None, *, option: str = "preset"
                   ) -> FitResult | ApproachResult:
     """The fit in file ``fit`` or the preset ``preset`` (or the preset named like ``law``): a FitResult, or
     an ApproachResult for allocation laws (``fit --approach 1|2 --out`` files, deepseek2024, llama3-2024)."""
@@ -61,12 +62,13 @@ def fit_or_preset(fit: str | Path | None, preset: str | None, law: str | None = 
     if preset is None:
         raise ScalingLabError("give `fit` FIT.json (from `scalinglab fit --out`) or `preset` NAME "
                               f"(one of {', '.join(preset_names())})")
-    return from_preset(preset)
+    return from_preset(preset, option=option)
 
 
-def loss_law(fit: str | Path | None, preset: str | None, default: str | None = None) -> FitResult:
+def loss_law(fit: str | Path | None, preset: str | None, default: str | None = None, *, option: str = "preset"
+             ) -> FitResult:
     """:func:`fit_or_preset` (``default`` when neither is given) for a planner that needs a loss law L(N, D)."""
-    result = fit_or_preset(fit, default if fit is None and preset is None else preset)
+    result = fit_or_preset(fit, default if fit is None and preset is None else preset, option=option)
     if getattr(result, "kind", "") == "allocation":
         raise PlanningError(f"{fit or preset} is an allocation law (N*(C), D*(C) only); this planner needs a "
                             "loss law L(N, D) — use `scalinglab optimal` with it, or a loss-law fit here")

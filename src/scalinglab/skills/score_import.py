@@ -329,6 +329,9 @@ def _sources(paths: Sequence[str | Path]) -> list[Path]:
             if not found:
                 raise InputError("no result files (results*.json) in this folder", file=str(p))
             files += found
+        elif str(p).startswith("bundled:"):  # was "no such file"
+            raise InputError("a bundled data set is a score table already (use it as DATA); import-scores reads "
+                             "harness results and leaderboard exports", file=str(p))
         elif not p.exists():
             raise InputError("no such file", file=str(p))
         else:
