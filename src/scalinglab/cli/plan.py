@@ -79,10 +79,7 @@ def data_constrained_fit(
 ) -> None:
     """Fit R_D*, R_N* with the base law frozen (default: the paper's C4 base terms)."""
     report.check_outputs(out)  # before the fit spends any compute
-    res = planning.fit_repetition_file(data, base_fit=fit, **columns)
-    if out is not None:
-        res.result.save(out)
-    emit(res, json, wrote=(out,))
+    emit(planning.fit_repetition_file(data, base_fit=fit, **columns), json, save=out)
 
 
 @command(app, "moe")

@@ -113,6 +113,10 @@ class RepetitionFit(Result):
                f"frozen ({self.seconds:.2f} s)")
         return "\n".join([txt] + [f"warning: {w}" for w in self.result.warnings])
 
+    def save(self, path: str | Path) -> None:
+        """Write the fitted law as FIT.json (``FitResult.load`` and every ``--fit`` read it)."""
+        self.result.save(path)
+
 
 def fit_repetition(N: np.ndarray, D: np.ndarray, U: np.ndarray, loss: np.ndarray,
                    base: Mapping[str, float] | None = None, delta: float = 1e-3,
