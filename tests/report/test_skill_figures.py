@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from scalinglab.report.figures import to_bytes
-from scalinglab.report.skill_figures import check_plot_path, density_trend, sloth_predictions
+from scalinglab.report.outputs import check_plot_path
+from scalinglab.report.skill_figures import density_trend, sloth_predictions
 from scalinglab.skills.densing import DensityTrend
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -15,9 +15,8 @@ if TYPE_CHECKING:  # for type checkers and the API docs
     from scalinglab.report.build import build_report, make_report, report_figures, write_figures, write_report
     from scalinglab.report.figures import save_curve_evaluation
     from scalinglab.report.html import render_fit_html
+    from scalinglab.report.outputs import check_outputs, check_plot_path
     from scalinglab.report.skill_figures import (
-        check_outputs,
-        check_plot_path,
         save_density_study,
         save_family_prediction,
         save_skills_evaluation,
@@ -27,9 +26,9 @@ if TYPE_CHECKING:  # for type checkers and the API docs
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "build": "build_report make_report report_figures write_figures write_report", "html": "render_fit_html",
-    "figures": "save_curve_evaluation",
-    "skill_figures": "check_outputs check_plot_path save_density_study save_family_prediction save_skills_evaluation",
+    "figures": "save_curve_evaluation", "outputs": "check_outputs check_plot_path",
+    "skill_figures": "save_density_study save_family_prediction save_skills_evaluation",
     "test_time_figures": "TEST_TIME_FORMATS coverage_figure frontier_figure"})
 __all__ = ["TEST_TIME_FORMATS", "build_report", "check_outputs", "check_plot_path", "coverage_figure",
-           "frontier_figure", "make_report", "render_fit_html", "report_figures", "save_curve_evaluation", "save_density_study",
-           "save_family_prediction", "save_skills_evaluation", "write_figures", "write_report"]
+           "frontier_figure", "make_report", "render_fit_html", "report_figures", "save_curve_evaluation",
+           "save_density_study", "save_family_prediction", "save_skills_evaluation", "write_figures", "write_report"]

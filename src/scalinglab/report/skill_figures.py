@@ -168,30 +168,6 @@ def density_trend(dates: Any, density: Any, in_fit: Any, trend: Any, *, models: 
     return fig
 
 
-def check_plot_path(path: Any, formats: tuple[str, ...] = (".png", ".svg")) -> None:
-    """Raise InputError unless ``path`` ends in one of ``formats`` (those ``--plot`` writes: .png or .svg,
-    .pdf as well for the test-time figures) and can be written."""
-    from pathlib import Path
-
-    from scalinglab.atomic import check_writable
-    from scalinglab.errors import InputError
-
-    if path is not None and Path(path).suffix.lower() not in formats:
-        names = ", ".join(formats[:-1]) + f" or {formats[-1]}" if len(formats) > 1 else formats[0]
-        raise InputError(f"`plot` {str(path)!r}: the file must end in {names}")
-    if path is not None:
-        check_writable(path)
-
-
-def check_outputs(out: Any = None, plot: Any = None, plot_formats: tuple[str, ...] = (".png", ".svg")) -> None:
-    """Before any compute: ``out`` can be written, and ``plot`` (:func:`check_plot_path`) too."""
-    from scalinglab.atomic import check_writable
-
-    if out is not None:
-        check_writable(out)
-    check_plot_path(plot, plot_formats)
-
-
 def density_study_figure(study: Any) -> Figure:
     """:func:`density_trend` of a :class:`~scalinglab.skills.density_study.DensityStudy`."""
     rows = study.rows
