@@ -48,10 +48,20 @@ def load_base(run_dir: Path | str) -> BaseRun:
     ckpt = run_dir / CHECKPOINT
     if not ckpt.exists():
         raise InputError("not a sweep run folder (no checkpoint.pt)", file=str(run_dir))
-    ck = torch.load(ckpt, map_location="cpu", weights_only=True)
-    cfg = RunConfig.from_dict(ck["config"])
+    try:
+        ck = torch.load(ckpt, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated, another format, not a checkpoint at all: was an UnpicklingError traceback
+        raise InputError(f"unreadable checkpoint ({type(exc).__name__}: truncated, or not a checkpoint that "
+                         "loads with weights_only=True)", file=str(ckpt)) from None
+    if not (isinstance(ck, dict) and isinstance(ck.get("config"), dict) and isinstance(ck.get("model"), dict)):
+        raise InputError("not a sweep checkpoint (no config and model)", file=str(ckpt))
+    cfg = RunConfig.from_dict(ck["config"], str(ckpt))
     model = GPT(cfg.shape)
-    model.load_state_dict(ck["model"])
+    try:
+        model.load_state_dict(ck["model"])
+    except RuntimeError as exc:  # weights of another shape than its config
+        raise InputError(f"the weights do not match the run's config ({str(exc).splitlines()[0][:120]})",
+                         file=str(ckpt)) from None
     model.eval()
     result_path = run_dir / RESULT
     result = json.loads(result_path.read_text()) if result_path.exists() else {}

@@ -20,9 +20,10 @@ from typing import Any
 
 import torch
 
-from scalinglab.errors import ScalingLabError
+from scalinglab.errors import InputError, ScalingLabError
 from scalinglab.post.base import BaseRun, load_base
 from scalinglab.sweep.model import GPT
+from scalinglab.sweep.spec import CHECKPOINT, RESULT
 from scalinglab.sweep.tokenizer import EOT
 
 #: Jinja chat template of the tasks' format: ``<|endoftext|>user: ...\nassistant: ...<|endoftext|>``.
@@ -92,6 +93,13 @@ def hf_tokenizer(tokenizer_path: Path) -> Any:
 
 def export_hf(run: BaseRun | Path | str, out: Path | str, model: GPT | None = None) -> Path:
     """Write ``out`` (atomically: built beside it, then moved into place) from a run or an explicit model."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():  # was a NotADirectoryError traceback after the model was built
+        raise InputError("the output folder is a file", file=str(out))
+    if not isinstance(run, BaseRun) and model is None and (Path(run) / CHECKPOINT).exists() \
+            and not (Path(run) / RESULT).exists():  # a killed run's checkpoint was exported as if it were final
+        raise InputError("the run is unfinished (no result.json); finish it with `scalinglab sweep resume`",
+                         file=str(run))
     base = run if isinstance(run, BaseRun) else load_base(run)
     model = model if model is not None else base.model
     hf = hf_model(model)
@@ -99,7 +107,6 @@ def export_hf(run: BaseRun | Path | str, out: Path | str, model: GPT | None = No
     hf.config.bos_token_id = hf.config.eos_token_id = hf.config.pad_token_id = eot
     hf.generation_config.bos_token_id = hf.generation_config.eos_token_id = eot
     hf.generation_config.pad_token_id = eot
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

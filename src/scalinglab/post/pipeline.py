@@ -53,6 +53,7 @@ from scalinglab.post.train import (
     train_stage,
 )
 from scalinglab.sweep.model import GPT
+from scalinglab.sweep.spec import CHECKPOINT
 
 RESULT = "result.json"
 COLUMNS = ["base_run", "N", "D", "base_val_loss", "stage", "from", "examples", "pairs", "prompts", "steps",
@@ -230,10 +231,20 @@ def base_runs(sweep_dir: Path) -> list[Path]:
     table = sweep_dir / "runs.csv"
     if not table.exists():
         raise InputError("not a finished sweep folder (no runs.csv)", file=str(sweep_dir))
-    with open(table) as f:
-        names = [r["run"] for r in csv.DictReader(f)]
+    try:
+        with open(table, encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            if "run" not in (reader.fieldnames or []):  # was a KeyError traceback
+                raise InputError("no column 'run' (is this a sweep's runs.csv?)", file=str(table), column="run")
+            names = [r["run"] for r in reader]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"not a readable CSV table ({exc})", file=str(table)) from None
     if not names:
         raise InputError("the sweep has no finished runs", file=str(table))
+    for i, n in enumerate(names, 1):  # checked before the output folder is made (it was left behind)
+        if not n or n != Path(n).name or not (sweep_dir / "runs" / n / CHECKPOINT).is_file():
+            raise InputError(f"run {n!r} has no checkpoint under {sweep_dir / 'runs'}", file=str(table), row=i,
+                             column="run")
     return [sweep_dir / "runs" / n for n in names]
 
 
@@ -268,6 +279,8 @@ def run_post(spec: dict[str, Any], sweep_dir: Path | str, out: Path | str, log: 
     if jobs < 1:
         raise InputError(f"`jobs` must be at least 1, got {jobs}")
     runs = _select_bases(base_runs(sweep_dir), spec["bases"])
+    if out.exists() and not out.is_dir():  # was a FileExistsError traceback
+        raise InputError("the output folder is a file", file=str(out))
     out.mkdir(parents=True, exist_ok=True)
     stored = out / "post.json"
     if stored.exists() and json.loads(stored.read_text()) != spec:
@@ -317,13 +330,14 @@ def run_one_stage(kind: str, spec: dict[str, Any], run_dir: Path, out: Path, ini
     from scalinglab.post.train import STAGE_CHECKPOINT, exact_match
 
     torch.set_num_threads(spec["threads"])
+    out = Path(out)
+    if out.exists() and not out.is_dir():  # was a FileExistsError traceback after the base model was evaluated
+        raise InputError("the output folder is a file", file=str(out))
+    if init is not None and not (Path(init) / STAGE_CHECKPOINT).is_file():  # checked before the base is loaded
+        raise InputError(f"not a stage folder (no {STAGE_CHECKPOINT})", file=str(init))
     b = load_base(run_dir)
     train, held = task_sets(spec, corpus_lines(b))
-    model = b.model
-    if init is not None:
-        if not (init / STAGE_CHECKPOINT).exists():
-            raise InputError(f"not a stage folder (no {STAGE_CHECKPOINT})", file=str(init))
-        model = load_stage_model(init, b.model)
+    model = b.model if init is None else load_stage_model(Path(init), b.model)
     start = exact_match(model, b.tokenizer, held)["accuracy"]
     _, m = {"sft": run_sft, "dpo": run_dpo, "grpo": run_grpo}[kind](model, b.tokenizer, spec, train, held, out)
     return {"base_run": b.name, "stage": kind, "start_accuracy": start,

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from scalinglab.errors import InputError
+from scalinglab.post.tasks import TASKS
+from scalinglab.sweep.schema import Rule, check_value
 
 SMOKE: dict[str, Any] = {
     "name": "smoke",
@@ -63,6 +65,37 @@ SECTIONS = {"tasks": set(SMOKE["tasks"]), "gates": set(SMOKE["gates"]),
                      "checkpoint_every"}}
 BASES = ("all", "max_tokens")
 
+_STAGE = {"steps": Rule("int", 1, 2**31), "batch_size": Rule("int", 1, 1 << 24), "lr": Rule("float", 0.0, 1e6, True),
+          "min_lr_ratio": Rule("float", 0.0, 1.0), "warmup_steps": Rule("int", 0, 2**31),
+          "weight_decay": Rule("float", 0.0, 10.0), "grad_clip": Rule("float", 0.0, 1e6),
+          "checkpoint_every": Rule("int", 1, 2**31), "beta": Rule("float", 0.0, 1e6, True),
+          "nll_weight": Rule("float", 0.0, 1e6), "group_size": Rule("int", 2, 4096),
+          "temperature": Rule("float", 0.0, 1e6, True), "clip_eps": Rule("float", 0.0, 10.0, True),
+          "kl_beta": Rule("float", 0.0, 1e6), "iterations": Rule("int", 1, 1 << 20), "max_new": Rule("int", 1, 4096)}
+#: Type and range of every key of a post spec (checked before anything is read or written; one error naming it).
+RULES: dict[str, dict[str, Rule]] = {
+    "": {"name": Rule("str"), "seed": Rule("int", 0, 2**32 - 1), "threads": Rule("int", 1, 4096)},
+    "tasks": {"train_per_task": Rule("int", 1, 1 << 24), "eval_per_task": Rule("int", 1, 1 << 24),
+              "digits": Rule("int", 1, 18), "length": Rule("int", 1, 1 << 10)},
+    "gates": {"base_max_val_loss": Rule("float", 0.0, 1e6, True), "sft_min_gain": Rule("float", -1.0, 1.0),
+              "dpo_max_drop": Rule("float", -1.0, 1.0), "grpo_max_drop": Rule("float", -1.0, 1.0)},
+    **{kind: {k: _STAGE[k] for k in SECTIONS[kind]} for kind in ("sft", "dpo", "grpo")},
+}
+
+
+def _check_values(spec: dict[str, Any], source: str) -> None:
+    """Each value of the merged spec typed and ranged (were tracebacks, or errors naming neither file nor key)."""
+    for section, rules in RULES.items():
+        values = spec[section] if section else spec
+        for key, rule in rules.items():
+            if key not in values:  # a stage key left out: StageConfig's default
+                continue
+            values[key] = check_value(values[key], rule, f"{section}.{key}" if section else key, source)
+    names = spec["tasks"]["names"]
+    if not (isinstance(names, list) and names and all(isinstance(n, str) and n in TASKS for n in names)):
+        raise InputError(f"tasks.names must be a non-empty list of tasks out of {', '.join(TASKS)}, "
+                         f"got {names!r:.60}", file=source)
+
 
 def post_preset(name: str) -> dict[str, Any]:
     if name not in PRESETS:
@@ -72,6 +105,8 @@ def post_preset(name: str) -> dict[str, Any]:
 
 def post_spec_from_dict(raw: dict[str, Any], source: str = "<spec>") -> dict[str, Any]:
     """Validate a spec mapping (unknown keys are errors) and fill what it leaves out from ``smoke``."""
+    if not isinstance(raw, dict):
+        raise InputError("a post spec must be a table of keys", file=source)
     spec = copy.deepcopy(SMOKE)
     for key, value in raw.items():
         if key in ("name", "seed", "threads"):
@@ -89,17 +124,22 @@ def post_spec_from_dict(raw: dict[str, Any], source: str = "<spec>") -> dict[str
             if key == "tasks" and not (isinstance(sizes, list) and all(
                     isinstance(k, int) and not isinstance(k, bool) and k >= 1 for k in sizes)):
                 raise InputError(f"tasks.sft_sizes must be a list of positive integers, got {sizes!r}", file=source)
+        elif key in SECTIONS:  # `sft = 3`: was "unknown key 'sft'"
+            raise InputError(f"[{key}] must be a table, got {value!r:.40}", file=source)
         else:
             raise InputError(f"unknown key {key!r}", file=source)
+    _check_values(spec, source)
     return spec
 
 
 def load_post_spec(path: Path | str) -> dict[str, Any]:
     path = Path(path)
+    if not path.is_file():  # a folder was an IsADirectoryError traceback
+        raise InputError("no such file", file=str(path))
     try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError("no such file", file=str(path)) from None
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:  # a binary file
+        raise InputError("not a text file (a post spec is TOML, UTF-8)", file=str(path)) from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"not valid TOML: {e}", file=str(path)) from None
     return post_spec_from_dict(raw, str(path))

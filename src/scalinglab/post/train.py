@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 
 from scalinglab.atomic import atomic_path
-from scalinglab.errors import ScalingLabError
+from scalinglab.errors import InputError, ScalingLabError
 from scalinglab.post.tasks import EOT, Example, chat_prompt, chat_text, verify
 from scalinglab.sweep.model import GPT, param_groups
 
@@ -255,11 +255,32 @@ def sampled_reward(model: GPT, tok: Any, examples: Sequence[Example], c: StageCo
 # ----------------------------------------------------------------------------- checkpoints
 
 
+def read_stage_checkpoint(path: Path) -> dict[str, Any]:
+    """A stage's ``stage.pt`` (``weights_only=True``); unreadable or of another shape: one InputError naming it."""
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated, another format, not a checkpoint: was an UnpicklingError traceback
+        raise InputError(f"unreadable stage checkpoint ({type(exc).__name__}: truncated, or not a checkpoint that "
+                         "loads with weights_only=True)", file=str(path)) from None
+    if not (isinstance(ck, dict) and isinstance(ck.get("model"), dict) and isinstance(ck.get("state"), dict)):
+        raise InputError("not a stage checkpoint (no model and state)", file=str(path))
+    return ck
+
+
+def _load_weights(model: GPT, weights: dict[str, Any], path: Path) -> None:
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as exc:  # a stage of another base model (another shape)
+        raise InputError(f"the weights do not fit this base model ({str(exc).splitlines()[0][:100]})",
+                         file=str(path)) from None
+
+
 def load_stage_model(stage_dir: Path, init: GPT) -> GPT:
     """The finished (or latest) model of a stage folder, in eval mode."""
-    ck = torch.load(Path(stage_dir) / STAGE_CHECKPOINT, map_location="cpu", weights_only=True)
+    path = Path(stage_dir) / STAGE_CHECKPOINT
+    ck = read_stage_checkpoint(path)
     model = copy.deepcopy(init)
-    model.load_state_dict(ck["model"])
+    _load_weights(model, ck["model"], path)
     return model.eval()
 
 
@@ -281,10 +302,10 @@ def train_stage(c: StageConfig, init: GPT, tok: Any, data: Sequence[tuple], stag
     state: dict[str, Any] = {"step": 0, "log": [], "wall_s": 0.0, "config": asdict(c)}
     path = stage_dir / STAGE_CHECKPOINT
     if path.exists():
-        ck = torch.load(path, map_location="cpu", weights_only=True)
-        if ck["state"]["config"] != asdict(c):
+        ck = read_stage_checkpoint(path)
+        if ck["state"].get("config") != asdict(c):
             raise ScalingLabError(f"{path}: stage was started with another config; use a fresh output folder")
-        model.load_state_dict(ck["model"])
+        _load_weights(model, ck["model"], path)
         optim.load_state_dict(ck["optim"])
         state = ck["state"]
     t_last = time.perf_counter()

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from scalinglab.atomic import atomic_path
-from scalinglab.errors import ScalingLabError
+from scalinglab.errors import InputError, ScalingLabError
 from scalinglab.events import ProgressCallback, report
 from scalinglab.sweep.flops import total_params
-from scalinglab.sweep.shards import prepare_data, write_json_atomic
+from scalinglab.sweep.shards import prepare_data, read_meta, write_json_atomic
 from scalinglab.sweep.spec import CHECKPOINT, CURVE, RESULT, RunConfig, SweepSpec, expand
 
 RUNS_COLUMNS = ["run", "N", "D", "C", "loss", "step", "seed", "non_embedding_params", "params", "N_total",
@@ -84,14 +84,25 @@ def write_tables(out: Path, runs: list[RunConfig]) -> tuple[int, int]:
 
 def run_status(out: Path) -> list[dict[str, Any]]:
     """Per-run state of a sweep folder: finished / diverged / behind_forecast / running-or-killed / pending."""
-    plan = _read_json(out / "sweep.json")
-    if plan is None:
+    path = Path(out) / "sweep.json"
+    if not path.is_file():
         raise ScalingLabError(f"{out} is not a sweep folder (no sweep.json)")
+    plan = _read_json(path)
+    runs = plan.get("runs") if isinstance(plan, dict) else None
+    if not (isinstance(runs, list) and all(isinstance(r, dict) and isinstance(r.get("name"), str)
+                                           and isinstance(r.get("steps"), int) for r in runs)):
+        # truncated, not JSON, or runs without a name/steps: was "no sweep.json", or a KeyError traceback
+        raise InputError("unreadable sweep.json (needs a list of runs, each with a name and steps)", file=str(path))
+    out = Path(out)
     rows = []
-    for r in plan["runs"]:
+    for r in runs:
         rd = out / "runs" / r["name"]
         result = _read_json(rd / RESULT)
         curve = _read_json(rd / CURVE) or []
+        # a hand-edited result.json or curve.json of another shape reads as missing (was a KeyError traceback)
+        result = result if isinstance(result, dict) and isinstance(result.get("status"), str) else None
+        if not (isinstance(curve, list) and all(isinstance(p, dict) and {"step", "loss"} <= set(p) for p in curve)):
+            curve = []
         started = curve or (rd / CHECKPOINT).exists()  # the checkpoint is written just before the curve
         status = result["status"] if result else ("partial" if started else "pending")
         rows.append({"run": r["name"], "status": status, "step": curve[-1]["step"] if curve else 0,
@@ -103,6 +114,16 @@ def run_status(out: Path) -> list[dict[str, Any]]:
 def plan_runs(spec: SweepSpec, out: Path) -> list[RunConfig]:
     """The runs of ``spec`` (data directory resolved under ``out``) without training anything."""
     return expand(spec, out / "data" / spec.data.fingerprint(spec.seed))
+
+
+def _check_seq_len(spec: SweepSpec, data_dir: Path) -> None:
+    """Every split holds a window of ``model.seq_len + 1`` tokens; checked before sweep.json and the run folders
+    are written (a longer seq_len failed in each run, after the folder's stored spec had been replaced)."""
+    meta = read_meta(data_dir)
+    for split, n in (("training split", int(meta["train_tokens"])), ("validation split", int(meta["val_tokens"]))):
+        if n < spec.model.seq_len + 1:
+            raise InputError(f"model.seq_len {spec.model.seq_len} is too long for the data: its {split} holds "
+                             f"{n:,} tokens (a window needs seq_len+1)", file=str(data_dir))
 
 
 def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, progress: ProgressCallback | None = None,
@@ -120,9 +141,12 @@ def run_sweep(spec: SweepSpec, out: Path, executor: Any = None, *, progress: Pro
 
     say = log or (lambda msg: None)
     out = Path(out)
+    if out.exists() and not out.is_dir():  # was a FileExistsError traceback
+        raise InputError("the output folder is a file", file=str(out))
     out.mkdir(parents=True, exist_ok=True)
     executor = executor or LocalExecutor()
     data_dir = prepare_data(spec.data, out / "data", seed=spec.seed, log=say)
+    _check_seq_len(spec, data_dir)
     runs = expand(spec, data_dir)
     write_json_atomic(out / "sweep.json", {"spec": asdict(spec), "runs": [r.to_dict() for r in runs]})
     for r in runs:  # a folder that holds a same-named run with another config is refused, finished or not

@@ -134,7 +134,8 @@ def check_section(raw: Any, rules: dict[str, Rule], where: str, source: str | No
     if unknown:
         raise InputError(f"unknown key(s) in [{where}]: {', '.join(unknown)} (known: {', '.join(sorted(rules))})",
                          file=source)
-    return {k: check_value(v, rules[k], f"{where}.{k}", source) for k, v in raw.items()}
+    prefix = "" if where == "top level" else f"{where}."  # `name`, not `top level.name`
+    return {k: check_value(v, rules[k], f"{prefix}{k}", source) for k, v in raw.items()}
 
 
 def _int(lo: float, hi: float = 2**31, optional: bool = False) -> Rule:

@@ -7,6 +7,7 @@ Errors name the parameters in backticks (`jobs`, `peak_tflops`); the CLI shows t
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -36,11 +37,19 @@ def stored_spec(out: Path) -> SweepSpec:
     path = Path(out) / "sweep.json"
     if not path.is_file():
         raise InputError("not a sweep folder (no sweep.json)", file=str(out))
-    return spec_from_dict(json.loads(path.read_text())["spec"], str(path))
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):  # truncated or not JSON: was a JSONDecodeError traceback
+        raise InputError("unreadable sweep.json (not JSON)", file=str(path)) from None
+    if not isinstance(stored, dict) or "spec" not in stored:
+        raise InputError("not a sweep.json (it holds no spec)", file=str(path))
+    return spec_from_dict(stored["spec"], str(path))
 
 
 def check_jobs(jobs: int | None, executor: str, nproc_per_node: int) -> int:
     """Runs trained at once by the local executor: at least 1, and not together with torchrun."""
+    if nproc_per_node < 1:  # 0 and negatives ran as 1
+        raise InputError(f"`nproc_per_node` must be at least 1, got {nproc_per_node}")
     if jobs is None:
         return 1
     if jobs < 1:
@@ -57,6 +66,10 @@ def executor_options(executor: str, spec: SweepSpec, *, nproc_per_node: int = 1,
                      cluster: str | None = None, partition: str | None = None, timeout_min: int = 240,
                      gpus_per_node: int = 0, address: str | None = None) -> dict[str, Any]:
     """Options of :func:`~scalinglab.sweep.executors.make_executor`: the given ones over the spec's ``[executor]``."""
+    if timeout_min < 1:  # -1 reached submitit
+        raise InputError(f"`timeout_min` must be at least 1 minute, got {timeout_min}")
+    if gpus_per_node < 0:
+        raise InputError(f"`gpus_per_node` must be at least 0, got {gpus_per_node}")
     opts = {**spec.executor}
     if executor == "slurm":
         return {**opts, "cluster": cluster or opts.get("cluster"), "partition": partition or opts.get("partition"),
@@ -73,8 +86,8 @@ def with_peak(spec: SweepSpec, peak_tflops: float | None,
     """``spec`` with ``train.peak_flops`` set, for MFU: ``peak_tflops``, else ``lookup(local GPU name)``
     (the accelerator catalogue, passed in: the sweep does not import planning)."""
     if peak_tflops is not None:
-        if not peak_tflops > 0:
-            raise InputError(f"`peak_tflops` must be positive, got {peak_tflops}")
+        if not (peak_tflops > 0 and math.isfinite(peak_tflops)):  # inf failed after the data was prepared
+            raise InputError(f"`peak_tflops` must be a positive finite number, got {peak_tflops}")
         return replace(spec, train=replace(spec.train, peak_flops=peak_tflops * 1e12))
     if spec.train.peak_flops is not None or spec.train.device == "cpu" or lookup is None:
         return spec

@@ -214,6 +214,13 @@ def _check_runs(raw: list[Any], source: str) -> list[dict[str, Any]]:
             raise InputError(f"runs[{i}] needs tokens", file=source)
         if not ({"layers", "width"} <= set(entry) or "params" in entry):
             raise InputError(f"runs[{i}] needs params, or layers and width", file=source)
+        name = entry.get("name")
+        if name is not None:  # the run's folder, runs/<name>: "../x" wrote outside the sweep folder
+            if not name or name in (".", "..") or any(c in name for c in '/\\\0') or name != name.strip():
+                raise InputError(f"runs[{i}].name must be a plain folder name, got {name!r:.40}", file=source)
+            first = next((j for j, e in enumerate(out) if e.get("name") == name), None)
+            if first is not None:  # the second run of a name was dropped without a word
+                raise InputError(f"runs[{i}].name {name!r} is also the name of runs[{first}]", file=source)
         out.append(entry)
     return out
 
@@ -294,12 +301,16 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> SweepSpec:
     p = Path(path)
     if not p.is_file():
         raise InputError("no such spec file", file=str(p))
-    text = p.read_text()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:  # a binary file: was a UnicodeDecodeError traceback
+        raise InputError("not a text file (a spec is TOML or YAML, UTF-8)", file=str(p)) from None
     if p.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml
         except ImportError:
-            raise ScalingLabError("YAML specs need PyYAML (pip install pyyaml); or write the spec as TOML") from None
+            raise InputError("YAML specs need PyYAML (pip install pyyaml); or write the spec as TOML",
+                             file=str(p)) from None
         try:
             raw = yaml.safe_load(text)
         except yaml.YAMLError as exc:
