@@ -20,6 +20,9 @@ app = typer.Typer(name="post", no_args_is_help=True,
 PresetOpt = o(str | None, "Built-in post spec: smoke or tiny.", "--preset")
 SpecOpt = o(Path | None, "Post spec file (TOML; missing keys from smoke).", "--spec")
 OutOpt = o(Path, "Output folder (rerun the same command to resume).", "--out")
+FromOpt = o(Path | None, "Start from this stage folder (an earlier stage's --out: SFT, or SFT or DPO for GRPO); "
+                         "default: the base model.", "--from")
+DescendsArg = a(Path, "The sweep run folder the model descends from.")
 
 
 @command(app, "run")
@@ -50,22 +53,15 @@ def sft_cmd(
 
 
 @command(app, "dpo")
-def dpo_cmd(
-    run_dir: a(Path, "The sweep run folder the model descends from."), out: OutOpt,
-    init: o(Path | None, "Start from this stage folder (e.g. an SFT --out); default: the base model.", "--from") = None,
-    preset: PresetOpt = None, spec: SpecOpt = None,
-) -> None:
+def dpo_cmd(run_dir: DescendsArg, out: OutOpt, init: FromOpt = None, preset: PresetOpt = None,
+            spec: SpecOpt = None) -> None:
     """DPO on verifier pairs (correct vs near-miss answers); prints held-out metrics as JSON."""
     _stage("dpo", run_dir, out, init, preset, spec)
 
 
 @command(app, "grpo")
-def grpo_cmd(
-    run_dir: a(Path, "The sweep run folder the model descends from."), out: OutOpt,
-    init: o(Path | None, "Start from this stage folder (an SFT or DPO --out); default: the base model.",
-            "--from") = None,
-    preset: PresetOpt = None, spec: SpecOpt = None,
-) -> None:
+def grpo_cmd(run_dir: DescendsArg, out: OutOpt, init: FromOpt = None, preset: PresetOpt = None,
+             spec: SpecOpt = None) -> None:
     """GRPO with the verifier as reward (Shao et al. 2024); prints held-out metrics as JSON."""
     _stage("grpo", run_dir, out, init, preset, spec)
 
