@@ -166,6 +166,8 @@ class Bars:
 
     def __call__(self, event: Any) -> None:
         key = self._key(event)
+        if not self.tasks:  # drawn from the first event on: no events, no blank line above an error
+            self.bar.start()
         if key not in self.tasks:
             self.tasks[key] = self.bar.add_task(self._label(event), total=event.total, info="")
         done = self.transient and event.total is not None and event.done >= event.total
@@ -177,8 +179,8 @@ class Bars:
         self.console.print(message, highlight=False)
 
     def __enter__(self) -> Bars:
-        self.bar.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.bar.__exit__(*exc)
+        if self.tasks:
+            self.bar.stop()
