@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import re
 import sys
 from collections.abc import Callable
@@ -41,37 +40,6 @@ def note_dropped(table: Any) -> Any:
     if table.dropped:
         typer.echo(f"skipped {table.dropped} invalid row(s) of {table.source}", err=True)
     return table
-
-
-def parse_floats(text: str, flag: str, *, positive: bool = False, whole: bool = False,
-                 what: str = "numbers") -> tuple[float, ...]:
-    """Comma-separated numbers of option ``flag`` (with ``whole``: positive whole numbers, 1e4 allowed, as
-    ints); a bad or empty list is one ScalingLabError naming it."""
-    try:
-        values = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise ScalingLabError(f"{flag} must be comma-separated numbers, got {text!r}") from None
-    if any(not math.isfinite(v) for v in values):  # nan/inf: int(nan) was a traceback, inf passed on unnamed
-        raise ScalingLabError(f"{flag} must be finite numbers, got {text!r}")
-    if whole:
-        if not values or any(v < 1 or v != int(v) for v in values):
-            raise ScalingLabError(f"{flag} must be positive whole numbers, got {text!r}")
-        return tuple(int(v) for v in values)
-    if not values:
-        raise ScalingLabError(f"{flag} is empty")
-    if positive and any(not v > 0 for v in values):
-        raise ScalingLabError(f"{flag} must be positive {what}")
-    return values
-
-
-def parse_names(text: str | None, flag: str) -> list[str] | None:
-    """Comma-separated names of option ``flag`` (None stays None; a list of nothing is an error)."""
-    if text is None:
-        return None
-    names = [t.strip() for t in text.split(",") if t.strip()]
-    if not names:
-        raise ScalingLabError(f"{flag} is an empty list")
-    return names
 
 
 _PARAM = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")

@@ -1,4 +1,5 @@
-"""Commands on runs and fitted laws: fit, predict, optimal, laws, select and report."""
+"""Commands on runs and fitted laws (fit, predict, optimal, laws, select, report) and on the bundled data sets
+(datasets, export)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from pathlib import Path
 
 import typer
 
+from scalinglab import data as tables
 from scalinglab import fitting, planning
 from scalinglab import report as reports
 from scalinglab.cli import options as opt
-from scalinglab.cli.common import Bars, command, emit, note_dropped, parse_floats, parse_names
+from scalinglab.cli.common import Bars, command, echo_json, emit, note_dropped
 from scalinglab.cli.options import o
-from scalinglab.data.columns import parse_col_options
+from scalinglab.data.columns import parse_col_options, parse_names, parse_numbers
 from scalinglab.errors import ScalingLabError
 
 app = typer.Typer()
@@ -35,7 +37,7 @@ def fit(
     with Bars() as bars:  # the fit's start scan, then its bootstrap
         fitted = fitting.fit_runs(data, law, approach=approach, loss=loss, delta=delta, tau=tau, bootstrap=bootstrap,
                                   seed=seed, isoflop=isoflop, seed_noise=seed_noise, columns=columns, progress=bars,
-                                  budgets=parse_floats(budgets, "--budgets", positive=True, what="FLOP counts"))
+                                  budgets=parse_numbers(budgets, "budgets", positive=True, what="FLOP counts"))
     note_dropped(fitted.runs)
     emit(fitted, json, save=out)
 
@@ -108,7 +110,7 @@ def select(
 ) -> None:
     """Fit each law on the smaller runs, score it on the larger ones, rank by extrapolation error."""
     reports.check_outputs(out)  # before the fits: a bad --out fails at once and writes nothing
-    result = fitting.select_laws_file(data, parse_names(laws, "--laws"), split=split, holdout=holdout,
+    result = fitting.select_laws_file(data, parse_names(laws, "laws"), split=split, holdout=holdout,
                                       bootstrap=bootstrap, seed=seed, columns=columns)
     if out is not None:  # quietly: the text is exactly the ranking's (SelectionResult.load(out).text())
         result.save(out)
@@ -146,11 +148,29 @@ def report(
     with Bars() as bars:
         res = reports.make_report(
             data, out, fmt=fmt, law=law, loss=loss, delta=delta, bootstrap=bootstrap, seed=seed, fit=fit,
-            target=target, budgets=parse_floats(budgets, "--budgets", positive=True, what="FLOP counts"),
+            target=target, budgets=parse_numbers(budgets, "budgets", positive=True, what="FLOP counts"),
             planners=planners, title=title, curves=curves,
-            unique_tokens=parse_floats(unique_tokens, "--unique-tokens", positive=True, what="token counts")
+            unique_tokens=parse_numbers(unique_tokens, "unique_tokens", positive=True, what="token counts")
             if unique_tokens else None,
             curves_train_models=curves_train_models, curves_min_tokens=curves_min_tokens, curves_grid=curves_grid,
             post=post, columns=columns, progress=bars)
     note_dropped(res.runs)
     emit(res, json)
+
+
+@command(app, "datasets")
+def datasets(json_out: opt.Json = False) -> None:
+    """List the data sets shipped in the package (usable as bundled:NAME)."""
+    listing = tables.BundledDatasets()
+    echo_json(listing.rows) if json_out else typer.echo(listing.text())  # --json: the list of rows
+
+
+@command(app, "export")
+def export(
+    source: opt.a(str, "bundled:NAME (see `scalinglab datasets`) or a table file."),
+    out: o(Path, "File to write: .csv, .tsv, .parquet or .jsonl.", "--out", "-o"),
+) -> None:
+    """Write a bundled data set (or convert a table) to a file, in the format of its suffix."""
+    frame = tables.read_table(source)
+    tables.write_table(frame, out)
+    typer.echo(f"wrote {out} ({len(frame)} rows, {frame.shape[1]} columns)")

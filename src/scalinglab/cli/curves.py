@@ -8,8 +8,9 @@ import typer
 
 from scalinglab import curves as curve_laws
 from scalinglab import fitting, report
-from scalinglab.cli.common import Bars, command, emit, note_dropped, parse_floats
+from scalinglab.cli.common import Bars, command, emit, note_dropped
 from scalinglab.cli.options import Json, Law, Seed, a, o, runs_columns
+from scalinglab.data.columns import parse_numbers
 from scalinglab.errors import InputError
 
 app = typer.Typer()
@@ -48,7 +49,7 @@ def evaluate(
     table = curve_laws.load_curves(curves, **columns)  # its skipped rows are noted after the work, so that
     fixed = curve_laws.parse_fixed(fix)                 # an error stays the one line on stderr
     if grid:
-        cells = curve_laws.grid_result(table, train_models, parse_floats(fractions, "--fractions"), law=law,
+        cells = curve_laws.grid_result(table, train_models, parse_numbers(fractions, "fractions"), law=law,
                                        min_tokens=min_tokens, method=loss, fixed=fixed, weighting=weighting,
                                        target=target)
         note_dropped(table)

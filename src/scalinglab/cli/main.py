@@ -10,11 +10,11 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
-from scalinglab.cli.options import aliases
+from scalinglab.cli.options import aliases, o
 
 #: Top-level command or group name → the module that registers it. Each module's ``app`` is its group (a
 #: named Typer) or holds its top-level commands (unnamed); modules import their libraries lazily, so that
@@ -22,8 +22,8 @@ from scalinglab.cli.options import aliases
 COMMANDS = {
     "fit": "core", "predict": "core", "optimal": "core", "laws": "core", "select": "core", "plan": "plan",
     "evaluate": "curves", "forecast": "curves", "import-curves": "curves", "skills": "skills",
-    "observe": "skills", "density": "skills", "report": "core", "sweep": "sweep", "test-time": "test_time",
-    "datasets": "datasets", "export": "datasets", "post": "post", "import-scores": "skills",
+    "observe": "skills", "density": "skills", "report": "core", "sweep": "sweep", "test-time": "plan",
+    "datasets": "core", "export": "core", "post": "sweep", "import-scores": "skills",
 }
 COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
@@ -46,9 +46,8 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _root(version: Annotated[bool, typer.Option(
-        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
-          ) -> None:
+def _root(version: o(bool, "Print the version and exit.", "--version", callback=_print_version,
+                    is_eager=True) = False) -> None:
     """Fit neural scaling laws, predict untrained models, and plan compute."""
 
 

@@ -1,4 +1,5 @@
-"""``scalinglab plan``: inference-aware and cost-optimal sizing, data-constrained training, MoE, test-time."""
+"""``scalinglab plan``: inference-aware and cost-optimal sizing, data-constrained training, MoE, test-time; and
+``scalinglab test-time``: pass@k coverage from repeated samples, and the test-time laws fitted per model."""
 
 from __future__ import annotations
 
@@ -6,13 +7,19 @@ from pathlib import Path
 
 import typer
 
-from scalinglab import fitting, planning, report
-from scalinglab.cli.common import command, emit, parse_floats, parse_names
+from scalinglab import fitting, planning, report, testtime
+from scalinglab.cli.common import command, emit
 from scalinglab.cli.options import Fit, Json, Preset, a, o, runs_columns
+from scalinglab.data.columns import parse_names, parse_numbers
 from scalinglab.errors import PlanningError
 
-app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, MoE, "
-                                    "test-time compute.", no_args_is_help=True)
+app = typer.Typer()  # the groups plan and test-time
+plan_app = typer.Typer(name="plan", help="Plan model size and data: inference-aware, cost, data-constrained, MoE, "
+                                         "test-time compute.", no_args_is_help=True)
+tt_app = typer.Typer(name="test-time", no_args_is_help=True,
+                     help="Repeated sampling: coverage (pass@k) and test-time laws fitted from samples.")
+app.add_typer(plan_app, name="plan")
+app.add_typer(tt_app, name="test-time")
 
 TargetLoss = o(float | None, "Required loss (nats/token).", "--target-loss")
 ReferenceParams = o(float | None, "Target = loss of the Chinchilla-optimal model with this many parameters.",
@@ -22,7 +29,7 @@ MfuPrompt = o(float, "MFU on prompt tokens (prefill).", "--mfu-prompt")
 MfuGenerate = o(float, "MFU on generated tokens.", "--mfu-generate")
 
 
-@command(app, "inference")
+@command(plan_app, "inference")
 def inference(
     inference_tokens: o(float, "Tokens the model will process over its life."),
     target_loss: TargetLoss = None, reference_params: ReferenceParams = None, fit: Fit = None,
@@ -33,7 +40,7 @@ def inference(
                                  target_loss=target_loss, reference_params=reference_params), json)
 
 
-@command(app, "cost")
+@command(plan_app, "cost")
 def cost(
     requests: o(float, "Requests served over the model's life."),
     input_tokens: o(float, "Prompt tokens per request."),
@@ -54,13 +61,13 @@ def cost(
                             reference_params=reference_params), json)
 
 
-@command(app, "accelerators")
+@command(plan_app, "accelerators")
 def accelerators(json: Json = False) -> None:
     """The accelerator catalogue: dense peak throughput, power, default price, datasheet."""
     emit(planning.AcceleratorCatalogue(), json)
 
 
-@command(app, "data-constrained")
+@command(plan_app, "data-constrained")
 def data_constrained(
     compute: o(float, "Training FLOPs C = 6ND."), unique_tokens: o(float, "Unique tokens available U."),
     fit: Fit = None, preset: o(str | None, "Default: data-constrained (C4).") = None, json: Json = False,
@@ -70,7 +77,7 @@ def data_constrained(
          json)
 
 
-@command(app, "data-constrained-fit")
+@command(plan_app, "data-constrained-fit")
 @runs_columns("params_col", "tokens_col", "unique_tokens_col", "loss_col", "where")
 def data_constrained_fit(
     data: a(str, "Runs with N, D, unique tokens and loss."), columns: dict,
@@ -82,7 +89,7 @@ def data_constrained_fit(
     emit(planning.fit_repetition_file(data, base_fit=fit, **columns), json, save=out)
 
 
-@command(app, "moe")
+@command(plan_app, "moe")
 def moe(
     compute: o(float, "Training FLOPs."), fit: Fit = None,
     preset: o(str | None, "Default: krajewski2024.") = None,
@@ -95,12 +102,12 @@ def moe(
     moe-sparsity fit, sparsity S (Abnar et al. 2025): N_total, N_active and D."""
     emit(planning.plan_moe_fit(
         fitting.loss_law(fit, preset, "krajewski2024"), compute, expansion=expansion,
-        granularities=parse_floats(granularities, "--granularities"),
-        sparsities=parse_floats(sparsities, "--sparsities") if sparsities is not None else None,
+        granularities=parse_numbers(granularities, "granularities"),
+        sparsities=parse_numbers(sparsities, "sparsities") if sparsities is not None else None,
         dense=fitting.loss_law(None, dense_preset, option="dense_preset") if dense_preset else None), json)
 
 
-@command(app, "test-time")
+@command(plan_app, "test-time")
 def test_time(
     size_ratio: o(float | None, "Snell's K: M, how many times larger the big model is.") = None,
     inference_ratio: o(float | None, "Snell's K: R = inference tokens / pretraining tokens.") = None,
@@ -143,14 +150,14 @@ def test_time(
         output_tokens=output_tokens, verifier_params=verifier_params, budget_flops=budget_flops,
         budget_dollars=budget_dollars, gpu=gpu, price=price, mfu=(mfu_train, mfu_prompt, mfu_generate),
         target_accuracy=target_accuracy, train_tokens=train_tokens, training_law=training_law,
-        ks=parse_floats(ks, "--ks", whole=True) if ks else None,
-        sizes=parse_floats(sizes, "--sizes", positive=True) if sizes else None)
+        ks=parse_numbers(ks, "ks", whole=True) if ks else None,
+        sizes=parse_numbers(sizes, "sizes", positive=True) if sizes else None)
     if plot is not None:
         report.frontier_figure(plan, plot)
     emit(plan, json, save=out, wrote=(plot,))
 
 
-@command(app, "hyperparams")
+@command(plan_app, "hyperparams")
 def hyperparams(
     params: o(float, "Parameter count N (non-embedding)."), tokens: o(float, "Training tokens D."),
     fit: Fit = None, preset: o(str | None, "Published optimum: li2025 (default) or deepseek2024.") = None,
@@ -163,7 +170,7 @@ def hyperparams(
                                    tokens), json)
 
 
-@command(app, "mixture")
+@command(plan_app, "mixture")
 def mixture(
     data: a(str, "Table: one row per trained mixture, proportion and loss columns."),
     losses: o(str, "Comma-separated loss columns (one per domain)."),
@@ -172,5 +179,70 @@ def mixture(
     json: Json = False,
 ) -> None:
     """Fit Ye et al. 2024's data mixing laws per domain; pick the proportions minimising the weighted loss."""
-    emit(planning.plan_mixture_file(data, parse_names(losses, "--losses"), parse_names(proportions, "--proportions"),
-                                    parse_floats(weights, "--weights") if weights else None), json)
+    emit(planning.plan_mixture_file(data, parse_names(losses, "losses"), parse_names(proportions, "proportions"),
+                                    parse_numbers(weights, "weights") if weights else None), json)
+
+
+@command(tt_app, "fit")
+def tt_fit(
+    data: a(str, "Per-problem counts (model, N, [D], problem, n, c) or aggregate curves (model, N, [D], "
+                 "method, k, accuracy)."),
+    law: o(str | None, "Test-time law (see `test-time laws`); default brown for counts, saturating for "
+                       "curves.") = None,
+    samples: o(int | None, "Fit on the first N samples per problem (hypergeometric subsample, seeded).") = None,
+    bootstrap: o(int, "Resamples of the problems for intervals.") = 0,
+    seed: o(int, "Seed of the subsample and the bootstrap.") = 0,
+    models: o(str | None, "Comma-separated models to fit.") = None,
+    ks: o(str, "k at which to report coverage.") = "1,10,100,1000,10000,100000",
+    out: o(Path | None, "Write the fit (for `plan test-time`).") = None,
+    plot: o(Path | None, "Coverage vs k with the fitted laws (.png/.svg/.pdf).") = None, json: Json = False,
+) -> None:
+    """Fit a test-time law to each model: coverage(k) and its extrapolation, with intervals."""
+    report_ks = parse_numbers(ks, "ks", whole=True)
+    report.check_outputs(out, plot, report.TEST_TIME_FORMATS)  # before the fit: a bad --plot was a matplotlib traceback
+    result, counts = testtime.fit_test_time_file(data, law, samples=samples, bootstrap=bootstrap, seed=seed,
+                                                 models=parse_names(models, "models"))
+    if plot is not None:
+        report.coverage_figure(result, counts, plot)
+    emit(result, json, save=out, wrote=(plot,), text=result.text(report_ks))
+
+
+@command(tt_app, "coverage")
+def tt_coverage(
+    data: a(str, "Per-problem counts (model, N, problem, n, c)."),
+    ks: o(str, "k values.") = "1,10,100,1000,10000", json: Json = False,
+) -> None:
+    """Measured coverage (mean unbiased pass@k, Chen et al. 2021) per model."""
+    values = parse_numbers(ks, "ks", whole=True)
+    emit(testtime.Coverage(testtime.load_counts(data), values), json)
+
+
+@command(tt_app, "sizes")
+def tt_sizes(
+    data: a(str, "Per-problem counts with N and D (train tokens) columns."),
+    ks: o(str, "k at which to fit the law across sizes.") = "1,10,100",
+    bootstrap: o(int, "Resamples of the models for intervals.") = 0, seed: o(int, "Seed of the bootstrap.") = 0,
+    out: o(Path | None, "Write the fitted laws (for `plan test-time --size-law`).") = None, json: Json = False,
+) -> None:
+    """-log pass@k = E(k) + A(k)/N^beta(k) + B(k)/D^gamma(k) across models (Schaeffer, Levi et al. 2025)."""
+    fit_ks = parse_numbers(ks, "ks", whole=True)
+    report.check_outputs(out)
+    emit(testtime.fit_sizes(testtime.load_counts(data), fit_ks, bootstrap=bootstrap, seed=seed), json, save=out)
+
+
+@command(tt_app, "bins")
+def tt_bins(
+    data: a(str, "Per-problem counts (model, N, problem, n, c)."),
+    samples_per_problem: o(int, "Average samples per problem to spend."),
+    n_bins: o(int, "Difficulty bins (5: quintiles of pass@1).", "--bins") = 5,
+    pilot: o(int | None, "Set bins and allocation on the first N samples per problem; measure on all of them.") = None,
+    seed: o(int, "Seed of the pilot subsample.") = 0, json: Json = False,
+) -> None:
+    """Snell et al.'s difficulty bins: samples per bin that maximise coverage, against uniform sampling."""
+    emit(testtime.allocate_by_difficulty_file(data, samples_per_problem, n_bins=n_bins, pilot=pilot, seed=seed), json)
+
+
+@command(tt_app, "laws")
+def tt_laws(json: Json = False) -> None:
+    """The test-time laws: name, data they fit, formula."""
+    emit(testtime.LawTable(), json)

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from scalinglab import report, skills
-from scalinglab.cli.common import Bars, command, emit, parse_names
+from scalinglab.cli.common import Bars, command, emit
 from scalinglab.cli.options import Json, a, aliases, o, option_group
+from scalinglab.data.columns import parse_names
 from scalinglab.lazy import LazyModule
 
 study = LazyModule("scalinglab.skills.density_study")  # the module: its function has the same name
@@ -132,9 +133,9 @@ def observe_fit(data: MatrixArg, benchmarks: BenchOpt = None, target: TargetOpt 
         n_components: NcompOpt = 3, delta: DeltaOpt = 1.0, reference_family: RefOpt = None,
         json_out: Json = False) -> None:
     """Fit PC capability measures; with --target also the sigmoid link on all models."""
-    emit(skills.observe_fit(data, parse_names(benchmarks, "--benchmarks"),
+    emit(skills.observe_fit(data, parse_names(benchmarks, "benchmarks"),
                             skills.Target(target, target_file, key, target_scale, target_floor), paper_set=paper_set,
-                            families=parse_names(families, "--families"), n_components=n_components, delta=delta,
+                            families=parse_names(families, "families"), n_components=n_components, delta=delta,
                             reference_family=reference_family), json_out)
 
 
@@ -153,8 +154,8 @@ def observe_evaluate(
 ) -> None:
     """Fit on the training models only (PCA + imputation included) and score the held-out ones."""
     emit(skills.observe_evaluate(data, skills.Target(target, target_file, key, target_scale, target_floor),
-                                 parse_names(benchmarks, "--benchmarks"), paper_set=paper_set,
-                                 families=parse_names(families, "--families"), holdout_top=holdout_top,
+                                 parse_names(benchmarks, "benchmarks"), paper_set=paper_set,
+                                 families=parse_names(families, "families"), holdout_top=holdout_top,
                                  rank_by=rank_by, cutoff=cutoff, cutoff_by=cutoff_by, n_components=n_components,
                                  delta=delta, reference_family=reference_family), json_out)
 

@@ -1,7 +1,9 @@
-"""``scalinglab sweep``: small training runs into runs.csv / curves.csv (the work is in :mod:`scalinglab.sweep`)."""
+"""The labs: ``scalinglab sweep`` trains small runs into runs.csv / curves.csv (the work is in :mod:`scalinglab.sweep`),
+``scalinglab post`` post-trains a sweep's base models: SFT, DPO and GRPO with eval gates (:mod:`scalinglab.post`)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,18 +12,23 @@ from rich.console import Console
 from rich.table import Table
 
 from scalinglab import planning, post
-from scalinglab.cli.common import Bars, command, echo_json
+from scalinglab.cli.common import Bars, command, echo_json, emit
 from scalinglab.cli.options import Json, a, aliases, o
 from scalinglab.lazy import LazyModule
 
 setup = LazyModule("scalinglab.sweep.setup")
 sweep = LazyModule("scalinglab.sweep")  # its spec and presets load numpy
 
-app = typer.Typer(
+app = typer.Typer()  # the groups sweep and post
+sweep_app = typer.Typer(
     name="sweep", help="Sweep lab: corpus -> filter/dedupe -> BPE -> shards -> GPT training runs -> runs.csv and "
          "curves.csv for `scalinglab fit`.",
     no_args_is_help=True,
 )
+post_app = typer.Typer(name="post", no_args_is_help=True,
+                       help="Post-training lab: base model -> SFT -> DPO -> GRPO on verifiable tasks, with eval gates.")
+app.add_typer(sweep_app, name="sweep")
+app.add_typer(post_app, name="post")
 
 PresetOpt = o(str | None, "Built-in spec: smoke, tiny or isoflop.", "--preset")
 SpecOpt = o(Path | None, "Sweep spec file (TOML, or YAML with PyYAML).", "--spec")
@@ -54,7 +61,7 @@ def _run(sp: Any, out: Path, executor: Any, quiet: bool, json_out: bool, stopped
     echo_json(summary) if json_out else typer.echo(setup.summary_text(summary, stopped=stopped))
 
 
-@command(app, "run")
+@command(sweep_app, "run")
 def run_cmd(
     out: OutOpt, preset: PresetOpt = None, spec: SpecOpt = None, sets: SetOpt = None,
     executor: o(str, "local, slurm (submitit) or ray.", "--executor") = "local",
@@ -79,7 +86,7 @@ def run_cmd(
     _run(sp, out, sweep.make_executor(executor, **opts), quiet, json_out)
 
 
-@command(app, "resume")
+@command(sweep_app, "resume")
 def resume_cmd(
     out: OutOpt, nproc_per_node: o(int, "Processes per run (torchrun).", "--nproc-per-node") = 1,
     jobs: JobsOpt = None, quiet: QuietOpt = False, json_out: Json = False,
@@ -90,7 +97,7 @@ def resume_cmd(
     _run(setup.stored_spec(out), out, executor, quiet, json_out, stopped=False)
 
 
-@command(app, "plan")
+@command(sweep_app, "plan")
 def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None, sets: SetOpt = None,
              out: o(Path, "Output folder (for data paths).", "--out") = Path("sweep-out"),
              json_out: Json = False) -> None:
@@ -99,20 +106,20 @@ def plan_cmd(preset: PresetOpt = None, spec: SpecOpt = None, sets: SetOpt = None
     echo_json(rows) if json_out else _print_table(setup.PLAN_HEADER, setup.plan_cells(rows))
 
 
-@command(app, "status", context_settings=aliases(out="dir"))  # --out: the old name of --dir
+@command(sweep_app, "status", context_settings=aliases(out="dir"))  # --out: the old name of --dir
 def status_cmd(out: o(Path, "The sweep folder to read.", "--dir"), json_out: Json = False) -> None:
     """Per-run state of a sweep folder."""
     rows = sweep.run_status(out)
     echo_json(rows) if json_out else _print_table(setup.STATUS_HEADER, setup.status_cells(rows))
 
 
-@command(app, "presets")
+@command(sweep_app, "presets")
 def presets_cmd(json_out: Json = False) -> None:
     """The built-in sweep specs."""
     echo_json(sweep.PRESETS) if json_out else typer.echo(setup.presets_text())
 
 
-@command(app, "export")
+@command(sweep_app, "export")
 def export_cmd(
     run_dir: a(Path, "A run folder of a sweep: OUT/runs/NAME."),
     out: o(Path, "Hugging Face model folder to write.", "--out"),
@@ -120,3 +127,68 @@ def export_cmd(
     """Export a run's model as a Hugging Face GPT-2 folder (safetensors, config, tokenizer; needs [post])."""
     sweep.require_torch()
     typer.echo(f"exported {run_dir} -> {post.export_hf(run_dir, out)}")
+
+
+PostPresetOpt = o(str | None, "Built-in post spec: smoke or tiny.", "--preset")
+PostSpecOpt = o(Path | None, "Post spec file (TOML; missing keys from smoke).", "--spec")
+PostOutOpt = o(Path, "Output folder (rerun the same command to resume).", "--out")
+FromOpt = o(Path | None, "Start from this stage folder (an earlier stage's --out: SFT, or SFT or DPO for GRPO); "
+                         "default: the base model.", "--from")
+DescendsArg = a(Path, "The sweep run folder the model descends from.")
+
+
+@command(post_app, "run")
+def post_run_cmd(
+    out: PostOutOpt, base: o(Path, "A finished sweep folder (its runs.csv lists the bases)."),
+    preset: PostPresetOpt = None, spec: PostSpecOpt = None,
+    jobs: o(int, "Post-train this many base runs at once (processes).") = 1, json_out: Json = False,
+) -> None:
+    """Base -> SFT -> DPO -> GRPO for every base run of a sweep, gated; writes OUT/post_runs.csv."""
+    sweep.require_torch()
+    summary = post.run_post(post.resolve_post_spec(preset, spec), base, out,
+                            log=(lambda m: None) if json_out else typer.echo, jobs=jobs)
+    echo_json(summary) if json_out else typer.echo(post.summary_text(summary))
+
+
+def _stage(kind: str, run_dir: Path, out: Path, init: Path | None, preset: str | None, spec: Path | None) -> None:
+    sweep.require_torch()
+    typer.echo(json.dumps(post.run_one_stage(kind, post.resolve_post_spec(preset, spec), run_dir, out, init), indent=1))
+
+
+@command(post_app, "sft")
+def sft_cmd(
+    run_dir: a(Path, "A sweep run folder: SWEEP/runs/NAME."), out: PostOutOpt, preset: PostPresetOpt = None,
+    spec: PostSpecOpt = None,
+) -> None:
+    """Supervised fine-tuning of one base run on the spec's tasks; prints held-out metrics as JSON."""
+    _stage("sft", run_dir, out, None, preset, spec)
+
+
+@command(post_app, "dpo")
+def dpo_cmd(run_dir: DescendsArg, out: PostOutOpt, init: FromOpt = None, preset: PostPresetOpt = None,
+            spec: PostSpecOpt = None) -> None:
+    """DPO on verifier pairs (correct vs near-miss answers); prints held-out metrics as JSON."""
+    _stage("dpo", run_dir, out, init, preset, spec)
+
+
+@command(post_app, "grpo")
+def grpo_cmd(run_dir: DescendsArg, out: PostOutOpt, init: FromOpt = None, preset: PostPresetOpt = None,
+             spec: PostSpecOpt = None) -> None:
+    """GRPO with the verifier as reward (Shao et al. 2024); prints held-out metrics as JSON."""
+    _stage("grpo", run_dir, out, init, preset, spec)
+
+
+@command(post_app, "fit")
+def post_fit_cmd(
+    table: a(Path, "A post_runs.csv written by `post run`."),
+    metric: o(str, "The response column (a loss-like, positive metric).") = "eval_loss",
+    out: o(Path | None, "Also write the fit as JSON to this file.") = None, json_out: Json = False,
+) -> None:
+    """Fit the SFT laws (Lin et al. 2024; Zhang et al. 2024) to post_runs.csv; predict the largest base model."""
+    emit(planning.fit_post_runs(table, metric), json_out, save=out)
+
+
+@command(post_app, "presets")
+def post_presets_cmd(json_out: Json = False) -> None:
+    """List the built-in post specs."""
+    echo_json(post.PRESETS) if json_out else typer.echo(post.presets_text())
