@@ -127,6 +127,10 @@ def _split_key(key: str) -> tuple[str, str]:
 
 
 def _number(value: Any, file: str, key: str) -> float:
+    """A score in [0, 1]; text (even "0.5": the harness writes JSON numbers) is an error naming the key."""
+    if isinstance(value, str):
+        raise InputError(f"score {value!r} is text, not a number (the harness writes scores as JSON numbers)",
+                         file=file, key=key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(f"score {value!r} is not a finite number", file=file, key=key)
     if not 0.0 <= float(value) <= 1.0:
@@ -136,8 +140,7 @@ def _number(value: Any, file: str, key: str) -> float:
 
 def _score(bench: Benchmark, task: str, metrics: Mapping[str, Any], file: str) -> float:
     """The benchmark's score from one task's metrics dictionary."""
-    have = {_split_key(k): k for k, v in metrics.items()
-            if k != "alias" and "_stderr" not in k and not isinstance(v, str)}
+    have = {_split_key(k): k for k in metrics if k != "alias" and "_stderr" not in k}
     shown = ", ".join(sorted(k for k in metrics if k != "alias" and "_stderr" not in k)) or "none"
     if bench.metrics:
         wanted = [_split_key(m) for m in bench.metrics]
