@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -103,11 +104,19 @@ def ddp_gloo(tmp: Path, timeout: int) -> dict:
     (run / "config.json").write_text(json.dumps(cfg))
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}  # the CPU side of the machine, whatever GPUs it has
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                           "-m", "scalinglab.sweep.train", "--config", str(run / "config.json"), "--run-dir",
-                           str(run)], capture_output=True, text=True, timeout=timeout, env=env)
-    if proc.returncode != 0:
-        raise SystemExit(f"DDP gloo run failed: {(proc.stderr or proc.stdout).strip().splitlines()[-1:]}")
+    for attempt in (1, 2):  # a loaded machine can miss torchrun's rendezvous once; a real fault fails twice
+        for stale in run.iterdir():  # a failed attempt's checkpoints: the second one starts afresh
+            if stale.name != "config.json":
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+        proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                               "-m", "scalinglab.sweep.train", "--config", str(run / "config.json"), "--run-dir",
+                               str(run)], capture_output=True, text=True, timeout=timeout, env=env)
+        if proc.returncode == 0:
+            break
+        causes = [line.strip() for line in (proc.stderr or proc.stdout).splitlines() if "rror" in line][-3:]
+        print(f"DDP gloo run, attempt {attempt}, failed: {causes}", file=sys.stderr)
+    else:
+        raise SystemExit(f"DDP gloo run failed twice: {causes}")
     result = json.loads((run / "result.json").read_text())
     return {"world_size": result["world_size"], "status": result["status"], "steps": result["step"],
             "loss": result["loss"], "wall_s": time.perf_counter() - t0}
