@@ -16,8 +16,8 @@ import typer
 
 from scalinglab.cli.options import aliases, o
 
-#: Top-level command or group name → the module that registers it. Each module's ``app`` is its group (a
-#: named Typer) or holds its top-level commands (unnamed); modules import their libraries lazily, so that
+#: Top-level command or group name → the module that registers it. Each module's ``app`` (an unnamed Typer)
+#: holds its top-level commands and groups; modules import their libraries lazily, so that
 #: ``scalinglab --help`` stays quick. A test checks that this is exactly what the full application registers.
 COMMANDS = {
     "fit": "core", "predict": "core", "optimal": "core", "laws": "core", "select": "core", "plan": "plan",
@@ -31,11 +31,8 @@ COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 def register(module: str, application: typer.Typer, only: str | None = None) -> None:
     """Add the commands of ``scalinglab.cli.<module>`` (all, or just ``only``) to ``application``."""
     commands = importlib.import_module(f"scalinglab.cli.{module}").app
-    if commands.info.name:  # the module's group
-        application.add_typer(commands, name=commands.info.name)
-    else:  # its top-level commands and groups
-        application.registered_commands += [c for c in commands.registered_commands if only in (None, c.name)]
-        application.registered_groups += [g for g in commands.registered_groups if only in (None, g.name)]
+    application.registered_commands += [c for c in commands.registered_commands if only in (None, c.name)]
+    application.registered_groups += [g for g in commands.registered_groups if only in (None, g.name)]
 
 
 def _print_version(value: bool) -> None:
